@@ -1,0 +1,1 @@
+"""MER Studio's PyTorch side: AHMSA-Net, LOSO training, ONNX export."""

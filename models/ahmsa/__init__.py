@@ -1,0 +1,1 @@
+"""AHMSA-Net model, LOSO trainer and ONNX export."""

@@ -1,0 +1,164 @@
+"""Loading 28×28 flow maps and their labels.
+
+Accepted labels CSV columns (matched by header name, case-insensitive):
+- map file: `file`, `filename`, `path` or `map` (relative to the maps folder; extension optional:
+  .png then .npy are tried); or, the 3db layout, `sub` + `filename_o` → `<sub>_<filename_o>.png`;
+- subject: `subject` or `sub` (required; one LOSO fold per subject);
+- label: `label`, either 0/1/2 or negative/positive/surprise (required);
+- source dataset: `dataset` or `db` (optional; used for per-dataset metrics; default "all").
+
+Map files: PNG 28×28 RGB (R=u, G=v, B=strain, any 8-bit scaling) or NPY float [3,28,28] or
+[28,28,3] in (u, v, strain) order, any scale (the model normalises per sample).
+"""
+from __future__ import annotations
+
+import csv
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+CLASS_NAMES = ("negative", "positive", "surprise")
+NUM_CLASSES = len(CLASS_NAMES)
+MAP_SIZE = 28
+FILE_COLUMNS = ("file", "filename", "path", "map")
+SUBJECT_COLUMNS = ("subject", "sub")
+DATASET_COLUMNS = ("dataset", "db")
+MAP_EXTENSIONS = (".png", ".npy")
+
+
+class DataError(ValueError):
+    """A problem with the maps or labels the user can fix; the message names the file."""
+
+
+@dataclass
+class FlowDataset:
+    maps: np.ndarray  # float32 [N, 3, 28, 28]
+    labels: np.ndarray  # int64 [N]
+    subjects: list[str]
+    datasets: list[str]
+    names: list[str]
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def subject_order(self) -> list[str]:
+        """Subjects in first-appearance order (the fold order)."""
+        return list(dict.fromkeys(self.subjects))
+
+
+def load_map(path: Path) -> np.ndarray:
+    """One map as float32 [3, 28, 28]; raises DataError naming the file when it is not one."""
+    if path.suffix.lower() == ".npy":
+        try:
+            array = np.load(path, allow_pickle=False)
+        except (OSError, ValueError) as error:
+            raise DataError(f"{path}: cannot read as .npy ({error})") from error
+        if array.shape == (MAP_SIZE, MAP_SIZE, 3):
+            array = array.transpose(2, 0, 1)
+        if array.shape != (3, MAP_SIZE, MAP_SIZE):
+            raise DataError(f"{path}: shape {array.shape}, expected (3, 28, 28) or (28, 28, 3)")
+        array = array.astype(np.float32)
+        if not np.isfinite(array).all():
+            raise DataError(f"{path}: contains NaN or infinite values")
+        return array
+    try:
+        with Image.open(path) as image:
+            mode, size = image.mode, image.size
+            if mode != "RGB":
+                raise DataError(f"{path}: image mode {mode}, expected RGB (R=u, G=v, B=strain)")
+            if size != (MAP_SIZE, MAP_SIZE):
+                raise DataError(f"{path}: size {size[0]}×{size[1]}, expected 28×28")
+            return np.asarray(image, dtype=np.float32).transpose(2, 0, 1).copy()
+    except (OSError, SyntaxError) as error:
+        raise DataError(f"{path}: cannot read as an image ({error})") from error
+
+
+def _column(header: dict[str, str], candidates: tuple[str, ...]) -> str | None:
+    for candidate in candidates:
+        if candidate in header:
+            return header[candidate]
+    return None
+
+
+def _parse_label(value: str, row_number: int, labels_path: Path) -> int:
+    text = value.strip().lower()
+    if text in CLASS_NAMES:
+        return CLASS_NAMES.index(text)
+    if text in ("0", "1", "2"):
+        return int(text)
+    raise DataError(f"{labels_path}, row {row_number}: label '{value}' is not 0/1/2 or {'/'.join(CLASS_NAMES)}")
+
+
+def _resolve_map(maps_dir: Path, name: str) -> Path | None:
+    candidate = maps_dir / name
+    if candidate.suffix.lower() in MAP_EXTENSIONS:
+        return candidate if candidate.is_file() else None
+    for extension in MAP_EXTENSIONS:
+        with_extension = maps_dir / f"{name}{extension}"
+        if with_extension.is_file():
+            return with_extension
+    return None
+
+
+def load_dataset(maps_dir: Path, labels_path: Path, warn=lambda text: print(text, file=sys.stderr)) -> FlowDataset:
+    maps_dir, labels_path = Path(maps_dir), Path(labels_path)
+    if not maps_dir.is_dir():
+        raise DataError(f"{maps_dir}: maps folder not found")
+    if not labels_path.is_file():
+        raise DataError(f"{labels_path}: labels file not found")
+    with labels_path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.DictReader(handle)
+        if reader.fieldnames is None:
+            raise DataError(f"{labels_path}: empty labels file")
+        header = {name.strip().lower(): name for name in reader.fieldnames if name}
+        rows = list(reader)
+    file_column = _column(header, FILE_COLUMNS)
+    subject_column = _column(header, SUBJECT_COLUMNS)
+    dataset_column = _column(header, DATASET_COLUMNS)
+    label_column = header.get("label")
+    clip_column = header.get("filename_o")
+    if subject_column is None or label_column is None:
+        raise DataError(f"{labels_path}: needs a subject column ({'/'.join(SUBJECT_COLUMNS)}) and a 'label' column")
+    if file_column is None and clip_column is None:
+        raise DataError(f"{labels_path}: needs a map file column ({'/'.join(FILE_COLUMNS)}) or 'sub' + 'filename_o'")
+    if not rows:
+        raise DataError(f"{labels_path}: no rows")
+
+    maps, labels, subjects, datasets, names = [], [], [], [], []
+    unknown: list[str] = []
+    for row_number, row in enumerate(rows, start=2):
+        subject = (row.get(subject_column) or "").strip()
+        if file_column is not None and (row.get(file_column) or "").strip():
+            name = row[file_column].strip()
+        else:
+            name = f"{subject}_{(row.get(clip_column) or '').strip()}"
+        path = _resolve_map(maps_dir, name)
+        if path is None:
+            unknown.append(name)
+            continue
+        if not subject:
+            raise DataError(f"{labels_path}, row {row_number}: empty subject")
+        maps.append(load_map(path))
+        labels.append(_parse_label(row.get(label_column) or "", row_number, labels_path))
+        subjects.append(subject)
+        datasets.append((row.get(dataset_column) or "all").strip().lower() if dataset_column else "all")
+        names.append(path.name)
+    if unknown:
+        shown = ", ".join(unknown[:5]) + (f" … ({len(unknown)} in all)" if len(unknown) > 5 else "")
+        raise DataError(f"{labels_path}: labels name maps not found in {maps_dir}: {shown}")
+    if not maps:
+        raise DataError(f"{labels_path}: no labelled maps")
+    listed = {name for name in names}
+    extra = [p.name for p in maps_dir.iterdir() if p.suffix.lower() in MAP_EXTENSIONS and p.name not in listed]
+    if extra:
+        warn(f"warning: {len(extra)} map(s) in {maps_dir} have no label and are ignored (e.g. {extra[0]})")
+    return FlowDataset(
+        maps=np.stack(maps).astype(np.float32),
+        labels=np.asarray(labels, dtype=np.int64),
+        subjects=subjects,
+        datasets=datasets,
+        names=names,
+    )

@@ -1,0 +1,153 @@
+"""ONNX export of a trained checkpoint plus its model card.
+
+  /usr/bin/python3 -m models.ahmsa.export --checkpoint runs/final/model.pt --out models/ahmsa-net.onnx
+      [--loso-metrics runs/loso/metrics.json] [--note TEXT]
+
+The graph takes `flow` [N, 3, 28, 28] float32 (u, v, strain; any scale) and returns `probabilities`
+[N, 3]: per-sample min-max normalisation is its first op and softmax (averaged over the ensemble's
+members) its last.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import inspect
+import json
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+import torch
+
+from .checkpoint import load_checkpoint
+from .data import CLASS_NAMES, MAP_SIZE
+from .network import NORMALISE_EPSILON, count_parameters
+
+OPSET = 17
+INPUT_NAME = "flow"
+OUTPUT_NAME = "probabilities"
+NORMALISATION_TEXT = (
+    "per sample and per channel: x' = (x - min(x)) / max(max(x) - min(x), %g) over the 28×28 map, "
+    "so every channel spans [0, 1] (a constant channel becomes 0); applied as the first op inside the graph. "
+    "The composite's 8-bit PNGs (float 0..255) thus become x/255; float flow in pixels needs no scaling."
+    % NORMALISE_EPSILON
+)
+
+
+def export_onnx(model: torch.nn.Module, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    model = model.eval()
+    example = torch.rand(2, 3, MAP_SIZE, MAP_SIZE)
+    options = {}
+    if "dynamo" in inspect.signature(torch.onnx.export).parameters:
+        options["dynamo"] = False  # the TorchScript exporter: stable names and dynamic axes on every release
+    temporary = path.with_suffix(".onnx.tmp")
+    torch.onnx.export(
+        model, (example,), str(temporary), opset_version=OPSET, input_names=[INPUT_NAME],
+        output_names=[OUTPUT_NAME], dynamic_axes={INPUT_NAME: {0: "batch"}, OUTPUT_NAME: {0: "batch"}},
+        do_constant_folding=True, **options,
+    )
+    temporary.replace(path)
+
+
+def sha256_of(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def loso_section(metrics_path: Path | None) -> dict | None:
+    if metrics_path is None:
+        return None
+    metrics = json.loads(metrics_path.read_text())
+    if metrics.get("subset"):
+        raise SystemExit(f"{metrics_path}: a subset of folds, not a full LOSO; not put in the card")
+    return {
+        "uf1": round(metrics["uf1"], 4),
+        "uar": round(metrics["uar"], 4),
+        "perDataset": {name: {"uf1": round(part["uf1"], 4), "uar": round(part["uar"], 4), "samples": part["samples"]}
+                       for name, part in metrics["perDataset"].items()},
+        "confusion": metrics["confusion"],
+        "folds": metrics["folds"],
+        "samples": metrics["samples"],
+        "command": metrics["command"],
+        "minutes": round(metrics["minutesThisRun"], 1),
+        "threads": metrics.get("threads"),
+        "workers": metrics.get("workers"),
+        "stopping": metrics.get("stopping"),
+        "presetMatches": None,  # filled by build_card
+    }
+
+
+def build_card(onnx_path: Path, stored: dict, parameters: int, loso: dict | None, note: str | None) -> dict:
+    preset = stored["preset"]
+    digest = sha256_of(onnx_path)
+    if loso is not None:
+        loso["presetMatches"] = True
+    card = {
+        "id": f"ahmsa-net-{preset['name']}-{digest[:8]}",
+        "architecture": (
+            "AHMSA-Net (Adaptive Hierarchical Multi-Scale Attention Network): 7×7 patch embedding → 4×4 tokens "
+            f"of width {preset['network']['width']} (+ learned positional embedding: "
+            f"{preset['network']['positional_embedding']}); three levels of {tuple(preset['network']['blocks'])} "
+            "blocks (pre-LayerNorm residual channel attention, multi-head spatial self-attention over the level's "
+            "tokens, 1×1-conv feed-forward) joined by 3×3 conv → LayerNorm → adaptive max pool (4×4→2×2→1×1); "
+            f"MLP head → 3 classes; softmax averaged over {stored['members']} seed member(s)."
+        ),
+        "parameters": parameters,
+        "classes": list(CLASS_NAMES),
+        "input": {
+            "name": INPUT_NAME,
+            "shape": [None, 3, MAP_SIZE, MAP_SIZE],
+            "dtype": "float32",
+            "channels": ["u", "v", "strain"],
+            "layout": "whole-face",
+            "layoutNote": "the whole aligned face resized to 28×28 (not a region mosaic), as the composite's flow maps",
+            "normalisation": {"text": NORMALISATION_TEXT, "inside the graph": True},
+            "units": "any: u, v in pixels (or any linear scale) and strain, or 8-bit stretched PNG values 0..255",
+        },
+        "output": {"name": OUTPUT_NAME, "shape": [None, 3], "kind": "probabilities"},
+        "preset": preset,
+        "training": {
+            "data": "MEGC2019 composite (3DB) 28×28 TV-L1 flow maps (onset→apex; u, v, optical strain) as published with HTNet",
+            "samples": stored.get("samples"),
+            "subjects": stored.get("subjects"),
+            "datasets": stored.get("datasets"),
+            "seed": stored.get("seed"),
+            "minutes": round(stored.get("minutes", 0.0), 1),
+            "licence": "derived from the licensed SMIC, SAMM and CASME II datasets; for research use only; "
+                       "the training maps are not redistributed",
+        },
+        "loso": loso,
+        "opset": OPSET,
+        "sha256": digest,
+        "created": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+    }
+    if note:
+        card["note"] = note
+    return card
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m models.ahmsa.export", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--checkpoint", required=True, type=Path)
+    parser.add_argument("--out", required=True, type=Path, help="the .onnx path; the card goes beside it")
+    parser.add_argument("--loso-metrics", type=Path, default=None, help="metrics.json of the full LOSO run")
+    parser.add_argument("--note", default=None)
+    arguments = parser.parse_args(argv)
+    model, stored = load_checkpoint(arguments.checkpoint)
+    loso = loso_section(arguments.loso_metrics)
+    if loso is not None:
+        metrics = json.loads(arguments.loso_metrics.read_text())
+        if metrics["preset"] != stored["preset"]:
+            raise SystemExit("the LOSO metrics were made with a different preset than the checkpoint")
+    export_onnx(model, arguments.out)
+    card = build_card(arguments.out, stored, count_parameters(model), loso, arguments.note)
+    card_path = arguments.out.with_name(arguments.out.name.removesuffix(".onnx") + ".card.json")
+    card_path.write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n")
+    print(json.dumps({"onnx": str(arguments.out), "card": str(card_path), "id": card["id"],
+                      "bytes": arguments.out.stat().st_size}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,64 @@
+"""MEGC2019 metrics: pooled predictions → per-class F1 and recall → UF1 and UAR."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from .data import NUM_CLASSES
+
+
+def confusion_matrix(truth: Sequence[int], predicted: Sequence[int], classes: int = NUM_CLASSES) -> np.ndarray:
+    """Rows are true classes, columns predicted classes."""
+    matrix = np.zeros((classes, classes), dtype=np.int64)
+    for true_label, predicted_label in zip(truth, predicted):
+        matrix[int(true_label), int(predicted_label)] += 1
+    return matrix
+
+
+def uf1_uar(truth: Sequence[int], predicted: Sequence[int], classes: int = NUM_CLASSES) -> tuple[float, float]:
+    """Unweighted F1 and unweighted average recall over the classes present in `truth`.
+
+    A class absent from `truth` is left out of both means (as in the MEGC2019 scripts, which
+    only average classes with samples), so per-dataset figures stay defined.
+    """
+    matrix = confusion_matrix(truth, predicted, classes)
+    f1_scores: list[float] = []
+    recalls: list[float] = []
+    for label in range(classes):
+        count = matrix[label].sum()
+        if count == 0:
+            continue
+        true_positive = matrix[label, label]
+        false_positive = matrix[:, label].sum() - true_positive
+        false_negative = count - true_positive
+        f1_scores.append(2 * true_positive / (2 * true_positive + false_positive + false_negative))
+        recalls.append(true_positive / count)
+    if not f1_scores:
+        return float("nan"), float("nan")
+    return float(np.mean(f1_scores)), float(np.mean(recalls))
+
+
+def summarise(truth: Sequence[int], predicted: Sequence[int], datasets: Sequence[str]) -> dict:
+    """Overall and per-dataset UF1/UAR with confusion matrices."""
+    truth_array = np.asarray(truth)
+    predicted_array = np.asarray(predicted)
+    dataset_array = np.asarray(datasets)
+    uf1, uar = uf1_uar(truth_array, predicted_array)
+    summary: dict = {
+        "uf1": uf1,
+        "uar": uar,
+        "samples": int(len(truth_array)),
+        "confusion": confusion_matrix(truth_array, predicted_array).tolist(),
+        "perDataset": {},
+    }
+    for name in sorted(set(dataset_array.tolist())):
+        mask = dataset_array == name
+        part_uf1, part_uar = uf1_uar(truth_array[mask], predicted_array[mask])
+        summary["perDataset"][name] = {
+            "uf1": part_uf1,
+            "uar": part_uar,
+            "samples": int(mask.sum()),
+            "confusion": confusion_matrix(truth_array[mask], predicted_array[mask]).tolist(),
+        }
+    return summary
