@@ -1,0 +1,59 @@
+import { access } from 'node:fs/promises';
+import type { CliCommand } from '../command';
+import { ExitCode, UserError } from '../command';
+import { parseCommandArgs, positiveInteger } from '../options';
+import { AppContext } from '../../app/context';
+import { defaultDataFolder, projectFile } from '../../app/paths';
+import { dispatch } from '../../app/handlers';
+import { ensureDemoDataset } from '../../dataset/demo/ensure';
+import { startWebHost } from '../../host/web';
+import { locateFfmpeg } from '../../media/ffmpeg';
+
+const usage = 'mer-studio serve [--port N] [--dataset <dir>]';
+
+export const serveCommand: CliCommand = {
+  name: 'serve',
+  summary: 'serve the app in a browser on 127.0.0.1 (prints the URL with its token)',
+  help: `${usage}
+
+Starts the web host: the same app as the desktop window, in your browser. It listens on
+127.0.0.1 only and refuses any request without the token in the printed URL.
+
+  --port N          port (default: a free one)
+  --dataset <dir>   dataset to open (default: the built-in demo dataset, generated on first use)`,
+  async run(argv, io) {
+    const { values } = parseCommandArgs(
+      argv,
+      { port: { type: 'string' }, dataset: { type: 'string' } },
+      usage,
+    );
+    const rendererDir = projectFile('out/renderer');
+    await access(`${rendererDir}/index.html`).catch(() => {
+      throw new UserError('the renderer is not built: run `npm run build` first', ExitCode.failure);
+    });
+    const ctx = new AppContext('web', defaultDataFolder());
+    reportFfmpeg(io);
+    const dataset = values.dataset ?? (await ensureDemoDataset(ctx.dataFolder, (done, total) =>
+      io.err(`generating the demo dataset: clip ${done}/${total}`),
+    ));
+    const opened = await dispatch(ctx, 'dataset.open', { path: dataset });
+    if (!opened.ok) io.err(`could not open ${dataset}: ${opened.error.message}`);
+    const port = values.port === undefined ? 0 : positiveInteger(values.port, '--port', 0);
+    const host = await startWebHost({ ctx, rendererDir, port });
+    io.out(`MER Studio is serving ${dataset}`);
+    io.out(`open ${host.url}`);
+    await new Promise<void>((resolve) => io.signal.addEventListener('abort', () => resolve()));
+    await host.close();
+    await ctx.close();
+    return ExitCode.ok;
+  },
+};
+
+function reportFfmpeg(io: { err(text: string): void }): void {
+  try {
+    const ffmpeg = locateFfmpeg();
+    io.err(`ffmpeg: ${ffmpeg.path} (${ffmpeg.source}, version ${ffmpeg.version})`);
+  } catch (error) {
+    io.err(`warning: ${(error as Error).message}`);
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * The Electron shell, kept thin: one secure window, the contract on one IPC channel, frames on
+ * the mer-frame: protocol. Everything else is in the services, which never import electron.
+ */
+import { app, BrowserWindow, ipcMain, protocol, session, shell } from 'electron';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { EventName } from '../shared/contract';
+import { AppContext } from './app/context';
+import { describeError, dispatch } from './app/handlers';
+import { defaultDataFolder } from './app/paths';
+import { ensureDemoDataset } from './dataset/demo/ensure';
+import { frameImage, parseFrameRequest } from './media/frame-response';
+import { CONTENT_SECURITY_POLICY } from './host/security';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const EVENTS: EventName[] = ['job.progress', 'job.done', 'job.error', 'annotations.changed'];
+
+protocol.registerSchemesAsPrivileged([
+  { scheme: 'mer-frame', privileges: { standard: true, secure: true, supportFetchAPI: true } },
+]);
+
+async function start(): Promise<void> {
+  await app.whenReady();
+  const ctx = new AppContext('electron', defaultDataFolder());
+  registerFrameProtocol(ctx);
+  ipcMain.handle('mer:request', (_event, name: unknown, args: unknown) => dispatch(ctx, name, args));
+  const dataset = process.env.MER_DATASET ?? (await ensureDemoDataset(ctx.dataFolder));
+  const opened = await dispatch(ctx, 'dataset.open', { path: dataset });
+  if (!opened.ok) console.error(`could not open ${dataset}: ${opened.error.message}`);
+  const window = createWindow();
+  for (const event of EVENTS) {
+    ctx.events.on(event, (payload) => window.webContents.send(`mer:event:${event}`, payload));
+  }
+  app.on('window-all-closed', () => {
+    void ctx.close().finally(() => app.quit());
+  });
+}
+
+function createWindow(): BrowserWindow {
+  session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
+    callback({
+      responseHeaders: {
+        ...details.responseHeaders,
+        'Content-Security-Policy': [CONTENT_SECURITY_POLICY],
+      },
+    });
+  });
+  const window = new BrowserWindow({
+    width: 1400,
+    height: 900,
+    title: 'MER Studio',
+    webPreferences: {
+      preload: path.join(here, '../preload/index.cjs'),
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true,
+    },
+  });
+  // No navigation away from the app and no new windows; web links open in the browser.
+  window.webContents.on('will-navigate', (event) => event.preventDefault());
+  window.webContents.setWindowOpenHandler(({ url }) => {
+    if (url.startsWith('https://')) void shell.openExternal(url);
+    return { action: 'deny' };
+  });
+  if (process.env.ELECTRON_RENDERER_URL) void window.loadURL(process.env.ELECTRON_RENDERER_URL);
+  else void window.loadFile(path.join(here, '../renderer/index.html'));
+  return window;
+}
+
+function registerFrameProtocol(ctx: AppContext): void {
+  protocol.handle('mer-frame', async (request) => {
+    const url = new URL(request.url);
+    const frame = parseFrameRequest(url.pathname, url.searchParams);
+    if (url.host !== 'frames' || !frame) return new Response('bad frame request', { status: 400 });
+    try {
+      const image = await frameImage(ctx, frame);
+      return new Response(new Uint8Array(image), { headers: { 'Content-Type': 'image/jpeg' } });
+    } catch (error) {
+      const info = describeError(error);
+      return new Response(info.message, { status: info.code === 'not-found' ? 404 : 500 });
+    }
+  });
+}
+
+void start();

@@ -1,0 +1,56 @@
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { THREE_CLASSES } from '../../shared/domain';
+
+/** The model card beside an .onnx file (see models/README.md). Checked before any work. */
+const cardSchema = z.object({
+  id: z.string().min(1),
+  architecture: z.string(),
+  classes: z.array(z.string()).length(THREE_CLASSES.length),
+  input: z.object({
+    name: z.string(),
+    shape: z.array(z.number().nullable()),
+    layout: z.string().optional(),
+    normalisation: z.unknown().optional(),
+  }),
+  output: z.object({
+    name: z.string(),
+    shape: z.array(z.number().nullable()),
+    kind: z.enum(['probabilities', 'logits']),
+  }),
+  loso: z
+    .object({ uf1: z.number(), uar: z.number() })
+    .passthrough()
+    .nullable()
+    .optional(),
+  sha256: z.string().optional(),
+});
+
+export type ModelCard = z.infer<typeof cardSchema>;
+
+export function cardPathFor(modelPath: string): string {
+  return modelPath.replace(/\.onnx$/i, '') + '.card.json';
+}
+
+export async function readModelCard(modelPath: string): Promise<ModelCard> {
+  const cardPath = cardPathFor(modelPath);
+  const text = await readFile(cardPath, 'utf8').catch(() => {
+    throw new Error(`${cardPath}: model card not found (each .onnx model needs its card)`);
+  });
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`${cardPath}: not valid JSON (${(error as Error).message})`);
+  }
+  const parsed = cardSchema.safeParse(json);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new Error(`${cardPath}: not a valid model card (${problems.join('; ')})`);
+  }
+  const unknownClass = parsed.data.classes.find((name, i) => name !== THREE_CLASSES[i]);
+  if (unknownClass) {
+    throw new Error(`${cardPath}: classes must be ${THREE_CLASSES.join(', ')} in that order`);
+  }
+  return parsed.data;
+}

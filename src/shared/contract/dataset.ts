@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import { request } from './define';
+import { clipId, filePath } from './schemas';
+import type { DatasetKind, Problem } from '../domain';
+
+export interface ClipSummary {
+  id: string;
+  subject: string;
+  name: string;
+  fps: number;
+  frameCount: number;
+  width?: number;
+  height?: number;
+  kind: 'images' | 'video';
+  folderEmotion?: string;
+  problems: Problem[];
+}
+
+export interface DatasetSummary {
+  root: string;
+  name: string;
+  kind: DatasetKind;
+  fps: number;
+  subjects: string[];
+  clips: ClipSummary[];
+  problems: Problem[];
+}
+
+export const datasetRequests = {
+  /** Open a dataset folder (the web host and CLI accept any local path the user names). */
+  'dataset.open': request(z.object({ path: filePath })).returns<DatasetSummary>(),
+  'dataset.current': request(z.object({})).returns<DatasetSummary | null>(),
+  'dataset.clip': request(z.object({ clipId })).returns<ClipSummary>(),
+};
