@@ -62,6 +62,8 @@ export function checkSameSize(
   what: string,
 ): void {
   if (a.width !== b.width || a.height !== b.height) {
-    throw new RangeError(`${what}: sizes differ (${a.width}x${a.height} vs ${b.width}x${b.height})`);
+    throw new RangeError(
+      `${what}: sizes differ (${a.width}x${a.height} vs ${b.width}x${b.height})`,
+    );
   }
 }

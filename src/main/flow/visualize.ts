@@ -76,8 +76,8 @@ function largestKnownMagnitude(flow: FlowField): number {
 }
 
 /**
- * Viridis (perceptually uniform, colour-blind safe) at t ∈ [0, 1], as the degree-6 polynomial fit
- * by Matt Zucker (max error under 1/255 per channel); returns 0..255 RGB.
+ * Viridis (perceptually uniform, colour-blind safe) at t ∈ [0, 1] from a degree-6 polynomial fit
+ * of matplotlib's table (Matt Zucker's coefficients); returns 0..255 RGB.
  */
 export function viridis(t: number): [number, number, number] {
   const x = Math.min(Math.max(t, 0), 1);
@@ -91,12 +91,12 @@ const VIRIDIS_R = [
   6.228269936347081, 4.776384997670288, -5.435455855934631,
 ];
 const VIRIDIS_G = [
-  0.005407344544966578, 1.404613529898575, 0.214847559468213, -5.799100973351585,
-  14.17993336680509, -13.74514537774601, 4.645852612178535,
+  0.005407344544966578, 1.404613529898575, 0.214847559468213, -5.799100973351585, 14.17993336680509,
+  -13.74514537774601, 4.645852612178535,
 ];
 const VIRIDIS_B = [
-  0.3340998053353061, 1.384590162594685, 0.09509516302823659, -19.33244095627987,
-  56.69055260068105, -65.35303263337234, 26.3124352495832,
+  0.3340998053353061, 1.384590162594685, 0.09509516302823659, -19.33244095627987, 56.69055260068105,
+  -65.35303263337234, 26.3124352495832,
 ];
 
 export interface HeatmapOptions {
