@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import type { RawFrame } from '../media/pam';
-import { computeFlow, computeStrain, type FlowField } from '../flow/tvl1';
+import { computeFlow, computeStrain, type FlowField } from '../flow';
 
 /**
  * From a clip's onset and apex frames to the 3×28×28 map AHMSA-Net reads (u, v, strain).

@@ -3,7 +3,7 @@ import type { flowRequests } from '../../shared/contract/flow';
 import type { HandlersFor } from '../app/handler';
 import { findClip } from '../dataset/handlers';
 import { decodeFrame } from '../media/frames';
-import { computeFlow, flowToColor } from './tvl1';
+import { computeFlow, flowToColor } from './index';
 
 export const flowHandlers: HandlersFor<typeof flowRequests> = {
   'flow.compute': async ({ clipId, onset, apex }, ctx) => {
@@ -24,7 +24,7 @@ export const flowHandlers: HandlersFor<typeof flowRequests> = {
       if (magnitude > max) max = magnitude;
     }
     const rgba = flowToColor(flow);
-    const png = await sharp(rgba, { raw: { width: flow.width, height: flow.height, channels: 4 } })
+    const png = await sharp(rgba.data, { raw: { width: rgba.width, height: rgba.height, channels: 4 } })
       .png()
       .toBuffer();
     return {

@@ -87,8 +87,8 @@ export function runFfmpeg(args: string[], options: RunOptions = {}): Promise<Buf
     });
     const stdout: Buffer[] = [];
     let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => {
+    child.stdout?.on('data', (chunk: Buffer) => stdout.push(chunk));
+    child.stderr?.on('data', (chunk: Buffer) => {
       stderr = (stderr + chunk.toString('utf8')).slice(-4000);
     });
     child.on('error', reject);
@@ -102,4 +102,78 @@ export function runFfmpeg(args: string[], options: RunOptions = {}): Promise<Buf
 
 function lastLines(text: string): string {
   return text.trim().split('\n').slice(-3).join(' | ');
+}
+
+export interface SpawnOptions {
+  signal?: AbortSignal;
+  /** ffmpeg's -loglevel; 'info' is needed for stream headers, showinfo and -debug_ts lines. */
+  loglevel?: 'error' | 'info';
+  onStdout?: (chunk: Buffer) => void;
+  /** Called once per complete line ffmpeg writes to stderr. */
+  onStderrLine?: (line: string) => void;
+}
+
+export interface SpawnedFfmpeg {
+  /** Settles when ffmpeg exits: resolves on exit 0 or after stop(), rejects otherwise. */
+  done: Promise<void>;
+  /** Ends ffmpeg early (when it has produced what was needed). */
+  stop(): void;
+}
+
+/**
+ * Runs ffmpeg streaming its output to callbacks, for long decodes that are read as they go and
+ * may be stopped once the frames needed have arrived.
+ */
+export function spawnFfmpeg(args: string[], options: SpawnOptions = {}): SpawnedFfmpeg {
+  const binary = locateFfmpeg().path;
+  const child = spawn(
+    binary,
+    ['-hide_banner', '-nostdin', '-loglevel', options.loglevel ?? 'error', ...args],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let stopped = false;
+  let tail = '';
+  let partial = '';
+  const onAbort = () => {
+    stopped = true;
+    child.kill('SIGKILL');
+  };
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  child.stdout.on('data', (chunk: Buffer) => {
+    if (!stopped) options.onStdout?.(chunk);
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    const text = partial + chunk.toString('utf8');
+    const lines = text.split(/\r?\n|\r/);
+    partial = lines.pop() ?? '';
+    for (const line of lines) {
+      tail = (tail + line + '\n').slice(-4000);
+      if (!stopped) options.onStderrLine?.(line);
+    }
+  });
+  const done = new Promise<void>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => {
+      options.signal?.removeEventListener('abort', onAbort);
+      if (partial && !stopped) options.onStderrLine?.(partial);
+      if (options.signal?.aborted) reject(options.signal.reason ?? new Error('aborted'));
+      else if (code === 0 || stopped) resolve();
+      else reject(new Error(`ffmpeg failed (exit ${code}): ${lastLines(errorLines(tail)) || 'no message'}`));
+    });
+  });
+  return {
+    done,
+    stop: () => {
+      stopped = true;
+      child.kill('SIGKILL');
+    },
+  };
+}
+
+/** Lines of an info-level log that say what went wrong (not per-frame chatter). */
+function errorLines(text: string): string {
+  return text
+    .split('\n')
+    .filter((line) => !/showinfo|demuxer|^\s|^(Input|Output|Stream mapping|Press)/.test(line))
+    .join('\n');
 }

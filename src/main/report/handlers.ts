@@ -4,7 +4,7 @@ import type { reportRequests } from '../../shared/contract/report';
 import type { HandlersFor } from '../app/handler';
 import type { AppContext } from '../app/context';
 import { annotationStore } from '../annotations/handlers';
-import { writeFileAtomic } from '../annotations/atomic-write';
+import { writeFileAtomic } from '../app/atomic-write';
 import { predictionsOf } from '../model/predictions';
 import { CLIP_REPORT_HEADER, clipReportRows } from './clip-rows';
 import { toCsv } from './csv';

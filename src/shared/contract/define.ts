@@ -6,14 +6,14 @@ import type { z } from 'zod';
  */
 export interface RequestDef<Args extends z.ZodType, Result> {
   readonly args: Args;
-  /** Type only: never read at run time. */
-  readonly result?: Result;
+  /** Type only: never set or read at run time. */
+  readonly result: Result;
 }
 
 export function request<Args extends z.ZodType>(args: Args) {
   return {
     returns<Result>(): RequestDef<Args, Result> {
-      return { args };
+      return { args } as RequestDef<Args, Result>;
     },
   };
 }

@@ -31,7 +31,7 @@ export type RequestName = keyof Requests;
 export type ArgsOf<N extends RequestName> = z.input<Requests[N]['args']>;
 /** What the handler receives (validated, defaults applied). */
 export type ParsedArgsOf<N extends RequestName> = z.output<Requests[N]['args']>;
-export type ResultOf<N extends RequestName> = NonNullable<Requests[N]['result']>;
+export type ResultOf<N extends RequestName> = Requests[N]['result'];
 
 export type { EventMap };
 export type EventName = keyof EventMap;
