@@ -1,86 +1,230 @@
-import sharp from 'sharp';
 import type { RawFrame } from '../media/pam';
-import { computeFlow, computeStrain, type FlowField } from '../flow';
+import { computeFlow, computeStrain, type FlowField, type FlowPreset } from '../flow';
+import {
+  alignmentFor,
+  applySimilarity,
+  similarityScale,
+  toGrey,
+  warpToCrop,
+  type Similarity,
+} from './align';
+import { keyPointsFromMesh, mapKeyPoints, type KeyPointName, type KeyPoints } from './keypoints';
+import { sharedLandmarkDetector, type DetectedFace, type LandmarkDetector } from './landmarks';
+import { buildFlowMaps, MAP_CHANNELS, MAP_SIZE, regionMotion, type MosaicWindow } from './maps';
+
+export { MAP_SIZE } from './maps';
 
 /**
- * From a clip's onset and apex frames to the 3×28×28 map AHMSA-Net reads (u, v, strain).
- * FIRST WALK ONLY: the face is taken as the centred square of the frame; landmarks and
- * alignment replace this in the face pipeline.
+ * From a clip's onset and apex frames to the 3×28×28 maps AHMSA-Net reads:
+ * FaceMesh landmarks on the onset (worker thread) → similarity alignment from the eye centres
+ * and nose tip, applied to both frames → square grey crops → TV-L1 flow + optical strain (native
+ * addon) → whole-face 28×28 map (the model's input, card layout "whole-face") and the HTNet
+ * region mosaic. Bad input never throws: `status` and `reasons` say what went wrong; only
+ * cancellation (AbortError) rejects.
  */
+export type FaceStatus = 'ok' | 'warning' | 'failed';
+
 export interface ModelInput {
-  /** [3, 28, 28] float32: u, v in face-crop pixels, then optical strain. */
+  /** [3, 28, 28] float32, whole face: u, v in crop pixels, then strain. Zeros when failed. */
   maps: Float32Array;
-  flow: FlowField;
+  /** [3, 28, 28] float32 region mosaic ([l_eye | l_mouth] over [r_eye | r_mouth]). */
+  mosaic: Float32Array;
+  mosaicWindows: MosaicWindow[];
+  /** 'ok'; 'warning' = usable, see reasons; 'failed' = maps are not meaningful, see reasons. */
+  status: FaceStatus;
+  reasons: string[];
+  frame: { width: number; height: number };
+  /** The face used (largest), with its 468 mesh points in source pixels; null if none. */
+  face: DetectedFace | null;
+  facesFound: number;
+  /** Key points in source-image pixels. */
+  points: KeyPoints | null;
+  /** Key points in face-crop pixels. */
+  cropPoints: KeyPoints | null;
+  /** Source → crop transform. */
+  alignment: Similarity | null;
+  cropSize: number;
+  /** Aligned grey crops, values 0..255. */
+  crops: { onset: Float32Array; apex: Float32Array } | null;
+  flow: FlowField | null;
+  strain: Float32Array | null;
+  /** Mean flow magnitude (crop pixels) in a cropSize/4 square around each key point. */
+  regionMotion: Record<KeyPointName, number> | null;
+  /** Milliseconds per stage: landmarks, align, flow, maps. */
   timings: Record<string, number>;
 }
 
-const CROP_SIZE = 224;
-export const MAP_SIZE = 28;
+export interface ModelInputOptions {
+  /** Side of the square face crop in pixels (default 224). */
+  cropSize?: number;
+  /** Mosaic with the nose window (see buildFlowMaps). */
+  includeNose?: boolean;
+  /** TV-L1 parameter set (default 'fast': tuned by the flow addon for ≤ 2 px face motion). */
+  flowPreset?: FlowPreset;
+  /** Landmark detector (default: the process-wide one). */
+  detector?: LandmarkDetector;
+}
+
+export const DEFAULT_CROP_SIZE = 224;
+export const MIN_FRAME_SIDE = 64;
+/** Share of the crop outside the frame above which the face counts as cut by the border. */
+const BORDER_WARNING = 0.02;
+const BORDER_FAILURE = 0.35;
+/** Eye distance (source pixels) under which the face is small: the crop upsamples it. */
+const SMALL_FACE_EYES = 24;
 
 export async function buildModelInput(
   onset: RawFrame,
   apex: RawFrame,
   signal?: AbortSignal,
+  options: ModelInputOptions = {},
 ): Promise<ModelInput> {
-  const started = performance.now();
-  const [a, b] = await Promise.all([centredGreyCrop(onset), centredGreyCrop(apex)]);
-  const cropped = performance.now();
-  const flow = await computeFlow(
-    { width: CROP_SIZE, height: CROP_SIZE, data: a },
-    { width: CROP_SIZE, height: CROP_SIZE, data: b },
-    { signal },
+  const cropSize = options.cropSize ?? DEFAULT_CROP_SIZE;
+  const result = emptyResult(onset, cropSize);
+  const failed = (reason: string): ModelInput => {
+    result.status = 'failed';
+    result.reasons.push(reason);
+    return result;
+  };
+  const frameProblem = checkFrames(onset, apex);
+  if (frameProblem) return failed(frameProblem);
+
+  let started = performance.now();
+  let faces: DetectedFace[];
+  try {
+    const detector = options.detector ?? sharedLandmarkDetector();
+    faces = (await detector.detect(onset, signal)).faces;
+  } catch (error) {
+    if (isAbort(error)) throw error;
+    return failed(`face landmarks failed: ${(error as Error).message}`);
+  }
+  result.timings.landmarks = performance.now() - started;
+  result.facesFound = faces.length;
+  if (faces.length === 0) return failed('no face found in the onset frame');
+  const face = faces[0];
+  result.face = face;
+  if (faces.length > 1) {
+    const [x, y, w, h] = face.box.map(Math.round);
+    warn(
+      result,
+      `${faces.length} faces in the onset frame: used the largest (${w}×${h} at ${x},${y})`,
+    );
+  }
+
+  started = performance.now();
+  const points = keyPointsFromMesh(face.mesh);
+  const alignment = alignmentFor(points, cropSize);
+  result.points = points;
+  result.alignment = alignment;
+  result.cropPoints = mapKeyPoints(points, (p) => applySimilarity(alignment, p));
+  const onsetCrop = warpToCrop(toGrey(onset), onset.width, onset.height, alignment, cropSize);
+  const apexCrop = warpToCrop(toGrey(apex), apex.width, apex.height, alignment, cropSize);
+  result.crops = { onset: onsetCrop.data, apex: apexCrop.data };
+  result.timings.align = performance.now() - started;
+  const outside = onsetCrop.outside;
+  if (outside > BORDER_FAILURE) {
+    return failed(
+      `the face is cut by the frame border: ${percent(outside)} of the face crop lies outside the frame`,
+    );
+  }
+  if (outside > BORDER_WARNING) {
+    warn(
+      result,
+      `the face is cut by the frame border: ${percent(outside)} of the face crop lies outside the frame (edge pixels repeated)`,
+    );
+  }
+  const eyes = Math.hypot(
+    points.rightEye.x - points.leftEye.x,
+    points.rightEye.y - points.leftEye.y,
   );
-  const flowed = performance.now();
+  if (eyes < SMALL_FACE_EYES) {
+    warn(
+      result,
+      `small face (eyes ${eyes.toFixed(0)} px apart): the crop is upsampled ${similarityScale(alignment).toFixed(1)}×`,
+    );
+  }
+
+  started = performance.now();
+  const crop = (data: Float32Array) => ({ width: cropSize, height: cropSize, data });
+  const flow = await computeFlow(crop(onsetCrop.data), crop(apexCrop.data), {
+    preset: options.flowPreset ?? 'fast',
+    signal,
+  });
   const strain = computeStrain(flow);
-  const maps = new Float32Array(3 * MAP_SIZE * MAP_SIZE);
-  maps.set(areaResize(flow.u, CROP_SIZE, MAP_SIZE), 0);
-  maps.set(areaResize(flow.v, CROP_SIZE, MAP_SIZE), MAP_SIZE * MAP_SIZE);
-  maps.set(areaResize(strain, CROP_SIZE, MAP_SIZE), 2 * MAP_SIZE * MAP_SIZE);
+  result.flow = { width: flow.width, height: flow.height, u: flow.u, v: flow.v };
+  result.strain = strain;
+  result.timings.flow = performance.now() - started;
+
+  started = performance.now();
+  const maps = buildFlowMaps(flow, strain, result.cropPoints, { includeNose: options.includeNose });
+  result.maps = maps.whole;
+  result.mosaic = maps.mosaic;
+  result.mosaicWindows = maps.windows;
+  result.regionMotion = regionMotion(flow, result.cropPoints);
+  result.timings.maps = performance.now() - started;
+  return result;
+}
+
+function emptyResult(onset: RawFrame, cropSize: number): ModelInput {
   return {
-    maps,
-    flow,
-    timings: {
-      crop: cropped - started,
-      flow: flowed - cropped,
-      maps: performance.now() - flowed,
-    },
+    maps: new Float32Array(MAP_CHANNELS * MAP_SIZE * MAP_SIZE),
+    mosaic: new Float32Array(MAP_CHANNELS * MAP_SIZE * MAP_SIZE),
+    mosaicWindows: [],
+    status: 'ok',
+    reasons: [],
+    frame: { width: onset.width, height: onset.height },
+    face: null,
+    facesFound: 0,
+    points: null,
+    cropPoints: null,
+    alignment: null,
+    cropSize,
+    crops: null,
+    flow: null,
+    strain: null,
+    regionMotion: null,
+    timings: {},
   };
 }
 
-async function centredGreyCrop(frame: RawFrame): Promise<Uint8Array> {
-  const side = Math.min(frame.width, frame.height);
-  const { data } = await sharp(frame.data, {
-    raw: { width: frame.width, height: frame.height, channels: frame.channels },
-  })
-    .extract({
-      left: Math.floor((frame.width - side) / 2),
-      top: Math.floor((frame.height - side) / 2),
-      width: side,
-      height: side,
-    })
-    .greyscale()
-    .resize(CROP_SIZE, CROP_SIZE, { kernel: 'cubic' })
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  return new Uint8Array(data.buffer, data.byteOffset, CROP_SIZE * CROP_SIZE);
-}
-
-/** Box-filter downsampling of a square map (side divisible or not). */
-function areaResize(source: Float32Array, from: number, to: number): Float32Array {
-  const out = new Float32Array(to * to);
-  const scale = from / to;
-  for (let y = 0; y < to; y++) {
-    for (let x = 0; x < to; x++) {
-      let sum = 0;
-      let count = 0;
-      for (let sy = Math.floor(y * scale); sy < Math.floor((y + 1) * scale); sy++) {
-        for (let sx = Math.floor(x * scale); sx < Math.floor((x + 1) * scale); sx++) {
-          sum += source[sy * from + sx];
-          count++;
-        }
-      }
-      out[y * to + x] = sum / Math.max(count, 1);
+/** Problems visible before any model runs: sizes, tiny frames, identical frames. */
+function checkFrames(onset: RawFrame, apex: RawFrame): string | null {
+  if (onset.width !== apex.width || onset.height !== apex.height) {
+    return `onset and apex frames differ in size (${onset.width}×${onset.height} vs ${apex.width}×${apex.height})`;
+  }
+  if (Math.min(onset.width, onset.height) < MIN_FRAME_SIDE) {
+    return `frame too small (${onset.width}×${onset.height}): faces need at least ${MIN_FRAME_SIDE} pixels a side`;
+  }
+  for (const [name, frame] of [
+    ['onset', onset],
+    ['apex', apex],
+  ] as const) {
+    if (frame.data.length < frame.width * frame.height * frame.channels) {
+      return `${name} frame is truncated (${frame.data.length} bytes for ${frame.width}×${frame.height}×${frame.channels})`;
     }
   }
-  return out;
+  if (onset.channels === apex.channels && sameBytes(onset.data, apex.data)) {
+    return 'onset and apex frames are identical: there is no motion to measure';
+  }
+  return null;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  return Buffer.from(a.buffer, a.byteOffset, a.length).equals(
+    Buffer.from(b.buffer, b.byteOffset, b.length),
+  );
+}
+
+function warn(result: ModelInput, reason: string): void {
+  if (result.status === 'ok') result.status = 'warning';
+  result.reasons.push(reason);
+}
+
+function percent(share: number): string {
+  return `${(share * 100).toFixed(0)} %`;
+}
+
+function isAbort(error: unknown): boolean {
+  return error instanceof Error && error.name === 'AbortError';
 }
