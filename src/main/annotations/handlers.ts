@@ -1,40 +1,146 @@
 import path from 'node:path';
-import type { annotationRequests } from '../../shared/contract/annotations';
+import type { annotationRequests, AnnotationLocation } from '../../shared/contract/annotations';
+import type { ClipAnnotation } from '../../shared/domain';
 import type { HandlersFor } from '../app/handler';
 import type { AppContext } from '../app/context';
 import { findClip } from '../dataset/handlers';
-import { AnnotationStore } from './store';
+import {
+  attachedSets,
+  importedExpressions,
+  reattachImportedAnnotations,
+  removeImportedSet,
+  saveImportedSet,
+  summariseSet,
+} from './imported';
+import { importAnnotationFile, previewAnnotationFile } from './import/import';
+import {
+  appDataStorageFolder,
+  datasetStorageFolder,
+  resolveStorage,
+  type StorageLocation,
+} from './location';
+import { AnnotationStore, coderFileName, listCoders } from './store';
 
-const stores = new WeakMap<AppContext, AnnotationStore>();
+interface StoreEntry {
+  root: string;
+  coder: string;
+  store: AnnotationStore;
+}
 
-/** The store of the open dataset for the current coder (re-made when either changes). */
+const stores = new WeakMap<AppContext, StoreEntry>();
+
+/**
+ * The store of the open dataset for the current coder (re-made when either changes). It lives in
+ * <dataset>/.mer-studio when that folder is writable, else in the app data folder.
+ */
 export function annotationStore(ctx: AppContext): AnnotationStore {
   const dataset = ctx.requireDataset();
-  const folder = path.join(dataset.root, '.mer-studio', 'annotations');
   const cached = stores.get(ctx);
-  if (cached && cached.coder === ctx.coder && path.dirname(cached.file) === folder) return cached;
-  const store = new AnnotationStore(folder, dataset.name, ctx.coder);
-  stores.set(ctx, store);
+  if (cached && cached.root === dataset.root && cached.coder === ctx.coder) return cached.store;
+  const store = createStore(dataset.root, dataset.name, ctx.coder, ctx.dataFolder);
+  stores.set(ctx, { root: dataset.root, coder: ctx.coder, store });
   return store;
+}
+
+function createStore(
+  root: string,
+  name: string,
+  coder: string,
+  dataFolder: string,
+): AnnotationStore {
+  const fallback: StorageLocation = {
+    folder: appDataStorageFolder(root, dataFolder),
+    where: 'app-data',
+    reason: 'the dataset folder turned read-only while saving',
+  };
+  return new AnnotationStore({
+    location: () => resolveStorage(root, dataFolder),
+    coder,
+    dataset: { name, root },
+    fallback,
+    // A read-only dataset may carry this coder's file from elsewhere: start from it.
+    seedFile: path.join(datasetStorageFolder(root), 'annotations', coderFileName(coder)),
+  });
+}
+
+async function describeLocation(store: AnnotationStore): Promise<AnnotationLocation> {
+  const where = await store.where();
+  return { ...where, file: store.file };
 }
 
 export const annotationHandlers: HandlersFor<typeof annotationRequests> = {
   'annotations.get': async ({ clipId }, ctx) => {
     findClip(ctx, clipId);
+    const store = annotationStore(ctx);
+    const dataset = ctx.requireDataset();
     return {
-      own: await annotationStore(ctx).get(clipId),
-      imported: ctx.requireDataset().official[clipId] ?? null,
+      own: await store.get(clipId),
+      imported: dataset.official[clipId] ?? null,
+      importedAll: importedExpressions(dataset, clipId),
+      canUndo: store.canUndo(clipId),
+      canRedo: store.canRedo(clipId),
     };
   },
   'annotations.save': async ({ clipId, fields }, ctx) => {
     checkFrames(clipId, findClip(ctx, clipId).frameCount, fields);
     const savedAt = new Date().toISOString();
-    await annotationStore(ctx).save({ clipId, ...fields, coder: ctx.coder, updatedAt: savedAt });
+    const store = annotationStore(ctx);
+    await store.save({ clipId, ...fields, coder: ctx.coder, updatedAt: savedAt });
     ctx.emit('annotations.changed', { clipId, coder: ctx.coder });
-    return { savedAt };
+    return { savedAt, file: store.file, where: (await store.where()).where };
   },
   'annotations.list': async (_args, ctx) => annotationStore(ctx).all(),
+  'annotations.undo': async ({ clipId }, ctx) => step(ctx, clipId, 'undo'),
+  'annotations.redo': async ({ clipId }, ctx) => step(ctx, clipId, 'redo'),
+  'annotations.location': async (_args, ctx) => describeLocation(annotationStore(ctx)),
+  'annotations.coders': async (_args, ctx) => {
+    const store = annotationStore(ctx);
+    const folders = [datasetStorageFolder(ctx.requireDataset().root), (await store.where()).folder];
+    const coders = new Set([ctx.coder]);
+    for (const folder of new Set(folders))
+      for (const coder of await listCoders(folder)) coders.add(coder);
+    return { current: ctx.coder, coders: [...coders].sort() };
+  },
+  'annotations.setCoder': async ({ coder }, ctx) => {
+    ctx.coder = coder;
+    return { coder };
+  },
+  'annotations.importPreview': async ({ file, sheet, headerRow }) =>
+    previewAnnotationFile(file, { sheet, headerRow }),
+  'annotations.import': async (args, ctx) => {
+    const dataset = ctx.dataset;
+    const importedAt = new Date().toISOString();
+    const outcome = await importAnnotationFile(args.file, {
+      ...args,
+      dataset: dataset ?? undefined,
+      importedAt,
+    });
+    if (!dataset) return outcome.report;
+    const location = await annotationStore(ctx).where();
+    outcome.report.saved = await saveImportedSet(location, outcome, importedAt);
+    await reattachImportedAnnotations(dataset, ctx.dataFolder);
+    for (const clipId of Object.keys(outcome.annotations)) {
+      ctx.emit('annotations.changed', { clipId, coder: `imported: ${path.basename(args.file)}` });
+    }
+    return outcome.report;
+  },
+  'annotations.imports': async (_args, ctx) => attachedSets(ctx.requireDataset()).map(summariseSet),
+  'annotations.removeImport': async ({ id }, ctx) => {
+    const dataset = ctx.requireDataset();
+    const removed = await removeImportedSet(dataset.root, ctx.dataFolder, id);
+    await reattachImportedAnnotations(dataset, ctx.dataFolder);
+    return { removed };
+  },
 };
+
+async function step(ctx: AppContext, clipId: string, direction: 'undo' | 'redo') {
+  findClip(ctx, clipId);
+  const store = annotationStore(ctx);
+  const annotation: ClipAnnotation | null =
+    direction === 'undo' ? await store.undo(clipId) : await store.redo(clipId);
+  ctx.emit('annotations.changed', { clipId, coder: ctx.coder });
+  return { annotation, canUndo: store.canUndo(clipId), canRedo: store.canRedo(clipId) };
+}
 
 /** Marks must lie inside the clip and keep their order: onset ≤ apex ≤ offset. */
 function checkFrames(
@@ -44,7 +150,9 @@ function checkFrames(
 ): void {
   for (const [name, frame] of Object.entries(marks)) {
     if (frame !== null && frame >= frameCount) {
-      throw new RangeError(`${clipId}: ${name} ${frame} is beyond the last frame ${frameCount - 1}`);
+      throw new RangeError(
+        `${clipId}: ${name} ${frame} is beyond the last frame ${frameCount - 1}`,
+      );
     }
   }
   const set = [marks.onset, marks.apex, marks.offset].filter((frame) => frame !== null);

@@ -1,32 +1,93 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { constants as fsConstants } from 'node:fs';
+import { copyFile, mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { ClipAnnotation } from '../../shared/domain';
-import { writeFileAtomic } from './atomic-write';
+import { backupOf, readIfExists, removeStaleTemporaries, writeFileAtomic } from './atomic-write';
+import { isReadOnlyError, type StorageLocation } from './location';
+import {
+  NewerSchemaError,
+  STORE_FORMAT,
+  STORE_SCHEMA_VERSION,
+  upgradeCoderFile,
+  type CoderFile,
+} from './schema';
 
-export const STORE_SCHEMA_VERSION = 1;
+export { STORE_SCHEMA_VERSION } from './schema';
 
-interface CoderFile {
-  schemaVersion: number;
+export interface AnnotationStoreOptions {
+  /** Where to keep the file, or how to find out (probing the dataset folder) on first use. */
+  location: StorageLocation | (() => Promise<StorageLocation>);
   coder: string;
-  dataset: string;
-  annotations: Record<string, ClipAnnotation>;
+  dataset: { name: string; root: string };
+  /** Used when a save into the dataset folder fails because the disk turned read-only. */
+  fallback?: StorageLocation;
+  /** A coder file to start from when ours does not exist yet (a read-only dataset's own copy). */
+  seedFile?: string;
+}
+
+/** What loading found out, for the user: recovered from the backup, migrated, seeded. */
+export interface StoreNotice {
+  kind: 'recovered' | 'migrated' | 'seeded' | 'relocated';
+  message: string;
+}
+
+const UNDO_DEPTH = 200;
+
+/** The file name of a coder's annotations: the name, percent-encoded where a file name could not hold it. */
+export function coderFileName(coder: string): string {
+  return `${encodeURIComponent(coder).replace(/^\./, '%2E')}.json`;
+}
+
+export function coderOfFileName(name: string): string | null {
+  if (!name.endsWith('.json')) return null;
+  try {
+    return decodeURIComponent(name.slice(0, -'.json'.length));
+  } catch {
+    return null;
+  }
 }
 
 /**
- * One coder's annotations of one dataset, kept as readable JSON in
- * <dataset>/.mer-studio/annotations/<coder>.json and replaced atomically on every save.
+ * One coder's annotations of one dataset, kept as readable JSON in <folder>/annotations/<coder>.json.
+ *
+ * Every acknowledged save is durable: saves apply to memory at once and resolve only after a
+ * write that contains them has been fsynced and renamed into place (writes are coalesced, so
+ * frequent autosaves cost one write at a time). The previous state stays in <coder>.json.bak.
+ * A file from a newer schema is refused and never overwritten. Undo/redo: a per-clip history
+ * for this session (see annotations.undo), each step saved like any other change.
  */
 export class AnnotationStore {
-  private cache: CoderFile | null = null;
+  readonly notices: StoreNotice[] = [];
+  private state: CoderFile | null = null;
+  private refusal: Error | null = null;
+  private location: StorageLocation | null = null;
+  private changeCount = 0;
+  private writtenCount = 0;
+  private writing: Promise<void> | null = null;
+  private readonly undoStacks = new Map<string, Array<ClipAnnotation | null>>();
+  private readonly redoStacks = new Map<string, Array<ClipAnnotation | null>>();
 
-  constructor(
-    private readonly folder: string,
-    private readonly datasetName: string,
-    readonly coder: string,
-  ) {}
+  constructor(private readonly options: AnnotationStoreOptions) {
+    if (typeof options.location !== 'function') this.location = options.location;
+  }
 
+  get coder(): string {
+    return this.options.coder;
+  }
+
+  /** Where the annotations are kept (resolved on first use). */
+  async where(): Promise<StorageLocation> {
+    if (!this.location) {
+      const locate = this.options.location as () => Promise<StorageLocation>;
+      this.location = await locate();
+    }
+    return this.location;
+  }
+
+  /** This coder's file; call where() (or any read) first. */
   get file(): string {
-    return path.join(this.folder, `${this.coder}.json`);
+    if (!this.location) throw new Error('annotation store: location not resolved yet');
+    return path.join(this.location.folder, 'annotations', coderFileName(this.coder));
   }
 
   async all(): Promise<ClipAnnotation[]> {
@@ -37,44 +98,204 @@ export class AnnotationStore {
     return (await this.load()).annotations[clipId] ?? null;
   }
 
+  /** Saves one clip's annotation; resolves once it is on disk. */
   async save(annotation: ClipAnnotation): Promise<void> {
-    const current = await this.load();
-    const next: CoderFile = {
-      ...current,
-      annotations: { ...current.annotations, [annotation.clipId]: annotation },
-    };
-    await mkdir(this.folder, { recursive: true });
-    await writeFileAtomic(this.file, JSON.stringify(next, null, 2));
-    this.cache = next;
+    const previous = await this.get(annotation.clipId);
+    push(this.undoStacks, annotation.clipId, previous);
+    this.redoStacks.delete(annotation.clipId);
+    await this.put(annotation.clipId, annotation);
+  }
+
+  canUndo(clipId: string): boolean {
+    return (this.undoStacks.get(clipId)?.length ?? 0) > 0;
+  }
+
+  canRedo(clipId: string): boolean {
+    return (this.redoStacks.get(clipId)?.length ?? 0) > 0;
+  }
+
+  /** Restores the clip's state before its last change (null: not coded); saved durably. */
+  async undo(clipId: string): Promise<ClipAnnotation | null> {
+    return this.step(clipId, this.undoStacks, this.redoStacks);
+  }
+
+  async redo(clipId: string): Promise<ClipAnnotation | null> {
+    return this.step(clipId, this.redoStacks, this.undoStacks);
+  }
+
+  private async step(
+    clipId: string,
+    from: Map<string, Array<ClipAnnotation | null>>,
+    to: Map<string, Array<ClipAnnotation | null>>,
+  ): Promise<ClipAnnotation | null> {
+    const stack = from.get(clipId);
+    if (!stack || stack.length === 0) return this.get(clipId);
+    const target = stack.pop() ?? null;
+    push(to, clipId, await this.get(clipId));
+    await this.put(clipId, target);
+    return target;
+  }
+
+  private async put(clipId: string, annotation: ClipAnnotation | null): Promise<void> {
+    const state = await this.load();
+    if (this.refusal) throw this.refusal;
+    const annotations = { ...state.annotations };
+    if (annotation) annotations[clipId] = annotation;
+    else delete annotations[clipId];
+    this.state = { ...state, annotations };
+    await this.flush();
+  }
+
+  /** Waits until every change made so far is durable (one write at a time, coalesced). */
+  async flush(): Promise<void> {
+    const wanted = ++this.changeCount;
+    while (this.writtenCount < wanted) {
+      this.writing ??= this.writeNow().finally(() => {
+        this.writing = null;
+      });
+      await this.writing;
+    }
+  }
+
+  private async writeNow(): Promise<void> {
+    const count = this.changeCount;
+    const state = this.state as CoderFile;
+    const content = `${JSON.stringify({ ...state, savedAt: new Date().toISOString() }, null, 2)}\n`;
+    try {
+      await this.writeTo(this.file, content);
+    } catch (error) {
+      if (!(
+        isReadOnlyError(error) &&
+        this.options.fallback &&
+        this.location?.where === 'dataset'
+      )) {
+        throw error;
+      }
+      this.location = this.options.fallback;
+      this.notices.push({
+        kind: 'relocated',
+        message: `could not write into the dataset folder (${(error as NodeJS.ErrnoException).code}); saving to ${this.file}`,
+      });
+      await this.writeTo(this.file, content);
+    }
+    this.writtenCount = Math.max(this.writtenCount, count);
+  }
+
+  private async writeTo(file: string, content: string): Promise<void> {
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFileAtomic(file, content, { backup: true });
   }
 
   private async load(): Promise<CoderFile> {
-    if (this.cache) return this.cache;
-    const text = await readFile(this.file, 'utf8').catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') return null;
+    if (this.refusal) throw this.refusal;
+    if (this.state) return this.state;
+    await this.where();
+    try {
+      this.state = await this.readState();
+    } catch (error) {
+      if (error instanceof NewerSchemaError || !(error instanceof Error))
+        this.refusal = error as Error;
       throw error;
-    });
-    this.cache = text === null ? this.empty() : this.parse(text);
-    return this.cache;
+    }
+    await removeStaleTemporaries(this.file).catch(() => undefined);
+    return this.state;
   }
 
-  private parse(text: string): CoderFile {
-    const parsed = JSON.parse(text) as CoderFile;
-    if (parsed.schemaVersion > STORE_SCHEMA_VERSION) {
-      throw new Error(
-        `${this.file} was written by a newer MER Studio (schema ${parsed.schemaVersion}); ` +
-          'update the app to open it — the file is left untouched',
-      );
+  private async readState(): Promise<CoderFile> {
+    const text = await readIfExists(this.file);
+    if (text !== null) {
+      const main = this.tryParse(text, this.file);
+      if (main.ok) {
+        if (main.migratedFrom !== null) await this.noteMigration(this.file, main.migratedFrom);
+        return main.data;
+      }
+      if (main.error instanceof NewerSchemaError) throw main.error;
+      return this.recoverFromBackup(main.error);
     }
-    return parsed;
+    const backup = await readIfExists(backupOf(this.file));
+    if (backup !== null) return this.recoverFromBackup(new Error(`${this.file} is missing`));
+    return (await this.seed()) ?? this.empty();
+  }
+
+  private tryParse(
+    text: string,
+    file: string,
+  ): { ok: true; data: CoderFile; migratedFrom: number | null } | { ok: false; error: Error } {
+    try {
+      return { ok: true, ...upgradeCoderFile(JSON.parse(text), file) };
+    } catch (error) {
+      return { ok: false, error: error as Error };
+    }
+  }
+
+  /** Keeps the damaged file aside and goes on from the previous save. */
+  private async recoverFromBackup(problem: Error): Promise<CoderFile> {
+    const text = await readIfExists(backupOf(this.file));
+    const parsed = text === null ? null : this.tryParse(text, backupOf(this.file));
+    if (!parsed?.ok) {
+      this.refusal = new Error(
+        `${problem.message}; no usable backup (${backupOf(this.file)}). The file is left as it is: ` +
+          'fix or move it, then reopen the dataset',
+      );
+      throw this.refusal;
+    }
+    const aside = `${this.file}.damaged-${Date.now()}`;
+    await copyFile(this.file, aside).catch(() => undefined);
+    this.notices.push({
+      kind: 'recovered',
+      message: `${problem.message}: recovered the previous save from ${backupOf(this.file)} (damaged file kept as ${aside})`,
+    });
+    return parsed.data;
+  }
+
+  /** Keeps the original of a migrated file beside it (the migrated form is written on save). */
+  private async noteMigration(file: string, from: number): Promise<void> {
+    const copy = `${file}.v${from}.bak`;
+    await copyFile(file, copy, fsConstants.COPYFILE_EXCL).catch(() => undefined);
+    this.notices.push({
+      kind: 'migrated',
+      message: `${file}: upgraded from annotation schema ${from} to ${STORE_SCHEMA_VERSION} (original kept as ${copy})`,
+    });
+  }
+
+  private async seed(): Promise<CoderFile | null> {
+    const seedFile = this.options.seedFile;
+    if (!seedFile || seedFile === this.file) return null;
+    const text = await readIfExists(seedFile);
+    if (text === null) return null;
+    const parsed = this.tryParse(text, seedFile);
+    if (!parsed.ok) throw parsed.error;
+    this.notices.push({
+      kind: 'seeded',
+      message: `started from ${seedFile} (read-only); changes are saved to ${this.file}`,
+    });
+    return parsed.data;
   }
 
   private empty(): CoderFile {
     return {
+      format: STORE_FORMAT,
       schemaVersion: STORE_SCHEMA_VERSION,
       coder: this.coder,
-      dataset: this.datasetName,
+      dataset: this.options.dataset.name,
+      datasetRoot: this.options.dataset.root,
       annotations: {},
     };
   }
+}
+
+function push<T>(stacks: Map<string, T[]>, key: string, value: T): void {
+  const stack = stacks.get(key) ?? [];
+  stack.push(value);
+  if (stack.length > UNDO_DEPTH) stack.shift();
+  stacks.set(key, stack);
+}
+
+/** The coders that have a file in a storage folder. */
+export async function listCoders(folder: string): Promise<string[]> {
+  const names = await readdir(path.join(folder, 'annotations')).catch(() => [] as string[]);
+  return names
+    .map(coderOfFileName)
+    .filter((coder): coder is string => coder !== null)
+    .sort();
 }

@@ -1,19 +1,186 @@
 import { z } from 'zod';
 import { request } from './define';
-import { annotationFields, clipId } from './schemas';
-import type { ClipAnnotation } from '../domain';
+import { annotationFields, clipId, coderName, filePath } from './schemas';
+import type { ClipAnnotation, ThreeClass } from '../domain';
 
 export interface ClipAnnotations {
   /** The coder's own annotation, null when the clip is not yet coded. */
   own: ClipAnnotation | null;
   /** The dataset's official annotation (imported), kept apart and never edited. */
   imported: ClipAnnotation | null;
+  /** Every imported expression of the clip (CAS(ME)^3 clips can hold several), by onset. */
+  importedAll: ClipAnnotation[];
+  /** Whether annotations.undo / annotations.redo have a step for this clip in this session. */
+  canUndo: boolean;
+  canRedo: boolean;
 }
+
+/** Where a coder's annotations are kept and why (a read-only dataset falls back to app data). */
+export interface AnnotationLocation {
+  /** The folder holding annotations/ and imported/. */
+  folder: string;
+  where: 'dataset' | 'app-data';
+  /** Why the app data folder is used, e.g. "the dataset folder is read-only (EROFS)". */
+  reason?: string;
+  /** This coder's file. */
+  file: string;
+}
+
+export type AnnotationField =
+  | 'db'
+  | 'subject'
+  | 'clip'
+  | 'onset'
+  | 'apex'
+  | 'offset'
+  | 'emotion'
+  | 'threeClass'
+  | 'aus'
+  | 'notes';
+
+/** Field → header name as written in the file's header row ('column 3' for files without one). */
+export type ColumnMapping = Partial<Record<AnnotationField, string>>;
+
+export type ImportFormat = 'casme2' | 'samm' | 'casme3' | 'megc2019-composite' | 'mapped';
+
+export interface ImportPreview {
+  file: string;
+  format: ImportFormat;
+  sheets: string[];
+  sheet?: string;
+  /** 1-based sheet row of the header, null when the file has none. */
+  headerRow: number | null;
+  headers: string[];
+  /** The first data rows, as text. */
+  rows: string[][];
+  /** Auto-suggested by header name; the user corrects it in the mapping step. */
+  suggested: ColumnMapping;
+  encoding?: string;
+  warnings: string[];
+}
+
+export interface ClassCounts {
+  rows: number;
+  /** Native labels as written (after trimming), e.g. { disgust: 63, others: 99 }. */
+  native: Record<string, number>;
+  threeClass: Record<ThreeClass, number>;
+  /** Rows with no 3-class label ('others', empty, labels outside the task). */
+  noThreeClass: number;
+}
+
+export interface RejectedRow {
+  /** 1-based row of the sheet, as the spreadsheet program shows it. */
+  row: number;
+  subject: string;
+  clip: string;
+  reason: string;
+}
+
+export interface ImportReport {
+  file: string;
+  format: ImportFormat;
+  sheet?: string;
+  headerRow: number | null;
+  mapping: ColumnMapping;
+  encoding?: string;
+  /** Non-blank data rows. */
+  rowsRead: number;
+  rowsAccepted: number;
+  /** Rows matched to clips of the open dataset; null when no dataset was given. */
+  rowsMatched: number | null;
+  /** Clips that received at least one imported expression. */
+  clipsMatched: number | null;
+  rejected: RejectedRow[];
+  /** Rejections grouped by kind of reason, e.g. { 'unknown clip': 3 }. */
+  rejectedByKind: Record<string, number>;
+  warnings: string[];
+  counts: {
+    /** Every row read: the mapping applied to the whole file (DATASETS.md's figures). */
+    all: ClassCounts;
+    accepted: ClassCounts;
+    matched?: ClassCounts;
+    /** Rows whose clip is in the composite list given with --composite / composite. */
+    inComposite?: ClassCounts;
+    /** Per source database, for files with a db column (the composite list). */
+    byDb?: Record<string, ClassCounts>;
+  };
+  /** Where the import was saved (only with an open dataset). */
+  saved?: {
+    id: string;
+    file: string;
+    where: 'dataset' | 'app-data';
+    /** An earlier import of the same source that this one replaced (only that one). */
+    replaced: { importedAt: string; rowsAccepted: number } | null;
+  };
+}
+
+export interface ImportedSetSummary {
+  id: string;
+  source: string;
+  format: ImportFormat;
+  importedAt: string;
+  rowsRead: number;
+  rowsMatched: number | null;
+  /** The clips this import covers: a filter such as "only the composite's clips". */
+  clipIds: string[];
+}
+
+export interface UndoResult {
+  annotation: ClipAnnotation | null;
+  canUndo: boolean;
+  canRedo: boolean;
+}
+
+const columnMapping = z
+  .object({
+    db: z.string().max(256),
+    subject: z.string().max(256),
+    clip: z.string().max(256),
+    onset: z.string().max(256),
+    apex: z.string().max(256),
+    offset: z.string().max(256),
+    emotion: z.string().max(256),
+    threeClass: z.string().max(256),
+    aus: z.string().max(256),
+    notes: z.string().max(256),
+  })
+  .partial()
+  .strict();
+
+const importSource = {
+  file: filePath,
+  sheet: z.string().min(1).max(256).optional(),
+  /** 1-based header row; 0 = the file has no header row (columns are 'column 1', …). */
+  headerRow: z.number().int().min(0).max(1000).optional(),
+};
 
 export const annotationRequests = {
   'annotations.get': request(z.object({ clipId })).returns<ClipAnnotations>(),
   'annotations.save': request(z.object({ clipId, fields: annotationFields })).returns<{
     savedAt: string;
+    file: string;
+    where: AnnotationLocation['where'];
   }>(),
   'annotations.list': request(z.object({})).returns<ClipAnnotation[]>(),
+  /** Steps back the coder's annotation of a clip (per-clip history kept by the backend). */
+  'annotations.undo': request(z.object({ clipId })).returns<UndoResult>(),
+  'annotations.redo': request(z.object({ clipId })).returns<UndoResult>(),
+  'annotations.location': request(z.object({})).returns<AnnotationLocation>(),
+  'annotations.coders': request(z.object({})).returns<{ current: string; coders: string[] }>(),
+  'annotations.setCoder': request(z.object({ coder: coderName })).returns<{ coder: string }>(),
+  /** Headers, first rows and a suggested mapping: the column-mapping step of an import. */
+  'annotations.importPreview': request(z.object(importSource)).returns<ImportPreview>(),
+  /** Imports a file into the open dataset's imported sets (never into a coder's file). */
+  'annotations.import': request(
+    z.object({
+      ...importSource,
+      mapping: columnMapping.optional(),
+      /** A combined_3class_gt.csv: also count the rows whose clip is in the composite. */
+      composite: filePath.optional(),
+    }),
+  ).returns<ImportReport>(),
+  'annotations.imports': request(z.object({})).returns<ImportedSetSummary[]>(),
+  'annotations.removeImport': request(z.object({ id: z.string().min(1).max(256) })).returns<{
+    removed: boolean;
+  }>(),
 };

@@ -1,0 +1,138 @@
+import { open, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import ExcelJS from 'exceljs';
+import { decodeText, parseCsv } from './csv';
+
+/** A sheet of an annotation file as strings, with the rows' numbers as the user sees them. */
+export interface Table {
+  file: string;
+  format: 'xlsx' | 'csv';
+  sheet?: string;
+  sheets: string[];
+  /** Cell text per row; row i of the sheet (1-based) is rows[i - 1]. Blank cells are ''. */
+  rows: string[][];
+  encoding?: string;
+  warnings: string[];
+}
+
+/** A file the user gave that cannot be read; the message says what to do. */
+export class AnnotationFileError extends Error {
+  override name = 'AnnotationFileError';
+}
+
+const IMPORTABLE = ['.xlsx', '.xlsm', '.xls', '.csv', '.tsv', '.txt'];
+const ZIP_MAGIC = [0x50, 0x4b, 0x03, 0x04];
+const BIFF_MAGIC = [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1];
+
+/** Reads a spreadsheet or CSV; `sheet` picks a worksheet by name (else the caller chooses). */
+export async function readTables(
+  file: string,
+): Promise<{ tables: Table[]; kind: Table['format'] }> {
+  const extension = path.extname(file).toLowerCase();
+  if (!IMPORTABLE.includes(extension)) {
+    throw new AnnotationFileError(
+      `${file}: not an annotation table (expected ${IMPORTABLE.join(', ')})`,
+    );
+  }
+  const head = await readHead(file);
+  if (head.length === 0) throw new AnnotationFileError(`${file}: the file is empty`);
+  if (startsWith(head, BIFF_MAGIC)) throw new AnnotationFileError(biffMessage(file));
+  if (startsWith(head, ZIP_MAGIC)) return { tables: await readWorkbook(file), kind: 'xlsx' };
+  if (extension === '.xlsx' || extension === '.xlsm') {
+    throw new AnnotationFileError(
+      `${file}: not an Excel workbook (the file does not start as one)`,
+    );
+  }
+  return { tables: [await readCsvTable(file)], kind: 'csv' };
+}
+
+function biffMessage(file: string): string {
+  return (
+    `${file} is an old Excel 97–2003 (.xls, BIFF) workbook, which MER Studio cannot read. ` +
+    'Convert it to .xlsx first: open it in Excel or LibreOffice and "Save As" .xlsx, or run ' +
+    `soffice --headless --convert-to xlsx "${path.basename(file)}"`
+  );
+}
+
+async function readHead(file: string): Promise<Uint8Array> {
+  const handle = await open(file, 'r').catch((error: NodeJS.ErrnoException) => {
+    throw new AnnotationFileError(`${file}: cannot open (${error.code ?? error.message})`);
+  });
+  try {
+    const buffer = new Uint8Array(8);
+    const { bytesRead } = await handle.read(buffer, 0, 8, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
+
+function startsWith(bytes: Uint8Array, magic: number[]): boolean {
+  return magic.every((byte, i) => bytes[i] === byte);
+}
+
+async function readWorkbook(file: string): Promise<Table[]> {
+  const workbook = new ExcelJS.Workbook();
+  try {
+    await workbook.xlsx.readFile(file);
+  } catch (error) {
+    throw new AnnotationFileError(
+      `${file}: cannot read the workbook (${(error as Error).message})`,
+    );
+  }
+  const sheets = workbook.worksheets.map((sheet) => sheet.name);
+  return workbook.worksheets.map((sheet) => ({
+    file,
+    format: 'xlsx' as const,
+    sheet: sheet.name,
+    sheets,
+    rows: sheetRows(sheet),
+    warnings: [],
+  }));
+}
+
+function sheetRows(sheet: ExcelJS.Worksheet): string[][] {
+  const rows: string[][] = [];
+  sheet.eachRow({ includeEmpty: true }, (row, number) => {
+    const values = Array.isArray(row.values) ? row.values.slice(1) : [];
+    rows[number - 1] = values.map(cellText);
+  });
+  for (let i = 0; i < rows.length; i++) rows[i] ??= [];
+  return rows;
+}
+
+/** The text a cell shows: formula results, rich text and hyperlinks flattened; numbers as written. */
+export function cellText(value: ExcelJS.CellValue | undefined): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'string') return value.trim();
+  if (typeof value === 'number') return Number.isInteger(value) ? String(value) : String(value);
+  if (typeof value === 'boolean') return String(value);
+  if (value instanceof Date) return value.toISOString();
+  if ('richText' in value)
+    return value.richText
+      .map((part) => part.text)
+      .join('')
+      .trim();
+  if ('result' in value) return cellText(value.result as ExcelJS.CellValue);
+  if ('text' in value) return String(value.text).trim();
+  if ('error' in value) return String(value.error);
+  return '';
+}
+
+async function readCsvTable(file: string): Promise<Table> {
+  const bytes = await readFile(file);
+  const decoded = decodeText(bytes, path.basename(file));
+  const rows = parseCsv(decoded.text).map((row) => row.map((cell) => cell.trim()));
+  return {
+    file,
+    format: 'csv',
+    sheets: [],
+    rows,
+    encoding: decoded.encoding,
+    warnings: decoded.warning ? [decoded.warning] : [],
+  };
+}
+
+export function isBlankRow(row: string[] | undefined): boolean {
+  return !row || row.every((cell) => cell === '');
+}
