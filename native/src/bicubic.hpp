@@ -4,18 +4,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "image.hpp"
 #include "simd4.hpp"
 
 namespace mer {
-
-/** The 4×4 neighbourhood and weights of a sample position; shared by several images. */
-struct BicubicTap {
-  int columns[4];
-  float wx[4];
-  float wy[4];
-};
 
 inline void keysWeights(float t, float w[4]) {
   const float t2 = t * t;
@@ -30,35 +24,6 @@ inline void keysWeights(float t, float w[4]) {
 inline bool tapInside(const Plane& plane, float x, float y) {
   return x >= 1.0f && y >= 1.0f && x < static_cast<float>(plane.width - 2) &&
          y < static_cast<float>(plane.height - 2);
-}
-
-/** Prepares sampling of `plane` at (x, y); positions outside take the nearest border value. */
-inline void prepareTap(const Plane& plane, float x, float y, BicubicTap& tap, int (&rowIndex)[4]) {
-  // Clamp far-away positions first so the integer conversion cannot overflow.
-  x = std::min(std::max(x, -2.0f), static_cast<float>(plane.width) + 1.0f);
-  y = std::min(std::max(y, -2.0f), static_cast<float>(plane.height) + 1.0f);
-  const float fx = std::floor(x);
-  const float fy = std::floor(y);
-  const int ix = static_cast<int>(fx);
-  const int iy = static_cast<int>(fy);
-  keysWeights(x - fx, tap.wx);
-  keysWeights(y - fy, tap.wy);
-  for (int k = 0; k < 4; ++k) {
-    tap.columns[k] = std::min(std::max(ix - 1 + k, 0), plane.width - 1);
-    rowIndex[k] = std::min(std::max(iy - 1 + k, 0), plane.height - 1);
-  }
-}
-
-/** Value of `plane` at a prepared tap (any plane of the size the tap was prepared for). */
-inline float sampleTap(const Plane& plane, const BicubicTap& tap, const int (&rowIndex)[4]) {
-  float sum = 0.0f;
-  for (int r = 0; r < 4; ++r) {
-    const float* row = plane.row(rowIndex[r]);
-    const float horizontal = tap.wx[0] * row[tap.columns[0]] + tap.wx[1] * row[tap.columns[1]] +
-                             tap.wx[2] * row[tap.columns[2]] + tap.wx[3] * row[tap.columns[3]];
-    sum += tap.wy[r] * horizontal;
-  }
-  return sum;
 }
 
 /**
@@ -86,9 +51,21 @@ inline Vec4 sampleInterleavedInside(const Plane& taps, float x, float y) {
   return sum;
 }
 
+/** For each output coordinate i along one axis: 4 clamped input indices and Keys weights at i/scale. */
+struct AxisTaps {
+  std::vector<int> index;
+  std::vector<float> weight;
+};
+
+AxisTaps axisTaps(int outputCount, int inputCount, float scale);
+
 /**
- * Rows [rowBegin, rowEnd) of dst = src sampled at (x / scaleX, y / scaleY), times `gain`.
- * Used both to shrink (scale = zoom < 1) and to enlarge (scale = dst size / src size).
+ * Rows [rowBegin, rowEnd) of dst = gain · src sampled by bicubic interpolation at
+ * (x / scaleX, y / scaleY), borders replicated. Used both to shrink (scale = zoom < 1) and to
+ * enlarge (scale = dst size / src size). Separable: for each output row the four source rows are
+ * blended first (a vectorised pass over the source width), then each output pixel blends four
+ * columns of that row. Allocates its tap tables per call (once per pyramid level, never per
+ * iteration).
  */
 void resampleRows(const Plane& src, const Plane& dst, float scaleX, float scaleY, float gain,
                   int rowBegin, int rowEnd);
