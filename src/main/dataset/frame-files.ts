@@ -8,6 +8,14 @@ export function hasExtension(name: string, extensions: string[]): boolean {
   return extensions.some((extension) => lower.endsWith(extension));
 }
 
+export function isFrameImage(name: string): boolean {
+  return hasExtension(name, IMAGE_EXTENSIONS);
+}
+
+export function isVideo(name: string): boolean {
+  return hasExtension(name, VIDEO_EXTENSIONS);
+}
+
 /** The last run of digits in a file name: img46.jpg → 46, 006_05562.jpg → 5562. */
 export function frameNumber(fileName: string): number | null {
   const stem = fileName.replace(/\.[^.]+$/, '');
@@ -18,32 +26,46 @@ export function frameNumber(fileName: string): number | null {
 export interface SortedFrames {
   files: string[];
   numbers: number[];
-  /** Numbers missing between the first and last frame (a gap in the sequence). */
+  /** Numbers missing between the first and last frame (the first 1000 of them). */
   gaps: number[];
-  /** Files with no number in their name, left out of the sequence. */
+  gapCount: number;
+  /** Image files with no number in their name, left out of the sequence. */
   unnumbered: string[];
+  /** Files whose number another file already carries (img1.jpg and img01.jpg), left out. */
+  duplicates: string[];
 }
 
 export function sortFrameFiles(names: string[]): SortedFrames {
   const numbered: Array<{ name: string; number: number }> = [];
   const unnumbered: string[] = [];
   for (const name of names) {
-    if (!hasExtension(name, IMAGE_EXTENSIONS)) continue;
+    if (!isFrameImage(name)) continue;
     const number = frameNumber(name);
     if (number === null) unnumbered.push(name);
     else numbered.push({ name, number });
   }
   numbered.sort((a, b) => a.number - b.number || a.name.localeCompare(b.name));
+  const kept: typeof numbered = [];
+  const duplicates: string[] = [];
+  for (const frame of numbered) {
+    if (kept.length > 0 && kept[kept.length - 1].number === frame.number)
+      duplicates.push(frame.name);
+    else kept.push(frame);
+  }
   const gaps: number[] = [];
-  for (let i = 1; i < numbered.length; i++) {
-    for (let missing = numbered[i - 1].number + 1; missing < numbered[i].number; missing++) {
-      if (gaps.length < 1000) gaps.push(missing);
-    }
+  let gapCount = 0;
+  for (let i = 1; i < kept.length; i++) {
+    const missing = kept[i].number - kept[i - 1].number - 1;
+    gapCount += missing;
+    for (let n = kept[i - 1].number + 1; n < kept[i].number && gaps.length < 1000; n++)
+      gaps.push(n);
   }
   return {
-    files: numbered.map((frame) => frame.name),
-    numbers: numbered.map((frame) => frame.number),
+    files: kept.map((frame) => frame.name),
+    numbers: kept.map((frame) => frame.number),
     gaps,
+    gapCount,
     unnumbered,
+    duplicates,
   };
 }

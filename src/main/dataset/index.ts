@@ -1,42 +1,246 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { AuCode, Clip, ClipAnnotation, DatasetIndex, Problem } from '../../shared/domain';
+import type {
+  AuCode,
+  Clip,
+  ClipAnnotation,
+  DatasetIndex,
+  DatasetKind,
+  Problem,
+} from '../../shared/domain';
 import { NotFoundError } from '../app/context';
 import { DEMO_MANIFEST, type DemoClipTruth, type DemoManifest } from './demo/generate';
+import { detectLayouts, type FoundLayout } from './detect';
 import { scanGenericFolder } from './generic';
+import { compareNatural, listFolder } from './listing';
+import { readDatasetSettings, type DatasetSettings } from './settings';
+import { describeClipFrames, probeVideoClips } from './probe';
+
+export { SETTINGS_FILE, writeDatasetSettings, type DatasetSettings } from './settings';
+
+/** Default frame rate of a generic folder of image sequences (videos carry their own). */
+export const GENERIC_FPS = 30;
+
+export interface OpenOptions {
+  /** Frame rate for the whole dataset; wins over the settings file. */
+  fps?: number;
+  /** Frame rate per clip id; wins over everything else. */
+  clipFps?: Record<string, number>;
+  /** Read the first frame of every clip for its size (default true). */
+  readFrameSizes?: boolean;
+  signal?: AbortSignal;
+}
 
 /** Opens a dataset folder: detects its layout and indexes its clips and their frames. */
-export async function openDataset(folder: string): Promise<DatasetIndex> {
-  const root = path.resolve(folder);
-  const info = await stat(root).catch(() => null);
-  if (!info?.isDirectory()) throw new NotFoundError(`${root}: not a folder`);
-  const demo = await readDemoManifest(root);
-  const fps = demo?.fps ?? 30;
-  const { clips, problems } = await scanGenericFolder(root, fps);
-  if (clips.length === 0) {
+export async function openDataset(
+  folder: string,
+  options: OpenOptions = {},
+): Promise<DatasetIndex> {
+  const opened = path.resolve(folder);
+  const info = await stat(opened).catch(() => null);
+  if (!info?.isDirectory()) throw new NotFoundError(`${opened}: not a folder`);
+  const problems: Problem[] = [];
+  const listing = await listFolder(opened, opened, problems);
+  const demo = await readDemoManifest(opened, problems);
+  const loaded = demo
+    ? await loadDemo(opened, demo, problems)
+    : await loadDetected(opened, await detectLayouts(opened, listing, problems), problems);
+  if (loaded.clips.length === 0) {
     throw new NotFoundError(
-      `${root}: no clips found (expected folders of numbered frames or video files)`,
+      `${opened}: no clips found (expected a CASME II, SAMM, SMIC-HS or CAS(ME)^3 folder, or ` +
+        `folders of numbered frames or video files mp4/avi/mov/mkv)` +
+        (problems.length > 0
+          ? `; ${problems.map((p) => `${p.path ?? ''} ${p.message}`).join('; ')}`
+          : ''),
     );
   }
-  const official = demo ? applyDemoTruth(clips, demo, problems) : {};
-  clips.sort((a, b) => a.id.localeCompare(b.id, 'en', { numeric: true }));
+  const { settings } = await readDatasetSettings(loaded.root, problems);
+  await probeVideoClips(loaded.root, loaded.clips, problems, options.signal);
+  applyFrameRates(loaded, settings, options, problems);
+  if (options.readFrameSizes !== false) await describeClipFrames(loaded.root, loaded.clips);
+  loaded.clips.sort((a, b) => compareNatural(a.id, b.id));
+  reportDuplicateIds(loaded.clips, problems);
   return {
-    root,
-    kind: demo ? 'demo' : 'generic',
-    name: path.basename(root),
-    fps,
-    subjects: [...new Set(clips.map((clip) => clip.subject))],
-    clips,
-    problems: [...problems, ...clips.flatMap((clip) => clip.problems)],
-    official,
+    root: loaded.root,
+    kind: loaded.kind,
+    name: path.basename(loaded.root),
+    fps: loaded.fps,
+    subjects: [...new Set(loaded.clips.map((clip) => clip.subject))],
+    clips: loaded.clips,
+    problems: [...problems, ...loaded.clips.flatMap((clip) => clip.problems)],
+    official: loaded.official,
   };
 }
 
-async function readDemoManifest(root: string): Promise<DemoManifest | null> {
+interface Loaded {
+  root: string;
+  kind: DatasetKind;
+  /** The layout's frame rate before any override. */
+  fps: number;
+  clips: Clip[];
+  official: Record<string, ClipAnnotation>;
+  /** Video clips whose probed frame rate is the default (generic layouts). */
+  videoFpsFromFile: boolean;
+}
+
+async function loadDetected(
+  opened: string,
+  found: FoundLayout[],
+  problems: Problem[],
+): Promise<Loaded> {
+  if (found.length === 0) {
+    const clips = await scanGenericFolder(opened, GENERIC_FPS, problems);
+    return {
+      root: opened,
+      kind: 'generic',
+      fps: GENERIC_FPS,
+      clips,
+      official: {},
+      videoFpsFromFile: true,
+    };
+  }
+  const layouts = dropShadowedLayouts(found, problems);
+  if (layouts.length === 1) {
+    const [{ spec, root, listing }] = layouts;
+    const clips = await spec.scan(root, listing, spec.fps, problems);
+    return { root, kind: spec.kind, fps: spec.fps, clips, official: {}, videoFpsFromFile: false };
+  }
+  return loadComposite(opened, layouts, problems);
+}
+
+/**
+ * Several datasets under one folder (a MEGC-style composite: CASME II, SAMM and SMIC side by side)
+ * load together; each clip keeps its own dataset's frame rate and paths relative to the folder.
+ */
+async function loadComposite(
+  opened: string,
+  layouts: FoundLayout[],
+  problems: Problem[],
+): Promise<Loaded> {
+  const clips: Clip[] = [];
+  for (const { spec, root, listing } of layouts) {
+    const offset = path.relative(opened, root);
+    const ownProblems: Problem[] = [];
+    for (const clip of await spec.scan(root, listing, spec.fps, ownProblems)) {
+      if (clip.source.kind === 'images') clip.source.dir = path.join(offset, clip.source.dir);
+      for (const problem of clip.problems)
+        problem.path = problem.path && path.join(offset, problem.path);
+      clips.push(clip);
+    }
+    problems.push(
+      ...ownProblems.map((problem) => ({
+        ...problem,
+        path: problem.path && path.join(offset, problem.path),
+      })),
+    );
+  }
+  problems.push({
+    severity: 'warning',
+    path: '.',
+    message: `several datasets found and loaded together: ${layouts.map((l) => `${l.spec.label} (${path.relative(opened, l.root)})`).join(', ')}`,
+  });
+  const fps = mostCommon(clips.map((clip) => clip.fps)) ?? GENERIC_FPS;
+  return { root: opened, kind: 'generic', fps, clips, official: {}, videoFpsFromFile: false };
+}
+
+/** CASME II ships raw and cropped frames of the same clips: load one (raw), say so. */
+function dropShadowedLayouts(found: FoundLayout[], problems: Problem[]): FoundLayout[] {
+  const kept: FoundLayout[] = [];
+  for (const layout of found) {
+    const sameClips = kept.find(
+      (other) => other.spec.kind.split('-')[0] === layout.spec.kind.split('-')[0],
+    );
+    if (sameClips) {
+      problems.push({
+        severity: 'warning',
+        path: layout.root,
+        message: `${layout.spec.label} also found here; loaded ${sameClips.spec.label} from ${sameClips.root} (open this folder to load it instead)`,
+      });
+      continue;
+    }
+    kept.push(layout);
+  }
+  return kept;
+}
+
+/**
+ * Frame rate of each clip: per-clip override, else dataset override, else (generic videos) the
+ * video's own, else the layout's.
+ */
+function applyFrameRates(
+  loaded: Loaded,
+  settings: DatasetSettings,
+  options: OpenOptions,
+  problems: Problem[],
+): void {
+  const datasetFps = options.fps ?? settings.fps;
+  if (datasetFps !== undefined) loaded.fps = datasetFps;
+  const ids = new Set(loaded.clips.map((clip) => clip.id));
+  const perClip: Record<string, number> = {};
+  for (const [id, value] of Object.entries(settings.clips ?? {}))
+    if (value.fps !== undefined) perClip[id] = value.fps;
+  Object.assign(perClip, options.clipFps ?? {});
+  for (const id of Object.keys(perClip)) {
+    if (!ids.has(id))
+      problems.push({
+        severity: 'warning',
+        message: `frame rate set for clip ${id}, which is not in the dataset`,
+      });
+  }
+  for (const clip of loaded.clips) clip.fps = perClip[clip.id] ?? datasetFps ?? clip.fps;
+  if (
+    loaded.videoFpsFromFile &&
+    datasetFps === undefined &&
+    loaded.clips.every((c) => c.source.kind === 'video')
+  ) {
+    loaded.fps = mostCommon(loaded.clips.map((clip) => clip.fps)) ?? loaded.fps;
+  }
+}
+
+function reportDuplicateIds(clips: Clip[], problems: Problem[]): void {
+  const seen = new Set<string>();
+  for (let i = 0; i < clips.length; i++) {
+    const clip = clips[i];
+    if (!seen.has(clip.id)) {
+      seen.add(clip.id);
+      continue;
+    }
+    problems.push({
+      severity: 'warning',
+      clipId: clip.id,
+      path: clip.source.kind === 'images' ? clip.source.dir : clip.source.file,
+      message: 'another clip has the same subject and name; this one is left out',
+    });
+    clips.splice(i--, 1);
+  }
+}
+
+function mostCommon(values: number[]): number | undefined {
+  const counts = new Map<number, number>();
+  for (const value of values) counts.set(value, (counts.get(value) ?? 0) + 1);
+  return [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
+}
+
+async function readDemoManifest(root: string, problems: Problem[]): Promise<DemoManifest | null> {
   const text = await readFile(path.join(root, DEMO_MANIFEST), 'utf8').catch(() => null);
   if (text === null) return null;
-  const manifest = JSON.parse(text) as DemoManifest;
-  return manifest.format === 'mer-demo' ? manifest : null;
+  try {
+    const manifest = JSON.parse(text) as DemoManifest;
+    return manifest.format === 'mer-demo' ? manifest : null;
+  } catch (error) {
+    problems.push({
+      severity: 'warning',
+      path: DEMO_MANIFEST,
+      message: `not valid JSON (${(error as Error).message}); loaded as a generic folder`,
+    });
+    return null;
+  }
+}
+
+async function loadDemo(root: string, demo: DemoManifest, problems: Problem[]): Promise<Loaded> {
+  const clips = await scanGenericFolder(root, demo.fps, problems);
+  const official = applyDemoTruth(clips, demo, problems);
+  return { root, kind: 'demo', fps: demo.fps, clips, official, videoFpsFromFile: false };
 }
 
 function applyDemoTruth(

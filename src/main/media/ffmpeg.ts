@@ -49,9 +49,7 @@ function packageBinary(require: NodeJS.Require, packageName: string): string | n
   try {
     const exported: unknown = require(packageName);
     const binary =
-      typeof exported === 'string'
-        ? exported
-        : (exported as { path?: unknown } | null)?.path;
+      typeof exported === 'string' ? exported : (exported as { path?: unknown } | null)?.path;
     if (typeof binary !== 'string') return null;
     // Inside an Electron asar archive the binary lives in the unpacked twin folder.
     const unpacked = binary.replace(`app.asar${path.sep}`, `app.asar.unpacked${path.sep}`);
@@ -63,7 +61,10 @@ function packageBinary(require: NodeJS.Require, packageName: string): string | n
 }
 
 function probeVersion(binary: string): string | null {
-  const result = spawnSync(binary, ['-hide_banner', '-version'], { encoding: 'utf8', timeout: 10_000 });
+  const result = spawnSync(binary, ['-hide_banner', '-version'], {
+    encoding: 'utf8',
+    timeout: 10_000,
+  });
   if (result.status !== 0 || !result.stdout) return null;
   return /ffmpeg version (\S+)/.exec(result.stdout)?.[1] ?? 'unknown';
 }
@@ -158,7 +159,10 @@ export function spawnFfmpeg(args: string[], options: SpawnOptions = {}): Spawned
       if (partial && !stopped) options.onStderrLine?.(partial);
       if (options.signal?.aborted) reject(options.signal.reason ?? new Error('aborted'));
       else if (code === 0 || stopped) resolve();
-      else reject(new Error(`ffmpeg failed (exit ${code}): ${lastLines(errorLines(tail)) || 'no message'}`));
+      else
+        reject(
+          new Error(`ffmpeg failed (exit ${code}): ${lastLines(errorLines(tail)) || 'no message'}`),
+        );
     });
   });
   return {

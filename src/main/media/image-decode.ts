@@ -1,0 +1,100 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import sharp from 'sharp';
+import { decodeBmp } from './bmp';
+import type { RawFrame } from './pam';
+
+// Frames are decoded one at a time on request; libvips' own cache only duplicates ours.
+sharp.cache(false);
+
+/**
+ * Decodes one frame image in-process: JPEG and PNG through sharp (libvips), BMP with our decoder.
+ * Errors name the file and say what is wrong (missing, truncated, not an image).
+ */
+export async function decodeImageFile(
+  file: string,
+  grey: boolean,
+  label: string,
+): Promise<RawFrame> {
+  const bytes = await readFile(file).catch((error: NodeJS.ErrnoException) => {
+    throw new Error(`${label}: ${describeReadError(error)} (${path.basename(file)})`);
+  });
+  if (bytes.length === 0) throw new Error(`${label}: frame file is empty (${path.basename(file)})`);
+  if (bytes[0] === 0x42 && bytes[1] === 0x4d)
+    return decodeBmp(bytes, grey, `${label} (${path.basename(file)})`);
+  try {
+    let image = sharp(bytes, { failOn: 'truncated' });
+    image = grey ? image.greyscale() : image.removeAlpha().toColourspace('srgb');
+    const { data, info } = await image.raw().toBuffer({ resolveWithObject: true });
+    const channels = grey ? 1 : 3;
+    if (info.channels !== channels)
+      throw new Error(`decoded ${info.channels} channels, expected ${channels}`);
+    return {
+      width: info.width,
+      height: info.height,
+      channels,
+      data: new Uint8Array(data.buffer, data.byteOffset, data.length),
+    };
+  } catch (error) {
+    throw new Error(`${label}: cannot decode ${path.basename(file)}: ${cleanSharpMessage(error)}`, {
+      cause: error,
+    });
+  }
+}
+
+function describeReadError(error: NodeJS.ErrnoException): string {
+  if (error.code === 'ENOENT') return 'frame file is missing';
+  if (error.code === 'EACCES' || error.code === 'EPERM')
+    return 'frame file cannot be read (permission denied)';
+  if (error.code === 'EISDIR') return 'frame path is a folder';
+  return `frame file cannot be read (${error.code ?? error.message})`;
+}
+
+function cleanSharpMessage(error: unknown): string {
+  const message = (error as Error).message.split('\n')[0];
+  if (/premature end|truncated|end of (jpeg|input)/i.test(message))
+    return `the image is truncated (${message})`;
+  if (/unsupported image format/i.test(message)) return 'not a readable image (unknown format)';
+  return message;
+}
+
+export interface JpegInfo {
+  width: number;
+  height: number;
+  components: number;
+  /** Ends with the end-of-image marker (a truncated file does not). */
+  complete: boolean;
+}
+
+/** Reads a JPEG's size and colour components from its frame header, without decoding. */
+export function jpegInfo(bytes: Uint8Array): JpegInfo | null {
+  if (bytes.length < 4 || bytes[0] !== 0xff || bytes[1] !== 0xd8) return null;
+  let at = 2;
+  while (at + 9 < bytes.length) {
+    if (bytes[at] !== 0xff) return null;
+    const marker = bytes[at + 1];
+    if (marker === 0xff) {
+      at++;
+      continue;
+    }
+    const length = (bytes[at + 2] << 8) | bytes[at + 3];
+    const isFrameHeader =
+      marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
+    if (isFrameHeader) {
+      return {
+        height: (bytes[at + 5] << 8) | bytes[at + 6],
+        width: (bytes[at + 7] << 8) | bytes[at + 8],
+        components: bytes[at + 9],
+        complete: endsWithEoi(bytes),
+      };
+    }
+    at += 2 + length;
+  }
+  return null;
+}
+
+function endsWithEoi(bytes: Uint8Array): boolean {
+  let end = bytes.length;
+  while (end > 2 && bytes[end - 1] === 0x00) end--;
+  return bytes[end - 2] === 0xff && bytes[end - 1] === 0xd9;
+}

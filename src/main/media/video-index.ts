@@ -1,0 +1,112 @@
+import { stat } from 'node:fs/promises';
+import { spawnFfmpeg } from './ffmpeg';
+
+/**
+ * Where every frame of a video sits in time, built once per file from its packets (stream copy,
+ * no decoding) and kept in memory. Frame index i is the i-th frame in presentation order; its
+ * timestamp is what ffmpeg reports for the decoded frame (with -copyts), so a decoded frame can be
+ * matched to its index exactly.
+ */
+export interface VideoIndex {
+  file: string;
+  frameCount: number;
+  /** The stream's declared frame rate, else measured from the timestamps, else 30. */
+  fps: number;
+  width?: number;
+  height?: number;
+  /** Container start time in seconds (-ss is relative to it). */
+  startTime: number;
+  /** Per frame index: timestamp in the stream's time base, ascending. */
+  pts: number[];
+  /** Per frame index: timestamp in seconds. */
+  seconds: number[];
+  indexOfPts: Map<number, number>;
+}
+
+const cache = new Map<string, Promise<VideoIndex>>();
+
+/** The video's index, probed once per file version (path, size, modification time). */
+export async function videoIndex(file: string, signal?: AbortSignal): Promise<VideoIndex> {
+  const info = await stat(file).catch((error: NodeJS.ErrnoException) => {
+    throw new Error(
+      `${file}: ${error.code === 'ENOENT' ? 'video file is missing' : error.message}`,
+    );
+  });
+  const key = `${file}\0${info.size}\0${info.mtimeMs}`;
+  let pending = cache.get(key);
+  if (!pending) {
+    pending = probeVideo(file, signal);
+    cache.set(key, pending);
+    pending.catch(() => cache.delete(key));
+  }
+  return pending;
+}
+
+interface Packet {
+  pts: number;
+  seconds: number;
+}
+
+export async function probeVideo(file: string, signal?: AbortSignal): Promise<VideoIndex> {
+  const packets: Packet[] = [];
+  const header: string[] = [];
+  let videoInput: string | null = null;
+  const probe = spawnFfmpeg(
+    ['-copyts', '-i', file, '-map', '0:v:0', '-c', 'copy', '-f', 'null', '-', '-debug_ts'],
+    {
+      signal,
+      loglevel: 'info',
+      onStderrLine: (line) => {
+        const packet =
+          /^demuxer\+ffmpeg -> ist_index:(\d+) type:video pkt_pts:(\S+) pkt_pts_time:(\S+) pkt_dts:(\S+) pkt_dts_time:(\S+)/.exec(
+            line,
+          );
+        if (!packet) {
+          if (header.length < 200) header.push(line);
+          return;
+        }
+        videoInput ??= packet[1];
+        if (packet[1] !== videoInput) return;
+        const usePts = packet[2] !== 'NOPTS';
+        const pts = Number(usePts ? packet[2] : packet[4]);
+        const seconds = Number(usePts ? packet[3] : packet[5]);
+        if (Number.isFinite(pts)) packets.push({ pts, seconds });
+      },
+    },
+  );
+  try {
+    await probe.done;
+  } catch (error) {
+    throw new Error(`${file}: cannot read video: ${(error as Error).message}`, { cause: error });
+  }
+  if (packets.length === 0) throw new Error(`${file}: no video frames found`);
+  packets.sort((a, b) => a.pts - b.pts);
+  const unique = packets.filter((packet, i) => i === 0 || packet.pts !== packets[i - 1].pts);
+  const text = header.join('\n');
+  const geometry = /Video: .*?, (\d{2,5})x(\d{2,5})/.exec(text);
+  const pts = unique.map((p) => p.pts);
+  return {
+    file,
+    frameCount: unique.length,
+    fps: declaredFps(text) ?? measuredFps(unique) ?? 30,
+    ...(geometry ? { width: Number(geometry[1]), height: Number(geometry[2]) } : {}),
+    startTime: Number(/start: (-?[\d.]+)/.exec(text)?.[1] ?? 0),
+    pts,
+    seconds: unique.map((p) => p.seconds),
+    indexOfPts: new Map(pts.map((value, index) => [value, index])),
+  };
+}
+
+function declaredFps(header: string): number | null {
+  const line = /Stream #.*Video: .*/.exec(header)?.[0] ?? '';
+  const fps = /([\d.]+)(k?) fps/.exec(line) ?? /([\d.]+)(k?) tbr/.exec(line);
+  if (!fps) return null;
+  const value = Number(fps[1]) * (fps[2] === 'k' ? 1000 : 1);
+  return value > 0 && value < 10_000 ? value : null;
+}
+
+function measuredFps(packets: Packet[]): number | null {
+  if (packets.length < 2) return null;
+  const span = packets[packets.length - 1].seconds - packets[0].seconds;
+  return span > 0 ? Math.round(((packets.length - 1) / span) * 1000) / 1000 : null;
+}
