@@ -24,7 +24,8 @@ export class AppContext {
   }
 
   requireDataset(): DatasetIndex {
-    if (!this.openedDataset) throw new NotFoundError('no dataset is open: open a dataset folder first');
+    if (!this.openedDataset)
+      throw new NotFoundError('no dataset is open: open a dataset folder first');
     return this.openedDataset;
   }
 

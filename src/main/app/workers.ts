@@ -10,10 +10,16 @@ import { projectRoot } from './paths';
  * electron.vite.config.ts); under vitest or tsx the TypeScript source runs through tsx.
  */
 export function startWorker(moduleId: string, options: WorkerOptions = {}): Worker {
-  const built = path.join(path.dirname(fileURLToPath(import.meta.url)), `${path.basename(moduleId)}.js`);
+  const built = path.join(
+    path.dirname(fileURLToPath(import.meta.url)),
+    `${path.basename(moduleId)}.js`,
+  );
   const isBundle = !import.meta.url.endsWith('.ts') && existsSync(built);
   if (isBundle) return new Worker(built, options);
   const source = path.join(projectRoot(), 'src', 'main', `${moduleId}.ts`);
   if (!existsSync(source)) throw new Error(`worker module not found: ${source}`);
-  return new Worker(source, { ...options, execArgv: [...(options.execArgv ?? []), '--import', 'tsx'] });
+  return new Worker(source, {
+    ...options,
+    execArgv: [...(options.execArgv ?? []), '--import', 'tsx'],
+  });
 }

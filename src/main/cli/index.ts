@@ -4,9 +4,11 @@ import { appVersion } from '../app/app-handlers';
 import { demoCommand } from './commands/demo';
 import { infoCommand } from './commands/info';
 import { serveCommand } from './commands/serve';
+import { flowCommand } from './commands/flow';
+import { trainCommand } from './commands/train';
 
 /** Every `mer-studio <command>`; each lives in its own file under commands/. */
-const commands: CliCommand[] = [serveCommand, demoCommand, infoCommand];
+const commands: CliCommand[] = [serveCommand, demoCommand, infoCommand, flowCommand, trainCommand];
 
 export async function runCli(argv: string[], io: CliIO): Promise<number> {
   const [name, ...rest] = argv;
@@ -66,7 +68,8 @@ export async function main(): Promise<void> {
   process.on('SIGTERM', () => controller.abort());
   const io: CliIO = {
     out: (text) => process.stdout.write(`${text}\n`),
-    err: (text) => process.stderr.write(text.endsWith('\n') || text.startsWith('\r') ? text : `${text}\n`),
+    err: (text) =>
+      process.stderr.write(text.endsWith('\n') || text.startsWith('\r') ? text : `${text}\n`),
     isTTY: Boolean(process.stderr.isTTY),
     signal: controller.signal,
   };

@@ -50,7 +50,8 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   });
   const sockets = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024 * 1024 });
   server.on('upgrade', (req, socket, head) => {
-    if (!isLocalHost(req) || !hasToken(req, token) || !sameOrigin(req)) {
+    const isSocketPath = new URL(req.url ?? '/', 'http://127.0.0.1').pathname === '/ws';
+    if (!isSocketPath || !isLocalHost(req) || !hasToken(req, token) || !sameOrigin(req)) {
       socket.end('HTTP/1.1 403 Forbidden\r\n\r\n');
       return;
     }
@@ -143,7 +144,12 @@ function serveSocket(ws: WebSocket, ctx: AppContext): void {
     try {
       message = JSON.parse(String(data)) as typeof message;
     } catch {
-      ws.send(JSON.stringify({ id: null, reply: { ok: false, error: { code: 'bad-request', message: 'not JSON' } } }));
+      ws.send(
+        JSON.stringify({
+          id: null,
+          reply: { ok: false, error: { code: 'bad-request', message: 'not JSON' } },
+        }),
+      );
       return;
     }
     const reply = await dispatch(ctx, message.name, message.args);

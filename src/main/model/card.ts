@@ -18,11 +18,7 @@ const cardSchema = z.object({
     shape: z.array(z.number().nullable()),
     kind: z.enum(['probabilities', 'logits']),
   }),
-  loso: z
-    .object({ uf1: z.number(), uar: z.number() })
-    .passthrough()
-    .nullable()
-    .optional(),
+  loso: z.object({ uf1: z.number(), uar: z.number() }).passthrough().nullable().optional(),
   sha256: z.string().optional(),
 });
 
@@ -41,7 +37,7 @@ export async function readModelCard(modelPath: string): Promise<ModelCard> {
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new Error(`${cardPath}: not valid JSON (${(error as Error).message})`);
+    throw new Error(`${cardPath}: not valid JSON (${(error as Error).message})`, { cause: error });
   }
   const parsed = cardSchema.safeParse(json);
   if (!parsed.success) {

@@ -1,4 +1,7 @@
+import { existsSync } from 'node:fs';
 import { access } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { THREE_CLASSES, type ExecutionProvider, type ThreeClass } from '../../shared/domain';
 import { projectFile } from '../app/paths';
@@ -64,8 +67,7 @@ export class ModelSession {
 async function createSession(modelPath: string, wanted: ExecutionProvider) {
   const failures: string[] = [];
   if (wanted === 'cuda') {
-    const cuda = ort.listSupportedBackends().find((backend) => backend.name === 'cuda');
-    if (!cuda) {
+    if (!cudaProviderInstalled()) {
       failures.push('CUDA provider not installed (run `npm run setup:cuda` on a GPU machine)');
     } else {
       try {
@@ -82,8 +84,27 @@ async function createSession(modelPath: string, wanted: ExecutionProvider) {
     const session = await ort.InferenceSession.create(modelPath, { executionProviders: ['cpu'] });
     return { session, provider: 'cpu' as const, note: failures.join('; ') || undefined };
   } catch (error) {
-    throw new Error(`${modelPath}: not a loadable ONNX model (${(error as Error).message})`);
+    throw new Error(`${modelPath}: not a loadable ONNX model (${(error as Error).message})`, {
+      cause: error,
+    });
   }
+}
+
+/**
+ * onnxruntime-node lists CUDA as a backend it can use but does not bundle: its provider library
+ * arrives with `npm run setup:cuda`. Looking for the file first avoids a noisy failed load.
+ */
+function cudaProviderInstalled(): boolean {
+  const listed = ort.listSupportedBackends().some((backend) => backend.name === 'cuda');
+  if (!listed) return false;
+  const require = createRequire(import.meta.url);
+  const packageDir = path.dirname(require.resolve('onnxruntime-node/package.json'));
+  const binaryDir = path.join(packageDir, 'bin', `napi-v6`, process.platform, process.arch);
+  const library =
+    process.platform === 'win32'
+      ? 'onnxruntime_providers_cuda.dll'
+      : 'libonnxruntime_providers_cuda.so';
+  return existsSync(path.join(binaryDir, library));
 }
 
 /** The card must describe the graph: same input/output names, 3×28×28 in, 3 classes out. */

@@ -55,7 +55,9 @@ export function clipReportRows(
         annotation?.threeClass,
         annotation?.coder,
         prediction?.predicted,
-        ...THREE_CLASSES.map((name) => (prediction ? round(prediction.probabilities[name], 4) : null)),
+        ...THREE_CLASSES.map((name) =>
+          prediction ? round(prediction.probabilities[name], 4) : null,
+        ),
         prediction?.modelId,
         prediction?.provider,
       ];

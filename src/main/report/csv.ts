@@ -5,7 +5,11 @@
  */
 export type CsvCell = string | number | boolean | null | undefined;
 
-export function toCsv(header: string[], rows: CsvCell[][], options: { bom?: boolean } = {}): string {
+export function toCsv(
+  header: string[],
+  rows: CsvCell[][],
+  options: { bom?: boolean } = {},
+): string {
   const lines = [header, ...rows].map((row) => row.map(formatCell).join(','));
   return (options.bom ? '\uFEFF' : '') + lines.join('\r\n') + '\r\n';
 }

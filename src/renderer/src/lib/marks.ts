@@ -12,7 +12,8 @@ export function setMark(marks: Marks, name: MarkName, frame: number): Marks | st
   const next = { ...marks, [name]: frame };
   const ordered = [next.onset, next.apex, next.offset].filter((value) => value !== null);
   for (let i = 1; i < ordered.length; i++) {
-    if (ordered[i] < ordered[i - 1]) return 'onset ≤ apex ≤ offset: this mark would break the order';
+    if (ordered[i] < ordered[i - 1])
+      return 'onset ≤ apex ≤ offset: this mark would break the order';
   }
   return next;
 }

@@ -61,16 +61,22 @@ function webApi(): MerApi {
       ws.onclose = () => {
         socket = null;
         for (const settle of pending.values()) {
-          settle({ ok: false, error: { code: 'failed', message: 'the backend closed the connection' } });
+          settle({
+            ok: false,
+            error: { code: 'failed', message: 'the backend closed the connection' },
+          });
         }
         pending.clear();
       };
       ws.onmessage = (message) => {
         const data = JSON.parse(String(message.data)) as
-          | { id: number; reply: Reply<unknown> }
-          | { event: EventName; payload: never };
-        if ('event' in data) listeners.get(data.event)?.forEach((listener) => listener(data.payload));
-        else pending.get(data.id)?.(data.reply), pending.delete(data.id);
+          { id: number; reply: Reply<unknown> } | { event: EventName; payload: never };
+        if ('event' in data) {
+          listeners.get(data.event)?.forEach((listener) => listener(data.payload));
+        } else {
+          pending.get(data.id)?.(data.reply);
+          pending.delete(data.id);
+        }
       };
     });
     return socket;

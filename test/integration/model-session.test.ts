@@ -1,0 +1,66 @@
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ModelSession, shippedModelPath } from '../../src/main/model/session';
+import { cardPathFor } from '../../src/main/model/card';
+
+function modelCopy(editCard?: (card: Record<string, unknown>) => void): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'mer-model-'));
+  const model = path.join(dir, 'model.onnx');
+  copyFileSync(shippedModelPath(), model);
+  const card = JSON.parse(readFileSync(cardPathFor(shippedModelPath()), 'utf8')) as Record<
+    string,
+    unknown
+  >;
+  editCard?.(card);
+  writeFileSync(cardPathFor(model), JSON.stringify(card));
+  return model;
+}
+
+describe('model session (onnxruntime-node, shipped model)', () => {
+  it('asks for CUDA, falls back to CPU here and says why', async () => {
+    const session = await ModelSession.open();
+    expect(session.provider).toBe('cpu');
+    expect(session.providerNote).toMatch(/CUDA/);
+    await session.close();
+  });
+
+  it('classifies a batch: one probability vector per sample, each summing to 1', async () => {
+    const session = await ModelSession.open(shippedModelPath(), 'cpu');
+    const maps = Float32Array.from({ length: 5 * 3 * 28 * 28 }, (_, i) => Math.sin(i * 0.37));
+    const results = await session.classify(maps);
+    expect(results).toHaveLength(5);
+    for (const probabilities of results) {
+      const values = Object.values(probabilities);
+      expect(values.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+    }
+    await expect(session.classify(new Float32Array(100))).rejects.toThrow(/N×3×28×28/);
+    await session.close();
+  });
+
+  it('refuses a model whose card does not match the graph', async () => {
+    const wrongInput = modelCopy((card) => {
+      (card.input as Record<string, unknown>).name = 'image';
+    });
+    await expect(ModelSession.open(wrongInput, 'cpu')).rejects.toThrow(/does not match its card/);
+    const wrongClasses = modelCopy((card) => {
+      card.classes = ['happy', 'sad', 'surprise'];
+    });
+    await expect(ModelSession.open(wrongClasses, 'cpu')).rejects.toThrow(/classes must be/);
+  });
+
+  it('says clearly when the model or its card is missing or malformed', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'mer-model-'));
+    await expect(ModelSession.open(path.join(dir, 'none.onnx'))).rejects.toThrow(/not found/);
+    const noCard = path.join(dir, 'nocard.onnx');
+    copyFileSync(shippedModelPath(), noCard);
+    await expect(ModelSession.open(noCard)).rejects.toThrow(/model card not found/);
+    const garbage = modelCopy();
+    writeFileSync(garbage, Buffer.from('this is not an onnx model'));
+    await expect(ModelSession.open(garbage, 'cpu')).rejects.toThrow(/not a loadable ONNX model/);
+    const badJson = modelCopy();
+    writeFileSync(cardPathFor(badJson), '{ nope');
+    await expect(ModelSession.open(badJson, 'cpu')).rejects.toThrow(/not valid JSON/);
+  });
+});
