@@ -55,7 +55,7 @@ export async function previewAnnotationFile(
   options: ImportSourceOptions = {},
 ): Promise<ImportPreview> {
   const table = await loadTable(file, options.sheet);
-  const layout = layoutOf(table, options.headerRow, false);
+  const layout = previewLayout(table, options.headerRow);
   const first = layout.headerRow ?? 0;
   return {
     file,
@@ -77,7 +77,7 @@ export async function importAnnotationFile(
   options: ImportOptions = {},
 ): Promise<ImportOutcome> {
   const table = await loadTable(file, options.sheet);
-  const layout = layoutOf(table, options.headerRow, Boolean(options.mapping));
+  const layout = layoutOf(table, options.headerRow, options.mapping);
   const mapping = options.mapping ?? layout.suggested;
   const columns = resolveMapping(mapping, layout.headers, describeTable(table));
   const parsed = parseRows(table.rows, layout.headerRow ?? 0, columns, layout.db);
@@ -163,42 +163,59 @@ function describeTable(table: Table): string {
     : table.file;
 }
 
-function layoutOf(table: Table, headerRow: number | undefined, mapped: boolean): TableLayout {
+function layoutOf(
+  table: Table,
+  headerRow: number | undefined,
+  mapping?: ColumnMapping,
+): TableLayout {
   const where = describeTable(table);
   if (table.rows.every((row) => row.every((cell) => cell === ''))) {
     throw new AnnotationFileError(`${where}: the ${table.sheet ? 'sheet' : 'file'} is empty`);
   }
-  if (headerRow === 0) {
-    return {
-      format: 'mapped',
-      headerRow: null,
-      headers: numberedHeaders(table.rows),
-      suggested: {},
-    };
-  }
-  if (headerRow !== undefined) {
-    const headers = table.rows[headerRow - 1] ?? [];
-    const detected = detectLayout([headers], where);
-    return detected
-      ? { ...detected, headerRow }
-      : { format: 'mapped', headerRow, headers, suggested: suggestMapping(headers) };
-  }
+  if (headerRow === 0) return numberedLayout(table);
+  if (headerRow !== undefined) return layoutAt(table, headerRow, where);
   const detected = detectLayout(table.rows, where);
   if (detected) return detected;
-  if (mapped) {
-    return {
-      format: 'mapped',
-      headerRow: null,
-      headers: numberedHeaders(table.rows),
-      suggested: {},
-    };
+  const firstRow = table.rows.findIndex((row) => row.some((cell) => cell !== ''));
+  if (mapping) {
+    const numbered = numberedHeaders(table.rows);
+    const names = Object.values(mapping).map((name) => name.trim().toLowerCase());
+    const useNumbers = names.every((name) => numbered.includes(name));
+    return useNumbers ? numberedLayout(table) : layoutAt(table, firstRow + 1, where);
   }
-  const firstRow = table.rows.find((row) => row.some((cell) => cell !== '')) ?? [];
   throw new AnnotationFileError(
     `${where}: unknown headers — expected ${expectedHeadersText()}; the first row has ` +
-      `${listHeaders(firstRow)}. Use the column-mapping step (--map field=Header, or headerRow 0 ` +
-      "for a file without a header row and columns named 'column 1', 'column 2', …)",
+      `${listHeaders(table.rows[firstRow])}. Use the column-mapping step (--map field=Header, or ` +
+      "headerRow 0 for a file without a header row and columns named 'column 1', 'column 2', …)",
   );
+}
+
+/** For the mapping step: the known layout, else the first row taken as the header row. */
+function previewLayout(table: Table, headerRow: number | undefined): TableLayout {
+  try {
+    return layoutOf(table, headerRow);
+  } catch (error) {
+    const firstRow = table.rows.findIndex((row) => row.some((cell) => cell !== ''));
+    if (!(error instanceof AnnotationFileError) || firstRow < 0) throw error;
+    const layout = layoutAt(table, firstRow + 1, describeTable(table));
+    table.warnings.push(
+      `no known header row found: row ${firstRow + 1} is shown as the header; map the columns ` +
+        '(or choose header row 0 if the file has none)',
+    );
+    return layout;
+  }
+}
+
+function numberedLayout(table: Table): TableLayout {
+  return { format: 'mapped', headerRow: null, headers: numberedHeaders(table.rows), suggested: {} };
+}
+
+function layoutAt(table: Table, headerRow: number, where: string): TableLayout {
+  const headers = table.rows[headerRow - 1] ?? [];
+  const detected = detectLayout([headers], where);
+  return detected
+    ? { ...detected, headerRow }
+    : { format: 'mapped', headerRow, headers, suggested: suggestMapping(headers) };
 }
 
 interface MatchedRows {
