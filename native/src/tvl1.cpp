@@ -19,8 +19,10 @@ namespace {
 // build; the loader picks one at run time (GCC function multiversioning, ELF ifunc).
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
 #define MER_VECTOR_CLONES __attribute__((target_clones("arch=haswell", "default"), noinline))
+#define MER_ALWAYS_INLINE inline __attribute__((always_inline))
 #else
 #define MER_VECTOR_CLONES
+#define MER_ALWAYS_INLINE inline
 #endif
 
 constexpr float kGradientIsZero = 1e-10f;
@@ -45,7 +47,7 @@ struct WarpFields {
 };
 
 /** Thresholding step and primal update for one pixel; returns the squared change of (u, v). */
-inline float primalPixel(float& u1, float& u2, float dx, float dy, float rhoC, float div1,
+MER_ALWAYS_INLINE float primalPixel(float& u1, float& u2, float dx, float dy, float rhoC, float div1,
                          float div2, float lambdaTheta, float theta) {
   const float gradientSq = dx * dx + dy * dy;
   const float rho = rhoC + dx * u1 + dy * u2;
@@ -62,7 +64,7 @@ inline float primalPixel(float& u1, float& u2, float dx, float dy, float rhoC, f
 }
 
 /** Dual projection for one component: p = (p + τ/θ·∇u) / (1 + τ/θ·|∇u|). */
-inline void dualPixel(float& px, float& py, float gx, float gy, float tauOverTheta) {
+MER_ALWAYS_INLINE void dualPixel(float& px, float& py, float gx, float gy, float tauOverTheta) {
   const float scale = 1.0f / (1.0f + tauOverTheta * std::sqrt(gx * gx + gy * gy));
   px = (px + tauOverTheta * gx) * scale;
   py = (py + tauOverTheta * gy) * scale;

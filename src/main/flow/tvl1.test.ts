@@ -145,6 +145,25 @@ describe('computeFlow on synthetic pairs with known motion', () => {
   });
 });
 
+describe('computeFlow runs off the event loop', () => {
+  it('keeps the event loop turning while the native threads work', async () => {
+    const { frame0, frame1 } = syntheticPair(384, 384, 2, 3);
+    let ticks = 0;
+    let running = true;
+    const tick = (): void => {
+      ticks++;
+      if (running) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const before = ticks;
+    const pending = computeFlow(frame0, frame1, { epsilon: 0.002 });
+    expect(ticks).toBe(before); // computeFlow returned without running the solve inline
+    await pending;
+    running = false;
+    expect(ticks).toBeGreaterThan(10);
+  });
+});
+
 describe('computeFlow cancellation', () => {
   it('rejects with AbortError when the signal aborts mid-computation, then keeps working', async () => {
     const { frame0, frame1 } = syntheticPair(512, 512, 2, 1);

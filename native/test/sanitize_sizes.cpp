@@ -1,0 +1,79 @@
+// Runs the solver and the strain on many small and odd sizes, thread counts and parameters, for
+// building with -fsanitize=address,undefined (see native/test/run-sanitizers.sh). Exits non-zero
+// on a non-finite result.
+#include <atomic>
+#include <cmath>
+#include <cstdio>
+#include <random>
+#include <vector>
+
+#include "../src/strain.hpp"
+#include "../src/tvl1.hpp"
+
+int main() {
+  std::mt19937 random(42);
+  std::uniform_real_distribution<float> pixel(0.0f, 255.0f);
+  mer::ThreadPool pool;
+  std::atomic<bool> cancel{false};
+  int failures = 0;
+  int runs = 0;
+  for (int height = 1; height <= 40; height += (height < 12 ? 1 : 7)) {
+    for (int width = 1; width <= 40; width += (width < 12 ? 1 : 9)) {
+      std::vector<float> frame0(static_cast<std::size_t>(width) * height);
+      std::vector<float> frame1(frame0.size());
+      for (auto& value : frame0) value = pixel(random);
+      for (auto& value : frame1) value = pixel(random);
+      mer::Tvl1Params params;
+      params.medianFilter = (width + height) % 2 == 0;
+      params.zoom = (width % 3 == 0) ? 0.8f : 0.5f;
+      params.scales = (height % 4 == 0) ? 10 : 0;
+      params.maxIterations = 40;
+      params.sigma = (width % 5 == 0) ? 0.0f : 0.8f;
+      const int threads = 1 + (width + 2 * height) % 3;
+      const mer::FlowResult flow =
+          mer::computeTvl1(frame0.data(), frame1.data(), width, height, params, threads, pool, cancel);
+      std::vector<float> u = flow.u;
+      std::vector<float> v = flow.v;
+      std::vector<float> strain(u.size());
+      mer::opticalStrain(mer::Plane{u.data(), width, height}, mer::Plane{v.data(), width, height},
+                         mer::Plane{strain.data(), width, height});
+      for (std::size_t i = 0; i < u.size(); ++i) {
+        if (!std::isfinite(u[i]) || !std::isfinite(v[i]) || !std::isfinite(strain[i])) {
+          std::printf("non-finite result at %dx%d pixel %zu\n", width, height, i);
+          ++failures;
+          break;
+        }
+      }
+      ++runs;
+    }
+  }
+  // Cancellation from another thread while a larger solve runs.
+  {
+    const int width = 300;
+    const int height = 200;
+    std::vector<float> frame0(static_cast<std::size_t>(width) * height);
+    std::vector<float> frame1(frame0.size());
+    for (auto& value : frame0) value = pixel(random);
+    for (auto& value : frame1) value = pixel(random);
+    mer::Tvl1Params params;
+    params.epsilon = 1e-9f;
+    std::atomic<bool> stop{false};
+    std::thread canceller([&] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(30));
+      stop = true;
+    });
+    bool cancelled = false;
+    try {
+      mer::computeTvl1(frame0.data(), frame1.data(), width, height, params, 2, pool, stop);
+    } catch (const mer::FlowCancelled&) {
+      cancelled = true;
+    }
+    canceller.join();
+    if (!cancelled) {
+      std::printf("cancellation was not honoured\n");
+      ++failures;
+    }
+  }
+  std::printf("%d sizes checked, %d failures\n", runs, failures);
+  return failures == 0 ? 0 : 1;
+}
