@@ -46,7 +46,9 @@ function ensureElectron() {
     encoding: 'utf8',
   });
   if (result.status === 0 && electronBinaryPresent()) return true;
-  const reason = (result.stderr || result.error?.message || 'no reason given').trim().split('\n')[0];
+  const reason = (result.stderr || result.error?.message || 'no reason given')
+    .trim()
+    .split('\n')[0];
   console.log(`Electron binary could not be fetched (${reason}); starting the web host instead.`);
   return false;
 }
@@ -99,10 +101,14 @@ async function smokeTestWebHost() {
   const withoutToken = await fetch(new URL('/', url));
   child.kill('SIGTERM');
   if (withToken.status !== 200 || withoutToken.status !== 403) {
-    console.error(`CI: web host answered ${withToken.status} with token, ${withoutToken.status} without`);
+    console.error(
+      `CI: web host answered ${withToken.status} with token, ${withoutToken.status} without`,
+    );
     process.exit(1);
   }
-  console.log('CI: the web host served the app (200) and refused a request without its token (403).');
+  console.log(
+    'CI: the web host served the app (200) and refused a request without its token (403).',
+  );
 }
 
 function bin(name) {

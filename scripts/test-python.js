@@ -5,7 +5,8 @@ import { spawnSync } from 'node:child_process';
 
 const candidates = [process.env.MER_PYTHON, '/usr/bin/python3', 'python3'].filter(Boolean);
 const python = candidates.find(
-  (candidate) => spawnSync(candidate, ['-c', 'import torch, pytest'], { stdio: 'ignore' }).status === 0,
+  (candidate) =>
+    spawnSync(candidate, ['-c', 'import torch, pytest'], { stdio: 'ignore' }).status === 0,
 );
 if (!python) {
   const message = `no Python with torch and pytest found (tried ${candidates.join(', ')})`;
@@ -13,7 +14,9 @@ if (!python) {
     console.error(`${message}: CI must install python3-torch and python3-pytest`);
     process.exit(1);
   }
-  console.log(`[skipped] Python model tests: ${message}; apt-get install python3-torch python3-pytest`);
+  console.log(
+    `[skipped] Python model tests: ${message}; apt-get install python3-torch python3-pytest`,
+  );
   process.exit(0);
 }
 console.log(`Python model tests with ${python}`);

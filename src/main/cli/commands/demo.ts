@@ -4,7 +4,8 @@ import { ExitCode, UserError } from '../command';
 import { parseCommandArgs, positiveInteger, printJson } from '../options';
 import { DEFAULT_DEMO, generateDemoDataset } from '../../dataset/demo/generate';
 
-const usage = 'mer-studio demo <dir> [--subjects N] [--clips-per-subject M] [--size WxH] [--frames N] [--json]';
+const usage =
+  'mer-studio demo <dir> [--subjects N] [--clips-per-subject M] [--size WxH] [--frames N] [--json]';
 
 export const demoCommand: CliCommand = {
   name: 'demo',
@@ -41,7 +42,11 @@ apex, offset and label are in <dir>/mer-demo.json.
         dir,
         {
           subjects: positiveInteger(values.subjects, '--subjects', DEFAULT_DEMO.subjects),
-          clipsPerSubject: positiveInteger(values['clips-per-subject'], '--clips-per-subject', DEFAULT_DEMO.clipsPerSubject),
+          clipsPerSubject: positiveInteger(
+            values['clips-per-subject'],
+            '--clips-per-subject',
+            DEFAULT_DEMO.clipsPerSubject,
+          ),
           framesPerClip: positiveInteger(values.frames, '--frames', DEFAULT_DEMO.framesPerClip),
           width,
           height,
@@ -69,6 +74,10 @@ apex, offset and label are in <dir>/mer-demo.json.
 function parseSize(text: string | undefined): [number, number] {
   if (text === undefined) return [DEFAULT_DEMO.width, DEFAULT_DEMO.height];
   const match = /^(\d+)x(\d+)$/i.exec(text);
-  if (!match) throw new UserError(`--size must look like 640x480, got ${JSON.stringify(text)}`, ExitCode.usage);
+  if (!match)
+    throw new UserError(
+      `--size must look like 640x480, got ${JSON.stringify(text)}`,
+      ExitCode.usage,
+    );
   return [Number(match[1]), Number(match[2])];
 }
