@@ -62,8 +62,12 @@ export function imageClip(input: ImageClipInput, problems: Problem[]): Clip | nu
   };
 }
 
-export function videoClip(subject: string, file: string, fps: number): Clip {
-  const name = path.basename(file).replace(/\.[^.]+$/, '');
+export function videoClip(
+  subject: string,
+  file: string,
+  fps: number,
+  name = path.basename(file).replace(/\.[^.]+$/, ''),
+): Clip {
   return {
     id: `${subject}/${name}`,
     subject,

@@ -22,9 +22,7 @@ export async function scanGenericFolder(
     const clip = imageClip({ subject: name, name, dir: '', files: top.files, fps }, problems);
     if (clip) clips.push(clip);
   }
-  for (const file of top.files.filter(isVideo)) {
-    clips.push(videoClip(stem(file), file, fps));
-  }
+  for (const { file, name } of videoNames(top.files)) clips.push(videoClip(name, file, fps, name));
   const nested = await Promise.all(top.dirs.map((dir) => scanTopFolder(root, dir, fps, problems)));
   clips.push(...nested.flat());
   return clips;
@@ -42,9 +40,9 @@ async function scanTopFolder(
     const clip = imageClip({ subject: dir, name: dir, dir, files: listing.files, fps }, problems);
     return clip ? [clip] : [];
   }
-  const clips: Clip[] = listing.files
-    .filter(isVideo)
-    .map((file) => videoClip(dir, path.join(dir, file), fps));
+  const clips: Clip[] = videoNames(listing.files).map(({ file, name }) =>
+    videoClip(dir, path.join(dir, file), fps, name),
+  );
   const inner = await Promise.all(
     listing.dirs.map(async (name) => {
       const clipDir = path.join(dir, name);
@@ -54,6 +52,16 @@ async function scanTopFolder(
   );
   clips.push(...inner.filter((clip): clip is Clip => clip !== null));
   return clips;
+}
+
+/** Video files and their clip names: the stem, or the whole name when two share a stem. */
+function videoNames(files: string[]): Array<{ file: string; name: string }> {
+  const videos = files.filter(isVideo);
+  const stems = videos.map(stem);
+  return videos.map((file, i) => ({
+    file,
+    name: stems.indexOf(stems[i]) !== stems.lastIndexOf(stems[i]) ? file : stems[i],
+  }));
 }
 
 function stem(file: string): string {

@@ -1,4 +1,4 @@
-import { readdir } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Problem } from '../../shared/domain';
 
@@ -39,11 +39,31 @@ export async function listFolder(dir: string, root: string, problems: Problem[])
     if (name.startsWith('.')) continue;
     if (entry.isDirectory()) listing.dirs.push(name);
     else if (entry.isFile()) listing.files.push(name);
-    else if (entry.isSymbolicLink()) listing.files.push(name);
+    else if (entry.isSymbolicLink()) await addLinkTarget(dir, name, root, listing, problems);
   }
   listing.dirs.sort(compareNatural);
   listing.files.sort(compareNatural);
   return listing;
+}
+
+async function addLinkTarget(
+  dir: string,
+  name: string,
+  root: string,
+  listing: Listing,
+  problems: Problem[],
+): Promise<void> {
+  try {
+    const target = await stat(path.join(dir, name));
+    if (target.isDirectory()) listing.dirs.push(name);
+    else if (target.isFile()) listing.files.push(name);
+  } catch (error) {
+    problems.push({
+      severity: 'warning',
+      path: path.join(relativePath(root, dir), name),
+      message: `link cannot be followed (${errorCode(error)}); left out`,
+    });
+  }
 }
 
 export function compareNatural(a: string, b: string): number {

@@ -109,7 +109,9 @@ function servesAsIs(bytes: Buffer, grey: boolean, maxSide: number): boolean {
 }
 
 function encodePipeline(image: Sharp, grey: boolean, maxSide: number): Promise<Buffer> {
-  let pipeline = grey ? image.greyscale() : image.removeAlpha().toColourspace('srgb');
+  let pipeline = grey
+    ? image.greyscale().toColourspace('b-w')
+    : image.removeAlpha().toColourspace('srgb');
   if (maxSide > 0)
     pipeline = pipeline.resize(maxSide, maxSide, { fit: 'inside', withoutEnlargement: true });
   return pipeline.jpeg({ quality: JPEG_QUALITY }).toBuffer();

@@ -2,6 +2,9 @@ import { spawnFfmpeg } from './ffmpeg';
 import type { RawFrame } from './pam';
 import type { VideoIndex } from './video-index';
 
+/** How often ffmpeg was started for video frames, and how often a seek had to be redone from the start. */
+export const videoDecodeStats = { runs: 0, restartsFromStart: 0 };
+
 export interface VideoRunOptions {
   grey: boolean;
   signal?: AbortSignal;
@@ -26,6 +29,7 @@ export async function decodeVideoRun(
   await runFrom(video, first, last, wanted, options, true);
   if (wanted.size > 0 && first > 0 && !options.signal?.aborted) {
     // The seek landed after the frame (a damaged index or an open GOP): decode from the start.
+    videoDecodeStats.restartsFromStart++;
     await runFrom(video, first, last, wanted, options, false);
   }
   return [...wanted].sort((a, b) => a - b);
@@ -39,6 +43,7 @@ async function runFrom(
   options: VideoRunOptions,
   seek: boolean,
 ): Promise<void> {
+  videoDecodeStats.runs++;
   const seekArgs = seek && first > 0 ? ['-ss', seekSeconds(video, first).toFixed(6)] : [];
   const headers: Array<{ index: number; width: number; height: number }> = [];
   const chunks: Buffer[] = [];

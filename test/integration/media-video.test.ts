@@ -1,0 +1,128 @@
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AppContext } from '../../src/main/app/context';
+import { openDataset } from '../../src/main/dataset';
+import { frameImage } from '../../src/main/media/frame-response';
+import { decodeFrame } from '../../src/main/media/frames';
+import { videoDecodeStats } from '../../src/main/media/video-decode';
+import type { DatasetIndex } from '../../src/shared/domain';
+import { readIndex, writeIndexVideo, type IndexCodec } from '../fixtures/index-video';
+
+const FRAMES = 240;
+let base: string;
+let dataset: DatasetIndex;
+
+/** Deterministic "random" seek targets, so a failure can be reproduced. */
+function seekTargets(count: number, frames: number, seed: number): number[] {
+  let state = seed;
+  return Array.from({ length: count }, () => {
+    state = (state * 1103515245 + 12345) % 2 ** 31;
+    return state % frames;
+  });
+}
+
+beforeAll(async () => {
+  base = await mkdtemp(path.join(os.tmpdir(), 'mer-video-'));
+  await mkdir(path.join(base, 'subA'), { recursive: true });
+  await writeIndexVideo(path.join(base, 'subA', 'gop.mp4'), FRAMES, 25, 'h264');
+  await writeIndexVideo(path.join(base, 'subA', 'intra.avi'), FRAMES, 200, 'mjpeg');
+  await writeIndexVideo(path.join(base, 'subA', 'gop.mkv'), FRAMES, 30, 'h264');
+  const broken = await readFile(path.join(base, 'subA', 'gop.mp4'));
+  await writeFile(path.join(base, 'subA', 'cut.mp4'), broken.subarray(0, 2000));
+  await writeFile(path.join(base, 'subA', 'notvideo.mov'), 'hello');
+  dataset = await openDataset(base);
+});
+
+afterAll(async () => {
+  await rm(base, { recursive: true, force: true });
+});
+
+describe('video clips: probe', () => {
+  it('counts frames and reads fps and size from each video; the generic fps default does not apply', () => {
+    const byId = Object.fromEntries(dataset.clips.map((clip) => [clip.id, clip]));
+    expect(byId['subA/gop.mp4']).toMatchObject({
+      frameCount: FRAMES,
+      fps: 25,
+      width: 192,
+      height: 144,
+    });
+    expect(byId['subA/intra']).toMatchObject({ frameCount: FRAMES, fps: 200 });
+    expect(byId['subA/gop.mp4']?.source).toEqual({
+      kind: 'video',
+      file: path.join('subA', 'gop.mp4'),
+    });
+  });
+
+  it('reports videos it cannot read and loads the rest', () => {
+    const ids = dataset.clips.map((clip) => clip.id);
+    expect(ids).not.toContain('subA/notvideo');
+    const notVideo = dataset.problems.find((p) => p.clipId === 'subA/notvideo');
+    expect(notVideo).toMatchObject({
+      severity: 'error',
+      message: expect.stringMatching(/cannot read video.*left out/),
+    });
+    // A cut file either keeps the frames before the cut or is reported; it never breaks the others.
+    const cut = dataset.clips.find((clip) => clip.id === 'subA/cut');
+    if (!cut) expect(dataset.problems.some((p) => p.clipId === 'subA/cut')).toBe(true);
+    else expect(cut.frameCount).toBeLessThan(FRAMES);
+  });
+});
+
+describe.each<[string, IndexCodec]>([
+  ['subA/gop.mp4', 'h264'],
+  ['subA/intra', 'mjpeg'],
+  ['subA/gop.mkv', 'h264'],
+])('frame-exact seeks in %s (%s)', (id) => {
+  it('decodes exactly the frame asked for, at 30 scattered indexes, grey and RGB', async () => {
+    const clip = dataset.clips.find((candidate) => candidate.id === id);
+    if (!clip) throw new Error(`${id} not loaded`);
+    const targets = [0, FRAMES - 1, ...seekTargets(28, FRAMES, id.length)];
+    const decoded: number[] = [];
+    for (const [n, index] of targets.entries()) {
+      const frame = await decodeFrame(dataset, clip, index, { grey: n % 2 === 0 });
+      expect(frame.channels).toBe(n % 2 === 0 ? 1 : 3);
+      decoded.push(readIndex(frame));
+    }
+    expect(decoded).toEqual(targets);
+    expect(videoDecodeStats.restartsFromStart).toBe(0);
+  });
+});
+
+describe('video decoding runs', () => {
+  it('decodes a run of frames per ffmpeg process when stepping, not one process per frame', async () => {
+    const clip = dataset.clips.find((candidate) => candidate.id === 'subA/gop.mp4');
+    if (!clip) throw new Error('not loaded');
+    const before = videoDecodeStats.runs;
+    for (let index = 150; index < 210; index++) {
+      expect(readIndex(await decodeFrame(dataset, clip, index))).toBe(index);
+    }
+    expect(videoDecodeStats.runs - before).toBeLessThanOrEqual(3);
+  });
+});
+
+describe('video frames for display', () => {
+  it('serves a decoded video frame as JPEG through frameImage, stepping backwards too', async () => {
+    const ctx = new AppContext('cli', base);
+    ctx.setDataset(dataset);
+    for (const index of [120, 119, 118, 60]) {
+      const image = await frameImage(ctx, {
+        clipId: 'subA/gop.mp4',
+        index,
+        grey: true,
+        maxSide: 0,
+      });
+      const { data, info } = await sharp(image).raw().toBuffer({ resolveWithObject: true });
+      expect(
+        readIndex({
+          width: info.width,
+          height: info.height,
+          channels: info.channels === 1 ? 1 : 3,
+          data: new Uint8Array(data.buffer, data.byteOffset, data.length),
+        }),
+      ).toBe(index);
+    }
+  });
+});
