@@ -18,7 +18,7 @@ namespace {
 // The two kernels that dominate the run time get an AVX2+FMA clone next to the portable SSE2
 // build; the loader picks one at run time (GCC function multiversioning, ELF ifunc).
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-#define MER_VECTOR_CLONES __attribute__((target_clones("arch=haswell", "default"), noinline))
+#define MER_VECTOR_CLONES __attribute__((target_clones("avx2", "default"), noinline))
 #define MER_ALWAYS_INLINE inline __attribute__((always_inline))
 #else
 #define MER_VECTOR_CLONES
