@@ -1,4 +1,9 @@
-import type { codingRequests, ClipStatus, ClipStatusKind, CoderAnnotations } from '../../shared/contract/coding';
+import type {
+  codingRequests,
+  ClipStatus,
+  ClipStatusKind,
+  CoderAnnotations,
+} from '../../shared/contract/coding';
 import { CONSENSUS_CODER } from '../../shared/contract/coding';
 import { compareCoders } from '../../shared/agreement';
 import type { ClipAnnotation } from '../../shared/domain';
@@ -28,7 +33,12 @@ export const codingHandlers: HandlersFor<typeof codingRequests> = {
     const { settings } = await workspaceSettings(ctx);
     const folder = (await annotationStore(ctx).where()).folder;
     const coders = new Set([ctx.coder, ...(await listCoders(folder))]);
-    return { coder: ctx.coder, coders: [...coders].sort(), blind: settings.blind, consensusCoder: CONSENSUS_CODER };
+    return {
+      coder: ctx.coder,
+      coders: [...coders].sort(),
+      blind: settings.blind,
+      consensusCoder: CONSENSUS_CODER,
+    };
   },
   'coding.clipStatus': async ({ toleranceFrames }, ctx) => {
     const { settings } = await workspaceSettings(ctx);
@@ -54,7 +64,9 @@ export const codingHandlers: HandlersFor<typeof codingRequests> = {
         const comparison = compareCoders([mine], [imported], tolerance).clips[0];
         if (comparison.disagrees) {
           statuses.push('conflicting');
-          notes.push(describeDisagreement(comparison.differences, comparison.sameThreeClass, tolerance));
+          notes.push(
+            describeDisagreement(comparison.differences, comparison.sameThreeClass, tolerance),
+          );
         }
       }
       if (predictions.has(clip.id)) statuses.push('predicted');
@@ -81,7 +93,9 @@ export const codingHandlers: HandlersFor<typeof codingRequests> = {
   'coding.agreement': async ({ coderA, coderB, toleranceFrames }, ctx) => {
     const { settings } = await workspaceSettings(ctx);
     if (settings.blind) {
-      throw new Error('blind mode is on: turn it off to compare coders (others’ codes stay hidden until then)');
+      throw new Error(
+        'blind mode is on: turn it off to compare coders (others’ codes stay hidden until then)',
+      );
     }
     const [a, b] = await Promise.all([readCoder(ctx, coderA), readCoder(ctx, coderB)]);
     for (const side of [a, b]) if (side.error) throw new Error(side.error);
@@ -89,16 +103,33 @@ export const codingHandlers: HandlersFor<typeof codingRequests> = {
   },
   'coding.adjudicate': async ({ clipId, fields, from }, ctx) => {
     const clip = findClip(ctx, clipId);
-    for (const [name, frame] of Object.entries({ onset: fields.onset, apex: fields.apex, offset: fields.offset })) {
+    for (const [name, frame] of Object.entries({
+      onset: fields.onset,
+      apex: fields.apex,
+      offset: fields.offset,
+    })) {
       if (frame !== null && frame >= clip.frameCount) {
-        throw new RangeError(`${clipId}: ${name} ${frame} is beyond the last frame ${clip.frameCount - 1}`);
+        throw new RangeError(
+          `${clipId}: ${name} ${frame} is beyond the last frame ${clip.frameCount - 1}`,
+        );
       }
     }
     const savedAt = new Date().toISOString();
-    const notes = from ? `${fields.notes}${fields.notes ? '\n' : ''}[adjudicated from ${from}]`.trim() : fields.notes;
-    const annotation: ClipAnnotation = { clipId, ...fields, notes, coder: CONSENSUS_CODER, updatedAt: savedAt };
+    const notes = from
+      ? `${fields.notes}${fields.notes ? '\n' : ''}[adjudicated from ${from}]`.trim()
+      : fields.notes;
+    const annotation: ClipAnnotation = {
+      clipId,
+      ...fields,
+      notes,
+      coder: CONSENSUS_CODER,
+      updatedAt: savedAt,
+    };
     const file = await serialised(ctx, async () => {
-      const store = ctx.coder === CONSENSUS_CODER ? annotationStore(ctx) : await coderStore(ctx, CONSENSUS_CODER);
+      const store =
+        ctx.coder === CONSENSUS_CODER
+          ? annotationStore(ctx)
+          : await coderStore(ctx, CONSENSUS_CODER);
       await store.save(annotation);
       return store.file;
     });
@@ -111,16 +142,28 @@ export const codingHandlers: HandlersFor<typeof codingRequests> = {
 async function coderStore(ctx: AppContext, coder: string): Promise<AnnotationStore> {
   const dataset = ctx.requireDataset();
   const location = await annotationStore(ctx).where();
-  const store = new AnnotationStore({ location, coder, dataset: { name: dataset.name, root: dataset.root } });
+  const store = new AnnotationStore({
+    location,
+    coder,
+    dataset: { name: dataset.name, root: dataset.root },
+  });
   await store.where();
   return store;
 }
 
-async function readCoder(ctx: AppContext, coder: string, clipId?: string): Promise<CoderAnnotations> {
+async function readCoder(
+  ctx: AppContext,
+  coder: string,
+  clipId?: string,
+): Promise<CoderAnnotations> {
   try {
     const store = coder === ctx.coder ? annotationStore(ctx) : await coderStore(ctx, coder);
     const all = await store.all();
-    return { coder, hidden: false, annotations: clipId ? all.filter((a) => a.clipId === clipId) : all };
+    return {
+      coder,
+      hidden: false,
+      annotations: clipId ? all.filter((a) => a.clipId === clipId) : all,
+    };
   } catch (error) {
     return { coder, hidden: false, annotations: [], error: (error as Error).message };
   }
@@ -144,5 +187,7 @@ function describeDisagreement(
     .filter(([, difference]) => difference !== null && difference > tolerance)
     .map(([mark, difference]) => `${mark} differs by ${difference} frames`);
   if (sameThreeClass === false) parts.push('3-class label differs');
-  return parts.length > 0 ? `differs from the dataset: ${parts.join(', ')}` : 'differs from the dataset (labels or AUs)';
+  return parts.length > 0
+    ? `differs from the dataset: ${parts.join(', ')}`
+    : 'differs from the dataset (labels or AUs)';
 }

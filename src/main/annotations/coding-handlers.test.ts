@@ -1,0 +1,146 @@
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { AgreementReport } from '../../shared/agreement';
+import type { ArgsOf } from '../../shared/contract';
+import type { CoderAnnotations, ClipStatus, WorkspaceSettings } from '../../shared/contract/coding';
+import type { ThreeClass } from '../../shared/domain';
+import { AppContext } from '../app/context';
+import { dispatch } from '../app/handlers';
+
+async function makeDataset(root: string, clips: number): Promise<void> {
+  for (let c = 0; c < clips; c++) {
+    const dir = path.join(root, 'sub01', `clip${c}`);
+    await mkdir(dir, { recursive: true });
+    for (let i = 0; i < 12; i++) {
+      await sharp(Buffer.alloc(16 * 16, 10 * i), { raw: { width: 16, height: 16, channels: 1 } })
+        .jpeg()
+        .toFile(path.join(dir, `img${String(i + 1).padStart(2, '0')}.jpg`));
+    }
+  }
+}
+
+async function call<T>(ctx: AppContext, name: string, args: unknown): Promise<T> {
+  const reply = await dispatch(ctx, name, args);
+  if (!reply.ok) throw new Error(reply.error.message);
+  return reply.result as T;
+}
+
+function fields(
+  threeClass: ThreeClass,
+  onset: number,
+  offset: number,
+): ArgsOf<'annotations.save'>['fields'] {
+  return {
+    onset,
+    apex: onset + 2,
+    offset,
+    emotion: null,
+    threeClass,
+    aus: [{ au: 4, raw: '4' }],
+    ausRaw: '4',
+    flags: { blink: false, occlusion: false, badFrames: false },
+    notes: '',
+  };
+}
+
+describe('coding handlers', () => {
+  let root: string;
+  let ctx: AppContext;
+
+  beforeEach(async () => {
+    root = await mkdtemp(path.join(os.tmpdir(), 'mer-coding-'));
+    await makeDataset(path.join(root, 'data'), 4);
+    ctx = new AppContext('cli', path.join(root, 'app'));
+    await call(ctx, 'dataset.open', { path: path.join(root, 'data') });
+  });
+
+  async function codeAs(coder: string, labels: ThreeClass[], onsets: number[]): Promise<void> {
+    await call(ctx, 'annotations.setCoder', { coder });
+    for (let i = 0; i < labels.length; i++) {
+      await call(ctx, 'annotations.save', {
+        clipId: `sub01/clip${i}`,
+        fields: fields(labels[i], onsets[i], 10),
+      });
+    }
+  }
+
+  it('lists coders, computes their agreement, and hides others in blind mode', async () => {
+    await codeAs('ana', ['negative', 'negative', 'positive', 'surprise'], [1, 1, 1, 1]);
+    await codeAs('ben', ['negative', 'positive', 'positive', 'surprise'], [1, 2, 3, 5]);
+    const state = await call<{ coder: string; coders: string[] }>(ctx, 'coding.state', {});
+    expect(state.coder).toBe('ben');
+    expect(state.coders).toEqual(expect.arrayContaining(['ana', 'ben']));
+    const report = await call<AgreementReport>(ctx, 'coding.agreement', {
+      coderA: 'ana',
+      coderB: 'ben',
+      toleranceFrames: 2,
+    });
+    expect(report.clipsCompared).toBe(4);
+    expect(report.threeClass.kappa).toBeCloseTo(7 / 11, 10);
+    expect(report.marks.onset.withinTolerance).toBe(3);
+
+    await call(ctx, 'settings.save', { blind: true });
+    const hidden = await call<CoderAnnotations>(ctx, 'coding.annotationsOf', { coder: 'ana' });
+    expect(hidden).toEqual({ coder: 'ana', hidden: true, annotations: [] });
+    const own = await call<CoderAnnotations>(ctx, 'coding.annotationsOf', { coder: 'ben' });
+    expect(own.annotations).toHaveLength(4);
+    const refused = await dispatch(ctx, 'coding.agreement', {
+      coderA: 'ana',
+      coderB: 'ben',
+      toleranceFrames: 2,
+    });
+    expect(refused.ok).toBe(false);
+    if (!refused.ok) expect(refused.error.message).toContain('blind mode');
+  });
+
+  it('writes adjudicated clips into the consensus coder file', async () => {
+    await codeAs('ana', ['negative'], [1]);
+    const saved = await call<{ file: string; coder: string }>(ctx, 'coding.adjudicate', {
+      clipId: 'sub01/clip0',
+      fields: fields('positive', 2, 9),
+      from: 'ana (marks), ben (label)',
+    });
+    expect(saved.coder).toBe('consensus');
+    expect(path.basename(saved.file)).toBe('consensus.json');
+    const file = JSON.parse(await readFile(saved.file, 'utf8')) as {
+      annotations: Record<string, { threeClass: string; notes: string }>;
+    };
+    expect(file.annotations['sub01/clip0'].threeClass).toBe('positive');
+    expect(file.annotations['sub01/clip0'].notes).toContain('adjudicated from ana');
+    const consensus = await call<CoderAnnotations>(ctx, 'coding.annotationsOf', {
+      coder: 'consensus',
+    });
+    expect(consensus.annotations).toHaveLength(1);
+  });
+
+  it('reports a coder file from a newer schema in place, the rest keeps working', async () => {
+    await codeAs('ana', ['negative'], [1]);
+    const folder = path.join(root, 'data', '.mer-studio', 'annotations');
+    await writeFile(
+      path.join(folder, 'future.json'),
+      JSON.stringify({ schemaVersion: 99, annotations: {} }),
+    );
+    const future = await call<CoderAnnotations>(ctx, 'coding.annotationsOf', { coder: 'future' });
+    expect(future.error).toContain('newer MER Studio');
+    const statuses = await call<ClipStatus[]>(ctx, 'coding.clipStatus', {});
+    expect(statuses.find((s) => s.clipId === 'sub01/clip0')?.statuses).toContain('annotated');
+  });
+
+  it('persists settings in the app data folder and merges key bindings', async () => {
+    const saved = await call<{ settings: WorkspaceSettings; file: string }>(ctx, 'settings.save', {
+      bigStep: 25,
+      keys: { stepForward: ['l'] },
+    });
+    expect(saved.file).toBe(path.join(root, 'app', 'settings.json'));
+    const fresh = new AppContext('cli', path.join(root, 'app'));
+    const loaded = await call<{ settings: WorkspaceSettings }>(fresh, 'settings.get', {});
+    expect(loaded.settings.bigStep).toBe(25);
+    expect(loaded.settings.keys.stepForward).toEqual(['l']);
+    expect(loaded.settings.keys.stepBack).toEqual(['ArrowLeft']);
+    const bad = await dispatch(ctx, 'settings.save', { playbackRate: 3 });
+    expect(bad.ok).toBe(false);
+  });
+});
