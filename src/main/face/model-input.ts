@@ -70,6 +70,9 @@ export const MIN_FRAME_SIDE = 64;
 /** Share of the crop outside the frame above which the face counts as cut by the border. */
 const BORDER_WARNING = 0.02;
 const BORDER_FAILURE = 0.35;
+/** Share of the 468 landmarks outside the frame: a warning above 1 %, a failure above 25 %. */
+const MESH_OUTSIDE_WARNING = 0.01;
+const MESH_OUTSIDE_FAILURE = 0.25;
 /** Eye distance (source pixels) under which the face is small: the crop upsamples it. */
 const SMALL_FACE_EYES = 24;
 
@@ -121,18 +124,9 @@ export async function buildModelInput(
   const apexCrop = warpToCrop(toGrey(apex), apex.width, apex.height, alignment, cropSize);
   result.crops = { onset: onsetCrop.data, apex: apexCrop.data };
   result.timings.align = performance.now() - started;
-  const outside = onsetCrop.outside;
-  if (outside > BORDER_FAILURE) {
-    return failed(
-      `the face is cut by the frame border: ${percent(outside)} of the face crop lies outside the frame`,
-    );
-  }
-  if (outside > BORDER_WARNING) {
-    warn(
-      result,
-      `the face is cut by the frame border: ${percent(outside)} of the face crop lies outside the frame (edge pixels repeated)`,
-    );
-  }
+  const borderProblem = checkBorder(face, onset, onsetCrop.outside);
+  if (borderProblem?.fatal) return failed(borderProblem.reason);
+  if (borderProblem) warn(result, borderProblem.reason);
   const eyes = Math.hypot(
     points.rightEye.x - points.leftEye.x,
     points.rightEye.y - points.leftEye.y,
@@ -214,6 +208,33 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return Buffer.from(a.buffer, a.byteOffset, a.length).equals(
     Buffer.from(b.buffer, b.byteOffset, b.length),
   );
+}
+
+/** A face cut by the frame border: landmarks outside the frame, or crop pixels from outside. */
+function checkBorder(
+  face: DetectedFace,
+  frame: RawFrame,
+  cropOutside: number,
+): { reason: string; fatal: boolean } | null {
+  const meshOutside = shareOutside(face.mesh, frame.width, frame.height);
+  if (cropOutside <= BORDER_WARNING && meshOutside <= MESH_OUTSIDE_WARNING) return null;
+  const fatal = cropOutside > BORDER_FAILURE || meshOutside > MESH_OUTSIDE_FAILURE;
+  const reason =
+    `the face is cut by the frame border: ${percent(meshOutside)} of its landmarks and ` +
+    `${percent(cropOutside)} of the face crop lie outside the frame` +
+    (fatal ? '' : ' (edge pixels repeated)');
+  return { reason, fatal };
+}
+
+function shareOutside(mesh: Float32Array, width: number, height: number): number {
+  let outside = 0;
+  const count = mesh.length / 2;
+  for (let i = 0; i < count; i++) {
+    const x = mesh[2 * i];
+    const y = mesh[2 * i + 1];
+    if (x < -1 || y < -1 || x > width || y > height) outside++;
+  }
+  return outside / count;
 }
 
 function warn(result: ModelInput, reason: string): void {
