@@ -40,7 +40,12 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       io.err(`mer-studio ${name}: cancelled`);
       return ExitCode.failure;
     }
-    io.err(`mer-studio ${name}: ${(error as Error).stack ?? String(error)}`);
+    // File-system errors (EACCES, ENOTDIR, ENOSPC, …) are the user's to fix: no stack trace.
+    const isSystemError = typeof (error as NodeJS.ErrnoException).code === 'string';
+    const detail = isSystemError
+      ? (error as Error).message
+      : ((error as Error).stack ?? String(error));
+    io.err(`mer-studio ${name}: ${detail}`);
     return ExitCode.failure;
   }
 }
