@@ -1,0 +1,286 @@
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { ClipAnnotation } from '../../shared/domain';
+import { backupOf } from './atomic-write';
+import { appDataStorageFolder, resolveStorage, type StorageLocation } from './location';
+import { STORE_SCHEMA_VERSION } from './schema';
+import { AnnotationStore, coderFileName, coderOfFileName, listCoders } from './store';
+
+let base: string;
+beforeAll(async () => {
+  base = await mkdtemp(path.join(os.tmpdir(), 'mer-store-'));
+});
+afterAll(async () => {
+  await rm(base, { recursive: true, force: true });
+});
+
+let folderCount = 0;
+async function freshLocation(): Promise<StorageLocation> {
+  const folder = path.join(base, `storage-${++folderCount}`);
+  await mkdir(folder, { recursive: true });
+  return { folder, where: 'dataset' };
+}
+
+function annotation(clipId: string, onset: number, notes = ''): ClipAnnotation {
+  return {
+    clipId,
+    onset,
+    apex: onset + 5,
+    offset: onset + 10,
+    emotion: 'disgust',
+    threeClass: 'negative',
+    aus: [{ au: 4, raw: '4' }],
+    ausRaw: '4',
+    flags: { blink: false, occlusion: true, badFrames: false },
+    notes,
+    coder: 'ana',
+    updatedAt: '2026-01-01T00:00:00.000Z',
+  };
+}
+
+const dataset = { name: 'fixture', root: '/data/fixture' };
+
+describe('annotation store', () => {
+  it('saves readable JSON per coder and reads it back in a new store', async () => {
+    const location = await freshLocation();
+    const store = new AnnotationStore({ location, coder: 'ana', dataset });
+    await store.save(annotation('sub01/EP02_01f', 10, 'first'));
+    await store.save(annotation('sub01/EP03_02', 20));
+    const file = path.join(location.folder, 'annotations', 'ana.json');
+    expect(store.file).toBe(file);
+    const onDisk = JSON.parse(await readFile(file, 'utf8'));
+    expect(onDisk).toMatchObject({
+      format: 'mer-studio-annotations',
+      schemaVersion: STORE_SCHEMA_VERSION,
+      coder: 'ana',
+      dataset: 'fixture',
+    });
+    expect(Object.keys(onDisk.annotations)).toEqual(['sub01/EP02_01f', 'sub01/EP03_02']);
+    const reopened = new AnnotationStore({ location, coder: 'ana', dataset });
+    expect(await reopened.get('sub01/EP02_01f')).toEqual(annotation('sub01/EP02_01f', 10, 'first'));
+    expect(await new AnnotationStore({ location, coder: 'ben', dataset }).all()).toEqual([]);
+  });
+
+  it('acknowledges a burst of saves only once each is on disk (coalesced writes)', async () => {
+    const location = await freshLocation();
+    const store = new AnnotationStore({ location, coder: 'ana', dataset });
+    await Promise.all(Array.from({ length: 50 }, (_, i) => store.save(annotation(`c${i}`, i))));
+    const onDisk = JSON.parse(await readFile(store.file, 'utf8'));
+    expect(Object.keys(onDisk.annotations)).toHaveLength(50);
+    const leftovers = (await readdir(path.dirname(store.file))).filter((n) => n.includes('.tmp-'));
+    expect(leftovers).toEqual([]);
+  });
+
+  it('undoes and redoes a clip step by step, each step saved', async () => {
+    const location = await freshLocation();
+    const store = new AnnotationStore({ location, coder: 'ana', dataset });
+    await store.save(annotation('c', 1));
+    await store.save(annotation('c', 2));
+    expect(store.canUndo('c')).toBe(true);
+    expect((await store.undo('c'))?.onset).toBe(1);
+    expect(await store.undo('c')).toBeNull();
+    expect(store.canUndo('c')).toBe(false);
+    expect(await new AnnotationStore({ location, coder: 'ana', dataset }).get('c')).toBeNull();
+    expect((await store.redo('c'))?.onset).toBe(1);
+    expect((await store.redo('c'))?.onset).toBe(2);
+    expect(store.canRedo('c')).toBe(false);
+    await store.undo('c');
+    await store.save(annotation('c', 7));
+    expect(store.canRedo('c')).toBe(false);
+    const reread = new AnnotationStore({ location, coder: 'ana', dataset });
+    expect((await reread.get('c'))?.onset).toBe(7);
+  });
+
+  it('recovers the previous save from the backup when the file is damaged, keeping the damaged copy', async () => {
+    const location = await freshLocation();
+    const store = new AnnotationStore({ location, coder: 'ana', dataset });
+    await store.save(annotation('c', 1));
+    await store.save(annotation('c', 2));
+    await writeFile(store.file, '{"schemaVersion": 1, "annotations": {"c": {"onset": 2');
+    const recovered = new AnnotationStore({ location, coder: 'ana', dataset });
+    expect((await recovered.get('c'))?.onset).toBe(1);
+    expect(recovered.notices[0]).toMatchObject({ kind: 'recovered' });
+    expect(recovered.notices[0].message).toMatch(/ana\.json\.bak/);
+    const names = await readdir(path.dirname(store.file));
+    expect(names.some((name) => name.startsWith('ana.json.damaged-'))).toBe(true);
+    await recovered.save(annotation('c', 3));
+    expect(JSON.parse(await readFile(store.file, 'utf8')).annotations.c.onset).toBe(3);
+  });
+
+  it('refuses a damaged file without a backup and leaves it as it is', async () => {
+    const location = await freshLocation();
+    const file = path.join(location.folder, 'annotations', 'ana.json');
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, 'not json');
+    const store = new AnnotationStore({ location, coder: 'ana', dataset });
+    await expect(store.all()).rejects.toThrow(/no usable backup/);
+    await expect(store.save(annotation('c', 1))).rejects.toThrow(/no usable backup/);
+    expect(await readFile(file, 'utf8')).toBe('not json');
+  });
+
+  it('migrates a schema 0 file to 1, keeps the original beside it and saves the new form', async () => {
+    const location = await freshLocation();
+    const file = path.join(location.folder, 'annotations', 'ana.json');
+    await mkdir(path.dirname(file), { recursive: true });
+    const v0 = {
+      coder: 'ana',
+      dataset: 'fixture',
+      clips: [
+        {
+          clip: 'sub01/EP02_01f',
+          onsetFrame: 5,
+          apexFrame: 13,
+          offsetFrame: 40,
+          label: 'happiness',
+          aus: 'L12+R14',
+          note: 'smile',
+          time: '2024-05-01T10:00:00.000Z',
+        },
+        { clip: 'sub02/EP09_10', onsetFrame: 3, apexFrame: null, label: 'others' },
+      ],
+    };
+    await writeFile(file, JSON.stringify(v0));
+    const store = new AnnotationStore({ location, coder: 'ana', dataset });
+    expect(await store.get('sub01/EP02_01f')).toEqual({
+      clipId: 'sub01/EP02_01f',
+      onset: 5,
+      apex: 13,
+      offset: 40,
+      emotion: 'happiness',
+      threeClass: 'positive',
+      aus: [
+        { au: 12, side: 'L', raw: 'L12' },
+        { au: 14, side: 'R', raw: 'R14' },
+      ],
+      ausRaw: 'L12+R14',
+      flags: { blink: false, occlusion: false, badFrames: false },
+      notes: 'smile',
+      coder: 'ana',
+      updatedAt: '2024-05-01T10:00:00.000Z',
+    });
+    expect(await store.get('sub02/EP09_10')).toMatchObject({
+      apex: null,
+      offset: null,
+      threeClass: null,
+    });
+    expect(store.notices.map((n) => n.kind)).toEqual(['migrated']);
+    expect(JSON.parse(await readFile(`${file}.v0.bak`, 'utf8'))).toEqual(v0);
+    await store.save(annotation('c', 1));
+    const saved = JSON.parse(await readFile(file, 'utf8'));
+    expect(saved.schemaVersion).toBe(1);
+    expect(Object.keys(saved.annotations).sort()).toEqual(['c', 'sub01/EP02_01f', 'sub02/EP09_10']);
+  });
+
+  it('refuses a file from a newer schema and never overwrites it', async () => {
+    const location = await freshLocation();
+    const file = path.join(location.folder, 'annotations', 'ana.json');
+    await mkdir(path.dirname(file), { recursive: true });
+    const newer = JSON.stringify({
+      schemaVersion: STORE_SCHEMA_VERSION + 1,
+      annotations: {},
+      tiers: [],
+    });
+    await writeFile(file, newer);
+    const store = new AnnotationStore({ location, coder: 'ana', dataset });
+    await expect(store.all()).rejects.toThrow(
+      /newer MER Studio \(annotation schema 2.*left untouched/,
+    );
+    await expect(store.save(annotation('c', 1))).rejects.toThrow(/newer MER Studio/);
+    expect(await readFile(file, 'utf8')).toBe(newer);
+    expect(await readdir(path.dirname(file))).toEqual(['ana.json']);
+  });
+
+  it('names coder files safely and lists the coders of a folder', async () => {
+    expect(coderFileName('ana')).toBe('ana.json');
+    expect(coderFileName('Ana María')).toBe('Ana%20Mar%C3%ADa.json');
+    expect(coderFileName('..')).toBe('%2E..json');
+    expect(coderOfFileName(coderFileName('Ana María'))).toBe('Ana María');
+    expect(coderOfFileName(coderFileName('..'))).toBe('..');
+    const location = await freshLocation();
+    for (const coder of ['ben', 'Ana María']) {
+      await new AnnotationStore({ location, coder, dataset }).save(annotation('c', 1));
+    }
+    expect(await listCoders(location.folder)).toEqual(['Ana María', 'ben']);
+  });
+});
+
+/** Makes a folder unwritable even for root (chattr +i), or by mode for other users. */
+function makeReadOnly(folder: string): boolean {
+  try {
+    if (process.getuid?.() === 0) execFileSync('chattr', ['+i', folder], { stdio: 'ignore' });
+    else execFileSync('chmod', ['a-w', folder], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function makeWritable(folder: string): void {
+  if (process.getuid?.() === 0) execFileSync('chattr', ['-i', folder], { stdio: 'ignore' });
+  else execFileSync('chmod', ['u+w', folder], { stdio: 'ignore' });
+}
+
+describe('a dataset on a read-only disk', () => {
+  const readOnly: string[] = [];
+  afterEach(() => {
+    for (const folder of readOnly.splice(0)) makeWritable(folder);
+  });
+
+  it('keeps annotations in the app data folder, keyed by the dataset path, and says so', async (context) => {
+    const root = path.join(base, 'readonly-dataset');
+    const dataFolder = path.join(base, 'app-data');
+    await mkdir(path.join(root, '.mer-studio', 'annotations'), { recursive: true });
+    const shipped = { ...annotation('c', 4), notes: 'shipped with the dataset' };
+    const shippedFile = path.join(root, '.mer-studio', 'annotations', 'ana.json');
+    await writeFile(
+      shippedFile,
+      JSON.stringify({ schemaVersion: 1, coder: 'ana', dataset: 'x', annotations: { c: shipped } }),
+    );
+    if (!makeReadOnly(path.join(root, '.mer-studio')) || !makeReadOnly(root)) {
+      context.skip(
+        'cannot make a folder read-only here (needs chattr as root, or a non-root user)',
+      );
+    }
+    readOnly.push(root, path.join(root, '.mer-studio'));
+    const location = await resolveStorage(root, dataFolder);
+    expect(location.where).toBe('app-data');
+    expect(location.folder).toBe(appDataStorageFolder(root, dataFolder));
+    expect(location.reason).toMatch(/not writable \((EPERM|EACCES|EROFS)\)/);
+    const store = new AnnotationStore({ location, coder: 'ana', dataset, seedFile: shippedFile });
+    expect((await store.get('c'))?.notes).toBe('shipped with the dataset');
+    await store.save(annotation('c', 9));
+    expect(store.file.startsWith(dataFolder)).toBe(true);
+    expect(JSON.parse(await readFile(store.file, 'utf8')).annotations.c.onset).toBe(9);
+    expect(JSON.parse(await readFile(shippedFile, 'utf8')).annotations.c.onset).toBe(4);
+    const marker = JSON.parse(await readFile(path.join(location.folder, 'dataset.json'), 'utf8'));
+    expect(marker.dataset).toBe(path.resolve(root));
+  });
+
+  it('moves to the app data folder when a save into the dataset fails as read-only', async (context) => {
+    const location = await freshLocation();
+    const fallback: StorageLocation = { folder: path.join(base, 'fallback'), where: 'app-data' };
+    const store = new AnnotationStore({ location, coder: 'ana', dataset, fallback });
+    await store.save(annotation('c', 1));
+    const annotations = path.dirname(store.file);
+    if (!makeReadOnly(annotations)) context.skip('cannot make a folder read-only here');
+    readOnly.push(annotations);
+    await store.save(annotation('c', 2));
+    expect((await store.where()).where).toBe('app-data');
+    expect(store.notices.at(-1)?.kind).toBe('relocated');
+    expect(JSON.parse(await readFile(store.file, 'utf8')).annotations.c.onset).toBe(2);
+    expect(
+      JSON.parse(await readFile(path.join(annotations, 'ana.json'), 'utf8')).annotations.c.onset,
+    ).toBe(1);
+  });
+});
+
+it('keeps the previous save as the backup', async () => {
+  const location = await freshLocation();
+  const store = new AnnotationStore({ location, coder: 'ana', dataset });
+  await store.save(annotation('c', 1));
+  await store.save(annotation('c', 2));
+  expect(JSON.parse(await readFile(backupOf(store.file), 'utf8')).annotations.c.onset).toBe(1);
+});
