@@ -27,6 +27,8 @@ namespace {
 
 constexpr float kGradientIsZero = 1e-10f;
 constexpr float kZoomSigmaZero = 0.6f;
+// Below this many pixels per thread a level is solved by one thread (see solveLevelWithFittingTeam).
+constexpr long long kMinPixelsPerMember = 16384;
 
 struct Level {
   Level(int w, int h)
@@ -172,10 +174,7 @@ class Tvl1Solver {
       shrink(team, levels_[s - 1].frame1.plane(), levels_[s].frame1.plane());
     }
     for (int s = static_cast<int>(levels_.size()) - 1; s >= 0; --s) {
-      if (!solveLevel(team, levels_[s], static_cast<std::size_t>(s))) {
-        if (team.index() == 0) cancelled_ = true;
-        return;
-      }
+      if (!solveLevelWithFittingTeam(team, levels_[s], static_cast<std::size_t>(s))) return;
       if (s > 0) upsampleFlow(team, levels_[s], levels_[s - 1]);
     }
   }
@@ -258,6 +257,26 @@ class Tvl1Solver {
                       p22_.view(w, h), zeros_.data()};
   }
 
+  /**
+   * Small levels are solved by member 0 alone: their iterations take microseconds, so two barriers
+   * per iteration would cost more than they save (and far more on a busy machine). Returns false
+   * (for every member) when cancelled.
+   */
+  bool solveLevelWithFittingTeam(Team& team, Level& level, std::size_t levelIndex) {
+    const long long pixels = static_cast<long long>(level.width) * level.height;
+    if (team.size() == 1 || pixels >= kMinPixelsPerMember * team.size()) {
+      const bool solved = solveLevel(team, level, levelIndex);
+      if (!solved && team.index() == 0) cancelled_ = true;
+      return solved;
+    }
+    if (team.index() == 0) {
+      Team alone = team.alone();
+      cancelled_ = !solveLevel(alone, level, levelIndex);
+    }
+    team.barrier();
+    return !cancelled_;
+  }
+
   /** All warps of one level; false when cancelled. */
   bool solveLevel(Team& team, Level& level, std::size_t levelIndex) {
     const WarpFields fields = fieldsFor(level);
@@ -338,7 +357,7 @@ class Tvl1Solver {
       team.barrier();
       if (cancelSlots_[slot]) return -1;
       double total = 0.0;
-      for (double partial : errorSlots_[slot]) total += partial;
+      for (int member = 0; member < team.size(); ++member) total += errorSlots_[slot][member];
       if (total <= stopBelow || n >= params_.maxIterations) return n;
     }
   }
