@@ -1,0 +1,107 @@
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { projectFile } from '../../app/paths';
+import { closeSharedLandmarkDetector } from '../../face/landmarks';
+import { applyBumps, loadAstronaut } from '../../face/synthetic';
+import type { CliIO } from '../command';
+import { inputCommand } from './input';
+
+let dir: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'mer-input-'));
+  const photo = await loadAstronaut();
+  // Lip-corner pull at the astronaut's mouth corners (≈ (201, 138) and (245, 140)).
+  const apex = applyBumps(photo, [
+    { x: 201, y: 138, radius: 14, dx: -1, dy: -1 },
+    { x: 245, y: 140, radius: 14, dx: 1, dy: -1 },
+  ]);
+  await sharp(apex.data, { raw: { width: apex.width, height: apex.height, channels: 3 } })
+    .png()
+    .toFile(path.join(dir, 'apex.png'));
+}, 60_000);
+
+afterAll(async () => {
+  await closeSharedLandmarkDetector();
+  await rm(dir, { recursive: true, force: true });
+});
+
+function capture(): { io: CliIO; out: string[]; err: string[] } {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io = {
+    out: (t: string) => out.push(t),
+    err: (t: string) => err.push(t),
+    isTTY: false,
+    signal: new AbortController().signal,
+  };
+  return { io, out, err };
+}
+
+describe('mer-studio input', () => {
+  it('prints points, region motion, timings and writes the maps', async () => {
+    const { io, out } = capture();
+    const outDir = path.join(dir, 'out');
+    const code = await inputCommand.run(
+      [
+        projectFile('assets/astronaut.png'),
+        path.join(dir, 'apex.png'),
+        '--out-dir',
+        outDir,
+        '--json',
+      ],
+      io,
+    );
+    expect(code).toBe(0);
+    const report = JSON.parse(out.join('\n'));
+    expect(report.status).toBe('ok');
+    expect(Object.keys(report.points)).toEqual([
+      'leftEye',
+      'rightEye',
+      'nose',
+      'leftMouth',
+      'rightMouth',
+    ]);
+    expect(report.points.nose.x).toBeGreaterThan(170);
+    expect(report.points.nose.x).toBeLessThan(290);
+    const motion = report.regionMotion;
+    expect(Math.min(motion.leftMouth, motion.rightMouth)).toBeGreaterThan(
+      Math.max(motion.leftEye, motion.rightEye),
+    );
+    for (const stage of ['decode', 'landmarks', 'align', 'flow', 'maps']) {
+      expect(report.timings[stage]).toBeGreaterThanOrEqual(0);
+    }
+    const tensor = await readFile(report.files['model-input.f32']);
+    expect(tensor.length).toBe(3 * 28 * 28 * 4);
+    const header = JSON.parse(await readFile(report.files['model-input.json'], 'utf8'));
+    expect(header).toMatchObject({
+      dtype: 'float32',
+      byteOrder: 'little-endian',
+      shape: [1, 3, 28, 28],
+    });
+    const preview = await sharp(report.files['model-input.png']).metadata();
+    expect([preview.width, preview.height]).toEqual([28, 28]);
+    expect((await stat(report.files['flow.png'])).size).toBeGreaterThan(100);
+  });
+
+  it('reports an unusable pair with exit code 3 and a reason', async () => {
+    const { io, out } = capture();
+    const photo = projectFile('assets/astronaut.png');
+    const code = await inputCommand.run([photo, photo, '--json'], io);
+    expect(code).toBe(3);
+    const report = JSON.parse(out.join('\n'));
+    expect(report.status).toBe('failed');
+    expect(report.reasons[0]).toMatch(/identical/);
+  });
+
+  it('names an unreadable file', async () => {
+    const { io } = capture();
+    const missing = path.join(dir, 'missing.png');
+    await expect(inputCommand.run([missing, missing], io)).rejects.toThrow(
+      /missing\.png: not a readable image/,
+    );
+  });
+});
