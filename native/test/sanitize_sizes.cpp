@@ -5,6 +5,8 @@
 #include <cmath>
 #include <cstdio>
 #include <random>
+#include <thread>
+#include <tuple>
 #include <vector>
 
 #include "../src/strain.hpp"
@@ -46,6 +48,27 @@ int main() {
       }
       ++runs;
     }
+  }
+  // Odd sizes large enough for the finest levels to be split between 2 and 3 threads.
+  for (const auto& [width, height, threads] : {std::tuple<int, int, int>{257, 131, 2},
+                                               std::tuple<int, int, int>{333, 201, 3}}) {
+    std::vector<float> frame0(static_cast<std::size_t>(width) * height);
+    std::vector<float> frame1(frame0.size());
+    for (auto& value : frame0) value = pixel(random);
+    for (auto& value : frame1) value = pixel(random);
+    mer::Tvl1Params params;
+    params.medianFilter = threads == 3;
+    params.maxIterations = 20;
+    const mer::FlowResult flow =
+        mer::computeTvl1(frame0.data(), frame1.data(), width, height, params, threads, pool, cancel);
+    for (std::size_t i = 0; i < flow.u.size(); ++i) {
+      if (!std::isfinite(flow.u[i]) || !std::isfinite(flow.v[i])) {
+        std::printf("non-finite result at %dx%d pixel %zu\n", width, height, i);
+        ++failures;
+        break;
+      }
+    }
+    ++runs;
   }
   // Cancellation from another thread while a larger solve runs.
   {

@@ -91,7 +91,8 @@ describe('computeFlow on synthetic pairs with known motion', () => {
   });
 
   it('gives the same flow on 1 and 2 threads', async () => {
-    const { frame0, frame1 } = syntheticPair(96, 80, 1.2, 13);
+    // Large enough (>= 2 × 16384 px) for the finest level to be split between the threads.
+    const { frame0, frame1 } = syntheticPair(257, 131, 1.2, 13);
     const one = await computeFlow(frame0, frame1, { threads: 1 });
     const two = await computeFlow(frame0, frame1, { threads: 2 });
     for (let i = 0; i < one.u.length; i++) {
