@@ -148,7 +148,8 @@ function checkFrames(
   frameCount: number,
   marks: { onset: number | null; apex: number | null; offset: number | null },
 ): void {
-  for (const [name, frame] of Object.entries(marks)) {
+  for (const name of ['onset', 'apex', 'offset'] as const) {
+    const frame = marks[name];
     if (frame !== null && frame >= frameCount) {
       throw new RangeError(
         `${clipId}: ${name} ${frame} is beyond the last frame ${frameCount - 1}`,

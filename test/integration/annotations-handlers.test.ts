@@ -1,0 +1,253 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { attachImportedAnnotations } from '../../src/main/annotations/imported';
+import { AppContext } from '../../src/main/app/context';
+import { dispatch } from '../../src/main/app/handlers';
+import type { ArgsOf, RequestName, ResultOf } from '../../src/shared/contract';
+import { makeCasme2, makeCasme3A } from '../fixtures/datasets';
+
+let base: string;
+let casme2: string;
+let casme3: string;
+const small = { subjects: 2, clipsPerSubject: 3, frames: 6, firstFrame: 46 };
+
+beforeAll(async () => {
+  base = await mkdtemp(path.join(os.tmpdir(), 'mer-annotation-handlers-'));
+  casme2 = path.join(base, 'CASME2_RAW_selected');
+  casme3 = path.join(base, 'part_A');
+  await makeCasme2(casme2, small);
+  await makeCasme3A(casme3, { ...small, firstFrame: 1, frames: 12 });
+});
+
+afterAll(async () => {
+  await rm(base, { recursive: true, force: true });
+});
+
+async function call<N extends RequestName>(ctx: AppContext, name: N, args: ArgsOf<N>) {
+  const reply = await dispatch(ctx, name, args);
+  if (!reply.ok) throw new Error(reply.error.message);
+  return reply.result as ResultOf<N>;
+}
+
+/** What the lead's dataset.open will do: open, then attach the saved imports. */
+async function open(root: string, dataFolder: string): Promise<AppContext> {
+  const ctx = new AppContext('cli', dataFolder);
+  await call(ctx, 'dataset.open', { path: root });
+  await attachImportedAnnotations(ctx.requireDataset(), dataFolder);
+  return ctx;
+}
+
+const SHEET =
+  'Subject,Filename,OnsetFrame,ApexFrame,OffsetFrame,Action Units,Estimated Emotion\n' +
+  '01,EP02_01f,46,48,51,L12+R14,happiness\n' +
+  '02,EP03_02f,47,49,50,4,disgust\n' +
+  '02,EP03_02f,47,49,50,4,disgust\n' +
+  '09,EP99_01,1,2,3,4,fear\n';
+
+describe('annotation requests through the handler table', () => {
+  let ctx: AppContext;
+  let dataFolder: string;
+  let sheet: string;
+
+  beforeAll(async () => {
+    dataFolder = path.join(base, 'app-data');
+    sheet = path.join(base, 'coding.csv');
+    await writeFile(sheet, SHEET);
+    ctx = await open(casme2, dataFolder);
+  });
+
+  it('previews a file for the mapping step', async () => {
+    const preview = await call(ctx, 'annotations.importPreview', { file: sheet });
+    expect(preview).toMatchObject({ format: 'casme2', headerRow: 1 });
+    expect(preview.suggested).toMatchObject({
+      subject: 'Subject',
+      clip: 'Filename',
+      onset: 'OnsetFrame',
+    });
+    expect(preview.rows[0]).toEqual(['01', 'EP02_01f', '46', '48', '51', 'L12+R14', 'happiness']);
+  });
+
+  it('imports into the dataset’s imported sets, reports rejects, and shows it as official', async () => {
+    const report = await call(ctx, 'annotations.import', { file: sheet });
+    expect(report).toMatchObject({ rowsRead: 4, rowsAccepted: 3, rowsMatched: 2, clipsMatched: 2 });
+    expect(report.rejected.map((row) => row.reason)).toEqual([
+      'duplicate row: duplicate of row 3',
+      "unknown clip: no clip 'EP99_01' of subject '09' in CASME2_RAW_selected",
+    ]);
+    expect(report.saved).toMatchObject({ where: 'dataset', replaced: null, id: 'coding.csv' });
+    expect(report.saved?.file).toBe(
+      path.join(casme2, '.mer-studio', 'imported', 'coding.csv.json'),
+    );
+    const got = await call(ctx, 'annotations.get', { clipId: 'sub01/EP02_01f' });
+    expect(got.own).toBeNull();
+    expect(got.imported).toMatchObject({
+      onset: 0,
+      apex: 2,
+      offset: 5,
+      emotion: 'happiness',
+      threeClass: 'positive',
+    });
+    expect(got.imported?.coder).toBe('imported: coding.csv');
+    const sets = await call(ctx, 'annotations.imports', {});
+    expect(sets.map((set) => set.clipIds)).toEqual([['sub01/EP02_01f', 'sub02/EP03_02f']]);
+  });
+
+  it('saves a coder’s own annotation apart from the import, with undo and redo', async () => {
+    const fields = {
+      onset: 1,
+      apex: 2,
+      offset: 4,
+      emotion: 'happiness',
+      threeClass: 'positive' as const,
+      aus: [{ au: 12, raw: '12' }],
+      ausRaw: '12',
+      flags: { blink: true, occlusion: false, badFrames: false },
+      notes: 'mine',
+    };
+    const saved = await call(ctx, 'annotations.save', { clipId: 'sub01/EP02_01f', fields });
+    expect(saved.where).toBe('dataset');
+    expect(saved.file).toBe(path.join(casme2, '.mer-studio', 'annotations', 'coder1.json'));
+    await call(ctx, 'annotations.save', {
+      clipId: 'sub01/EP02_01f',
+      fields: { ...fields, apex: 3 },
+    });
+    const got = await call(ctx, 'annotations.get', { clipId: 'sub01/EP02_01f' });
+    expect(got.own?.apex).toBe(3);
+    expect(got.imported?.apex).toBe(2);
+    expect(got.canUndo).toBe(true);
+    expect(
+      (await call(ctx, 'annotations.undo', { clipId: 'sub01/EP02_01f' })).annotation?.apex,
+    ).toBe(2);
+    const redone = await call(ctx, 'annotations.redo', { clipId: 'sub01/EP02_01f' });
+    expect(redone).toMatchObject({ canUndo: true, canRedo: false });
+    expect(redone.annotation?.apex).toBe(3);
+    const location = await call(ctx, 'annotations.location', {});
+    expect(location).toMatchObject({ where: 'dataset', folder: path.join(casme2, '.mer-studio') });
+  });
+
+  it('re-importing the same source replaces that import only and says so', async () => {
+    await writeFile(sheet, SHEET.replace('01,EP02_01f,46,48,51', '01,EP02_01f,46,47,51'));
+    const report = await call(ctx, 'annotations.import', { file: sheet });
+    expect(report.saved?.replaced).toMatchObject({ rowsAccepted: 3 });
+    const got = await call(ctx, 'annotations.get', { clipId: 'sub01/EP02_01f' });
+    expect(got.imported?.apex).toBe(1);
+    expect(got.own?.apex).toBe(3);
+    const own = JSON.parse(
+      await readFile(path.join(casme2, '.mer-studio', 'annotations', 'coder1.json'), 'utf8'),
+    );
+    expect(Object.keys(own.annotations)).toEqual(['sub01/EP02_01f']);
+  });
+
+  it('switches coders and lists them', async () => {
+    await call(ctx, 'annotations.setCoder', { coder: 'ben' });
+    expect((await call(ctx, 'annotations.get', { clipId: 'sub01/EP02_01f' })).own).toBeNull();
+    expect(await call(ctx, 'annotations.coders', {})).toEqual({
+      current: 'ben',
+      coders: ['ben', 'coder1'],
+    });
+    await call(ctx, 'annotations.setCoder', { coder: 'coder1' });
+  });
+
+  it('loads the saved imports when the dataset is opened again', async () => {
+    const again = await open(casme2, dataFolder);
+    expect(again.requireDataset().official['sub02/EP03_02f']).toMatchObject({
+      onset: 1,
+      apex: 3,
+      offset: 4,
+    });
+    expect((await call(again, 'annotations.get', { clipId: 'sub01/EP02_01f' })).own?.apex).toBe(3);
+  });
+
+  it('answers bad files with a message naming the file', async () => {
+    const reply = await dispatch(ctx, 'annotations.import', { file: path.join(base, 'nope.csv') });
+    expect(reply).toMatchObject({ ok: false, error: { code: 'failed' } });
+    expect(!reply.ok && reply.error.message).toMatch(/nope\.csv: cannot open \(ENOENT\)/);
+    const badMap = await dispatch(ctx, 'annotations.import', {
+      file: sheet,
+      mapping: { clip: 'Clip' },
+    });
+    expect(!badMap.ok && badMap.error.message).toMatch(
+      /no column named clip → 'Clip'; the header row has: 'Subject'/,
+    );
+  });
+});
+
+describe('CAS(ME)^3 clips with several expressions', () => {
+  it('keeps every expression of a clip and makes the first by onset the official one', async () => {
+    const ctx = await open(casme3, path.join(base, 'app-data-3'));
+    const file = path.join(base, 'casme3.csv');
+    await writeFile(
+      file,
+      'Subject,Filename,Onset,Apex,Offset,AU,Objective class,emotion\n' +
+        'spNO.1,b,7,8,10,R12,I,happy\n' +
+        'spNO.1,b,2,3,5,4,III,disgust\n' +
+        'spNO.2,a,1,2,3,5,II,others\n',
+    );
+    const report = await call(ctx, 'annotations.import', { file });
+    expect(report).toMatchObject({ format: 'casme3', rowsMatched: 3, clipsMatched: 2 });
+    expect(report.warnings.join('\n')).toMatch(/1 clips hold more than one expression/);
+    const got = await call(ctx, 'annotations.get', { clipId: 'spNO.1/b' });
+    expect(got.importedAll.map((a) => [a.onset, a.emotion])).toEqual([
+      [1, 'disgust'],
+      [6, 'happy'],
+    ]);
+    expect(got.imported?.emotion).toBe('disgust');
+  });
+});
+
+function immutable(folder: string, on: boolean): boolean {
+  try {
+    if (process.getuid?.() === 0)
+      execFileSync('chattr', [on ? '+i' : '-i', folder], { stdio: 'ignore' });
+    else execFileSync('chmod', [on ? 'a-w' : 'u+w', folder], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('a read-only dataset', () => {
+  it('keeps annotations and imports in the app data folder and finds them again', async (context) => {
+    const root = path.join(base, 'ro', 'CASME2_RAW_selected');
+    await makeCasme2(root, { ...small, subjects: 1, clipsPerSubject: 1 });
+    if (!immutable(root, true)) context.skip('cannot make a folder read-only here');
+    try {
+      const dataFolder = path.join(base, 'app-data-ro');
+      const ctx = await open(root, dataFolder);
+      const location = await call(ctx, 'annotations.location', {});
+      expect(location.where).toBe('app-data');
+      expect(location.reason).toMatch(/not writable/);
+      expect(location.folder.startsWith(dataFolder)).toBe(true);
+      const sheet = path.join(base, 'ro-sheet.csv');
+      await writeFile(
+        sheet,
+        'Subject,Filename,OnsetFrame,ApexFrame,OffsetFrame\n01,EP02_01f,46,47,48\n',
+      );
+      const report = await call(ctx, 'annotations.import', { file: sheet });
+      expect(report.saved?.where).toBe('app-data');
+      const fields = {
+        onset: 0,
+        apex: 1,
+        offset: 2,
+        emotion: null,
+        threeClass: null,
+        aus: [],
+        ausRaw: '',
+        notes: '',
+        flags: { blink: false, occlusion: false, badFrames: false },
+      };
+      const saved = await call(ctx, 'annotations.save', { clipId: 'sub01/EP02_01f', fields });
+      expect(saved.where).toBe('app-data');
+      const again = await open(root, dataFolder);
+      expect(again.requireDataset().official['sub01/EP02_01f']).toMatchObject({ apex: 1 });
+      expect((await call(again, 'annotations.get', { clipId: 'sub01/EP02_01f' })).own?.offset).toBe(
+        2,
+      );
+    } finally {
+      immutable(root, false);
+    }
+  });
+});
