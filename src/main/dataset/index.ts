@@ -99,7 +99,7 @@ async function loadDetected(
       videoFpsFromFile: true,
     };
   }
-  const layouts = dropShadowedLayouts(found, problems);
+  const layouts = dropShadowedLayouts(opened, found, problems);
   if (layouts.length === 1) {
     const [{ spec, root, listing }] = layouts;
     const clips = await spec.scan(root, listing, spec.fps, problems);
@@ -144,7 +144,11 @@ async function loadComposite(
 }
 
 /** CASME II ships raw and cropped frames of the same clips: load one (raw), say so. */
-function dropShadowedLayouts(found: FoundLayout[], problems: Problem[]): FoundLayout[] {
+function dropShadowedLayouts(
+  opened: string,
+  found: FoundLayout[],
+  problems: Problem[],
+): FoundLayout[] {
   const kept: FoundLayout[] = [];
   for (const layout of found) {
     const sameClips = kept.find(
@@ -153,8 +157,8 @@ function dropShadowedLayouts(found: FoundLayout[], problems: Problem[]): FoundLa
     if (sameClips) {
       problems.push({
         severity: 'warning',
-        path: layout.root,
-        message: `${layout.spec.label} also found here; loaded ${sameClips.spec.label} from ${sameClips.root} (open this folder to load it instead)`,
+        path: path.relative(opened, layout.root) || '.',
+        message: `${layout.spec.label} also found here; loaded ${sameClips.spec.label} from ${path.relative(opened, sameClips.root) || '.'} (open this folder to load it instead)`,
       });
       continue;
     }
