@@ -26,7 +26,9 @@ export function endpointErrorStats(flow: FlowField, groundTruth: FlowField): End
     const gu = groundTruth.u[i];
     const gv = groundTruth.v[i];
     if (!isKnownFlow(gu, gv)) continue;
-    const error = Math.hypot(flow.u[i] - gu, flow.v[i] - gv);
+    const du = flow.u[i] - gu;
+    const dv = flow.v[i] - gv;
+    const error = Math.sqrt(du * du + dv * dv);
     sum += error;
     if (error > max) max = error;
     count++;
@@ -42,7 +44,9 @@ export function endpointError(flow: FlowField, groundTruth: FlowField): number {
 /** Per-pixel |(u, v)|. */
 export function flowMagnitude(flow: FlowField): Float32Array {
   const magnitude = new Float32Array(flow.u.length);
-  for (let i = 0; i < magnitude.length; i++) magnitude[i] = Math.hypot(flow.u[i], flow.v[i]);
+  for (let i = 0; i < magnitude.length; i++) {
+    magnitude[i] = Math.sqrt(flow.u[i] * flow.u[i] + flow.v[i] * flow.v[i]);
+  }
   return magnitude;
 }
 
@@ -58,7 +62,7 @@ export function flowMagnitudeStats(flow: FlowField): MagnitudeStats {
   let count = 0;
   for (let i = 0; i < flow.u.length; i++) {
     if (!isKnownFlow(flow.u[i], flow.v[i])) continue;
-    const magnitude = Math.hypot(flow.u[i], flow.v[i]);
+    const magnitude = Math.sqrt(flow.u[i] * flow.u[i] + flow.v[i] * flow.v[i]);
     sum += magnitude;
     if (magnitude > max) max = magnitude;
     count++;

@@ -2,10 +2,14 @@ import { isKnownFlow } from './metrics';
 import type { FlowField, RgbaImage } from './types';
 import { checkDimensions, checkFlowField } from './validate';
 
-/** Middlebury colour wheel (Baker et al.): hue segments red→yellow→green→cyan→blue→magenta. */
-const COLOR_WHEEL: readonly (readonly [number, number, number])[] = buildColorWheel();
+/**
+ * Middlebury colour wheel (Baker et al.): hue segments red→yellow→green→cyan→blue→magenta, as a
+ * flat [r, g, b, r, g, b, …] table of 55 entries scaled to 0..1.
+ */
+const COLOR_WHEEL: Float32Array = buildColorWheel();
+const WHEEL_SIZE = COLOR_WHEEL.length / 3;
 
-function buildColorWheel(): [number, number, number][] {
+function buildColorWheel(): Float32Array {
   const segments: [number, (i: number, n: number) => [number, number, number]][] = [
     [15, (i, n) => [255, (255 * i) / n, 0]], // red → yellow
     [6, (i, n) => [255 - (255 * i) / n, 255, 0]], // yellow → green
@@ -14,11 +18,11 @@ function buildColorWheel(): [number, number, number][] {
     [13, (i, n) => [(255 * i) / n, 0, 255]], // blue → magenta
     [6, (i, n) => [255, 0, 255 - (255 * i) / n]], // magenta → red
   ];
-  const wheel: [number, number, number][] = [];
+  const wheel: number[] = [];
   for (const [count, color] of segments) {
-    for (let i = 0; i < count; i++) wheel.push(color(i, count));
+    for (let i = 0; i < count; i++) wheel.push(...color(i, count).map((c) => c / 255));
   }
-  return wheel;
+  return Float32Array.from(wheel);
 }
 
 export interface FlowColorOptions {
@@ -49,19 +53,25 @@ export function flowToColor(flow: FlowField, options: FlowColorOptions = {}): Rg
 }
 
 function writeWheelColor(fx: number, fy: number, out: Uint8ClampedArray, offset: number): void {
-  const wheelSize = COLOR_WHEEL.length;
-  const radius = Math.hypot(fx, fy);
-  const angle = Math.atan2(-fy, -fx) / Math.PI;
-  const position = ((angle + 1) / 2) * (wheelSize - 1);
+  const radius = Math.sqrt(fx * fx + fy * fy);
+  const position = ((Math.atan2(-fy, -fx) / Math.PI + 1) / 2) * (WHEEL_SIZE - 1);
   const k0 = Math.floor(position);
-  const k1 = (k0 + 1) % wheelSize;
+  const i0 = 3 * k0;
+  const i1 = k0 + 1 === WHEEL_SIZE ? 0 : i0 + 3;
   const f = position - k0;
-  for (let channel = 0; channel < 3; channel++) {
-    const c0 = COLOR_WHEEL[k0][channel] / 255;
-    const c1 = COLOR_WHEEL[k1][channel] / 255;
-    let color = (1 - f) * c0 + f * c1;
-    color = radius <= 1 ? 1 - radius * (1 - color) : color * 0.75;
-    out[offset + channel] = Math.round(255 * color);
+  const r = (1 - f) * COLOR_WHEEL[i0] + f * COLOR_WHEEL[i1];
+  const g = (1 - f) * COLOR_WHEEL[i0 + 1] + f * COLOR_WHEEL[i1 + 1];
+  const b = (1 - f) * COLOR_WHEEL[i0 + 2] + f * COLOR_WHEEL[i1 + 2];
+  // Inside the unit disc blend towards white; beyond maxMagnitude darken. The clamped array
+  // rounds on assignment.
+  if (radius <= 1) {
+    out[offset] = 255 * (1 - radius * (1 - r));
+    out[offset + 1] = 255 * (1 - radius * (1 - g));
+    out[offset + 2] = 255 * (1 - radius * (1 - b));
+  } else {
+    out[offset] = 191.25 * r;
+    out[offset + 1] = 191.25 * g;
+    out[offset + 2] = 191.25 * b;
   }
 }
 
@@ -69,7 +79,7 @@ function largestKnownMagnitude(flow: FlowField): number {
   let max = 0;
   for (let i = 0; i < flow.u.length; i++) {
     if (!isKnownFlow(flow.u[i], flow.v[i])) continue;
-    const magnitude = Math.hypot(flow.u[i], flow.v[i]);
+    const magnitude = Math.sqrt(flow.u[i] * flow.u[i] + flow.v[i] * flow.v[i]);
     if (magnitude > max) max = magnitude;
   }
   return max;
