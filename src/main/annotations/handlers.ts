@@ -21,24 +21,24 @@ import {
 } from './location';
 import { AnnotationStore, coderFileName, listCoders } from './store';
 
-interface StoreEntry {
-  root: string;
-  coder: string;
-  store: AnnotationStore;
-}
-
-const stores = new WeakMap<AppContext, StoreEntry>();
+/**
+ * One store per dataset, coder and data folder for the whole process, so two windows (Electron
+ * and the web host) editing the same coder's file share its state instead of overwriting it.
+ */
+const stores = new Map<string, AnnotationStore>();
 
 /**
- * The store of the open dataset for the current coder (re-made when either changes). It lives in
- * <dataset>/.mer-studio when that folder is writable, else in the app data folder.
+ * The store of the open dataset for the current coder. It lives in <dataset>/.mer-studio when
+ * that folder is writable, else in the app data folder (see annotations.location).
  */
 export function annotationStore(ctx: AppContext): AnnotationStore {
   const dataset = ctx.requireDataset();
-  const cached = stores.get(ctx);
-  if (cached && cached.root === dataset.root && cached.coder === ctx.coder) return cached.store;
-  const store = createStore(dataset.root, dataset.name, ctx.coder, ctx.dataFolder);
-  stores.set(ctx, { root: dataset.root, coder: ctx.coder, store });
+  const key = [ctx.dataFolder, dataset.root, ctx.coder].join('\0');
+  let store = stores.get(key);
+  if (!store) {
+    store = createStore(dataset.root, dataset.name, ctx.coder, ctx.dataFolder);
+    stores.set(key, store);
+  }
   return store;
 }
 

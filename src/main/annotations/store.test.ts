@@ -284,3 +284,17 @@ it('keeps the previous save as the backup', async () => {
   await store.save(annotation('c', 2));
   expect(JSON.parse(await readFile(backupOf(store.file), 'utf8')).annotations.c.onset).toBe(1);
 });
+
+it('keeps both windows’ work when two stores save the same coder’s file', async () => {
+  const location = await freshLocation();
+  const first = new AnnotationStore({ location, coder: 'ana', dataset });
+  const second = new AnnotationStore({ location, coder: 'ana', dataset });
+  await first.save(annotation('a', 1));
+  await second.save(annotation('b', 2));
+  await first.save(annotation('c', 3));
+  await second.save(annotation('a', 4));
+  const onDisk = JSON.parse(await readFile(first.file, 'utf8'));
+  expect(Object.keys(onDisk.annotations).sort()).toEqual(['a', 'b', 'c']);
+  expect(onDisk.annotations.a.onset).toBe(4);
+  expect(second.notices.map((notice) => notice.kind)).toContain('merged');
+});

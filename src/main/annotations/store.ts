@@ -1,5 +1,5 @@
 import { constants as fsConstants } from 'node:fs';
-import { copyFile, mkdir, readdir } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ClipAnnotation } from '../../shared/domain';
 import { backupOf, readIfExists, removeStaleTemporaries, writeFileAtomic } from './atomic-write';
@@ -27,7 +27,7 @@ export interface AnnotationStoreOptions {
 
 /** What loading found out, for the user: recovered from the backup, migrated, seeded. */
 export interface StoreNotice {
-  kind: 'recovered' | 'migrated' | 'seeded' | 'relocated';
+  kind: 'recovered' | 'migrated' | 'seeded' | 'relocated' | 'merged';
   message: string;
 }
 
@@ -64,6 +64,10 @@ export class AnnotationStore {
   private changeCount = 0;
   private writtenCount = 0;
   private writing: Promise<void> | null = null;
+  /** Clips changed here and not yet written. */
+  private readonly unsynced = new Set<string>();
+  /** Identity (inode, mtime, size) of the file as we last read or wrote it. */
+  private onDisk: string | null = null;
   private readonly undoStacks = new Map<string, Array<ClipAnnotation | null>>();
   private readonly redoStacks = new Map<string, Array<ClipAnnotation | null>>();
 
@@ -143,6 +147,7 @@ export class AnnotationStore {
     if (annotation) annotations[clipId] = annotation;
     else delete annotations[clipId];
     this.state = { ...state, annotations };
+    this.unsynced.add(clipId);
     await this.flush();
   }
 
@@ -159,7 +164,9 @@ export class AnnotationStore {
 
   private async writeNow(): Promise<void> {
     const count = this.changeCount;
+    await this.mergeChangesOnDisk();
     const state = this.state as CoderFile;
+    const included = new Set(this.unsynced);
     const content = `${JSON.stringify({ ...state, savedAt: new Date().toISOString() }, null, 2)}\n`;
     try {
       await this.writeTo(this.file, content);
@@ -179,6 +186,39 @@ export class AnnotationStore {
       await this.writeTo(this.file, content);
     }
     this.writtenCount = Math.max(this.writtenCount, count);
+    this.onDisk = await fileIdentity(this.file);
+    for (const clipId of included) this.unsynced.delete(clipId);
+  }
+
+  /**
+   * Another process (a second window of the app) may have saved the same coder's file since we
+   * read it: take its clips and put ours, changed since, on top, so neither loses work.
+   */
+  private async mergeChangesOnDisk(): Promise<void> {
+    const now = await fileIdentity(this.file);
+    if (now === null || now === this.onDisk) return;
+    const text = await readIfExists(this.file);
+    if (text === null) return;
+    const parsed = this.tryParse(text, this.file);
+    if (!parsed.ok) {
+      if (parsed.error instanceof NewerSchemaError) {
+        this.refusal = parsed.error;
+        throw parsed.error;
+      }
+      return; // damaged on disk: our state (from the last good read) replaces it, .bak keeps it
+    }
+    const state = this.state as CoderFile;
+    const annotations = { ...parsed.data.annotations };
+    for (const clipId of this.unsynced) {
+      if (state.annotations[clipId]) annotations[clipId] = state.annotations[clipId];
+      else delete annotations[clipId];
+    }
+    this.state = { ...state, annotations };
+    this.notices.push({
+      kind: 'merged',
+      message: `${this.file} was changed by another window or process: its clips were kept and this window's ${this.unsynced.size} changed clips saved on top`,
+    });
+    this.onDisk = now;
   }
 
   private async writeTo(file: string, content: string): Promise<void> {
@@ -191,6 +231,7 @@ export class AnnotationStore {
     if (this.state) return this.state;
     await this.where();
     try {
+      this.onDisk = await fileIdentity(this.file);
       this.state = await this.readState();
     } catch (error) {
       if (error instanceof NewerSchemaError || !(error instanceof Error))
@@ -282,6 +323,12 @@ export class AnnotationStore {
       annotations: {},
     };
   }
+}
+
+/** Every atomic replace makes a new inode, so this changes whenever anyone saves the file. */
+async function fileIdentity(file: string): Promise<string | null> {
+  const info = await stat(file).catch(() => null);
+  return info ? `${info.ino}:${info.mtimeMs}:${info.size}` : null;
 }
 
 function push<T>(stacks: Map<string, T[]>, key: string, value: T): void {
