@@ -42,6 +42,8 @@ interface BenchCase {
 interface Measurement {
   aee: number;
   seconds: number;
+  /** CPU time of this process per run (all threads); shows contention when it is << wall × threads. */
+  cpuSeconds?: number;
 }
 
 const { values: cli } = parseArgs({
@@ -65,13 +67,21 @@ async function measureOurs(
 ): Promise<Measurement> {
   await computeFlow(bench.frame0, bench.frame1, options); // warm-up
   const times: number[] = [];
+  const cpuTimes: number[] = [];
   let flow: FlowField | undefined;
   for (let i = 0; i < runs; i++) {
+    const cpuBefore = process.cpuUsage();
     const started = performance.now();
     flow = await computeFlow(bench.frame0, bench.frame1, options);
     times.push((performance.now() - started) / 1000);
+    const cpu = process.cpuUsage(cpuBefore);
+    cpuTimes.push((cpu.user + cpu.system) / 1e6);
   }
-  return { aee: endpointErrorStats(flow!, bench.truth).mean, seconds: median(times) };
+  return {
+    aee: endpointErrorStats(flow!, bench.truth).mean,
+    seconds: median(times),
+    cpuSeconds: median(cpuTimes),
+  };
 }
 
 async function loadMiddlebury(name: string): Promise<BenchCase> {
@@ -220,6 +230,8 @@ function table(header: string[], rows: string[][]): string {
 const fmtAee = (m?: Measurement): string => (m ? m.aee.toFixed(3) : 'n/a');
 const fmtSeconds = (m?: Measurement): string => (m ? m.seconds.toFixed(3) : 'n/a');
 const fmtMs = (m?: Measurement): string => (m ? (m.seconds * 1000).toFixed(1) : 'n/a');
+const fmtCpu = (m?: Measurement, scale = 1, digits = 3): string =>
+  m?.cpuSeconds !== undefined ? (m.cpuSeconds * scale).toFixed(digits) : 'n/a';
 const ratio = (reference?: Measurement, ours?: Measurement): string =>
   reference && ours ? `${(reference.seconds / ours.seconds).toFixed(1)}x` : 'n/a';
 const mean = (values: number[]): number => values.reduce((a, b) => a + b, 0) / values.length;
@@ -283,6 +295,7 @@ async function main(): Promise<void> {
         fmtAee(o2),
         fmtSeconds(o1),
         fmtSeconds(o2),
+        fmtCpu(o2),
         fmtAee(accurate),
         fmtSeconds(accurate),
         fmtAee(c2),
@@ -313,6 +326,7 @@ async function main(): Promise<void> {
       meanOurs('2', (m) => m.aee),
       meanOurs('1', (m) => m.seconds),
       meanOurs('2', (m) => m.seconds),
+      meanOurs('2', (m) => m.cpuSeconds ?? Number.NaN),
       meanOurs('accurate', (m) => m.aee),
       meanOurs('accurate', (m) => m.seconds),
       meanRef(2, (m) => m.aee),
@@ -330,6 +344,7 @@ async function main(): Promise<void> {
           'ours AEE',
           'ours 1T',
           'ours 2T',
+          'ours 2T CPU',
           'accurate AEE',
           'accurate 2T',
           'OpenCV AEE',
@@ -352,13 +367,16 @@ async function main(): Promise<void> {
       fmtAee(o2),
       fmtMs(o1),
       fmtMs(o2),
+      fmtCpu(o2, 1000, 1),
       ratio(reference.get(`${face.name}@2`), o2),
     ];
   });
   const c1 = reference.get(`${face.name}@1`);
   const c2 = reference.get(`${face.name}@2`);
-  faceRows.push(['OpenCV defaults', fmtAee(c2), fmtMs(c1), fmtMs(c2), '1.0x']);
-  console.log(table(['method', 'EPE', '1T ms', '2T ms', 'speed-up vs OpenCV 2T'], faceRows));
+  faceRows.push(['OpenCV defaults', fmtAee(c2), fmtMs(c1), fmtMs(c2), 'n/a', '1.0x']);
+  console.log(
+    table(['method', 'EPE', '1T ms', '2T ms', '2T CPU ms', 'speed-up vs OpenCV 2T'], faceRows),
+  );
 
   if (large.length > 0) {
     console.log('\nLarge motion (translation; EPE over pixels still visible in frame1, 2 threads)');
