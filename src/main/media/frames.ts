@@ -118,7 +118,19 @@ function decodeImageFrame(
 }
 
 /** How many frames one video run decodes after and before the one asked for. */
-export const videoRun = { ahead: 24, behind: 6 };
+export const videoRun = { ahead: 24, behind: 6, maxAhead: 400 };
+
+/** Where the last run of each clip variant ended, to lengthen runs while frames are read in order. */
+const streaks = new Map<string, { end: number; length: number }>();
+
+/** Runs double while each one starts where the previous ended (playback), else start short. */
+function runLength(streakKey: string, index: number): number {
+  const streak = streaks.get(streakKey);
+  if (streak && index > streak.end - 4 && index <= streak.end + 2) {
+    return Math.min(videoRun.maxAhead, streak.length * 2);
+  }
+  return videoRun.ahead;
+}
 
 interface Deferred {
   resolve(frame: RawFrame): void;
@@ -140,9 +152,12 @@ function startVideoRun(
   if (clip.source.kind !== 'video') throw new Error('not a video clip');
   const variant = grey ? 'raw-grey' : 'raw-rgb';
   const frameBytes = (clip.width ?? 640) * (clip.height ?? 480) * (grey ? 1 : 3);
-  const affordable = Math.max(1, Math.floor(frameCache.budgetBytes / 8 / frameBytes));
+  const affordable = Math.max(1, Math.floor(frameCache.budgetBytes / 4 / frameBytes));
+  const streakKey = frameKey(dataset, clip, -1, variant);
+  const ahead = Math.min(runLength(streakKey, index), affordable);
   const first = Math.max(0, index - Math.min(videoRun.behind, affordable >> 2));
-  const last = Math.min(clip.frameCount - 1, index + Math.min(videoRun.ahead, affordable));
+  const last = Math.min(clip.frameCount - 1, index + ahead);
+  streaks.set(streakKey, { end: last, length: ahead });
   const waiting = new Map<number, Deferred>();
   for (let i = first; i <= last; i++) {
     const frameKeyI = frameKey(dataset, clip, i, variant);
