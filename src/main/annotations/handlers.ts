@@ -32,11 +32,16 @@ const stores = new Map<string, AnnotationStore>();
  * that folder is writable, else in the app data folder (see annotations.location).
  */
 export function annotationStore(ctx: AppContext): AnnotationStore {
+  return storeOfCoder(ctx, ctx.coder);
+}
+
+/** Any coder's store for the open dataset (shared, like annotationStore; e.g. a consensus set). */
+export function storeOfCoder(ctx: AppContext, coder: string): AnnotationStore {
   const dataset = ctx.requireDataset();
-  const key = [ctx.dataFolder, dataset.root, ctx.coder].join('\0');
+  const key = [ctx.dataFolder, dataset.root, coder].join('\0');
   let store = stores.get(key);
   if (!store) {
-    store = createStore(dataset.root, dataset.name, ctx.coder, ctx.dataFolder);
+    store = createStore(dataset.root, dataset.name, coder, ctx.dataFolder);
     stores.set(key, store);
   }
   return store;
