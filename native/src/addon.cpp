@@ -35,7 +35,9 @@ std::shared_ptr<mer::ThreadPool> sharedPool() {
 }
 
 int readDimension(const Napi::Value& value, const char* name) {
-  if (!value.IsNumber()) throw Napi::TypeError::New(value.Env(), std::string(name) + " must be a number");
+  if (!value.IsNumber()) {
+    throw Napi::TypeError::New(value.Env(), std::string(name) + " must be a number");
+  }
   const double number = value.As<Napi::Number>().DoubleValue();
   if (!std::isfinite(number) || number != std::floor(number) || number < 1 || number > kMaxSide) {
     throw Napi::RangeError::New(value.Env(), std::string(name) + " must be an integer in [1, " +
@@ -75,8 +77,8 @@ std::vector<float> readPixels(const Napi::Value& value, std::size_t expected, co
       const float* data = value.As<Napi::Float32Array>().Data();
       for (std::size_t i = 0; i < expected; ++i) {
         if (!std::isfinite(data[i])) {
-          throw Napi::RangeError::New(env, std::string(name) + " contains NaN or Infinity at index " +
-                                               std::to_string(i));
+          throw Napi::RangeError::New(
+              env, std::string(name) + " contains NaN or Infinity at index " + std::to_string(i));
         }
         pixels[i] = data[i];
       }
@@ -140,7 +142,9 @@ FlowRequest readOptions(const Napi::Value& value) {
   p.scales = optionalInteger(options, "scales", p.scales, 0, 100);
   const Napi::Value median = options.Get("medianFilter");
   if (!median.IsUndefined()) {
-    if (!median.IsBoolean()) throw Napi::TypeError::New(value.Env(), "option medianFilter must be a boolean");
+    if (!median.IsBoolean()) {
+      throw Napi::TypeError::New(value.Env(), "option medianFilter must be a boolean");
+    }
     p.medianFilter = median.As<Napi::Boolean>().Value();
   }
   request.threads =

@@ -12,7 +12,8 @@ AxisTaps axisTaps(int outputCount, int inputCount, float scale) {
     keysWeights(position - base, &taps.weight[static_cast<std::size_t>(i) * 4]);
     for (int k = 0; k < 4; ++k) {
       const int index = static_cast<int>(base) - 1 + k;
-      taps.index[static_cast<std::size_t>(i) * 4 + k] = std::min(std::max(index, 0), inputCount - 1);
+      taps.index[static_cast<std::size_t>(i) * 4 + k] =
+          std::min(std::max(index, 0), inputCount - 1);
     }
   }
   return taps;

@@ -52,7 +52,7 @@ inline Vec4 sampleInterleavedInside(const Plane& taps, float x, float y) {
   return sum;
 }
 
-/** For each output coordinate i along one axis: 4 clamped input indices and Keys weights at i/scale. */
+/** Per output coordinate i along one axis: 4 clamped input indices and Keys weights at i/scale. */
 struct AxisTaps {
   std::vector<int> index;
   std::vector<float> weight;

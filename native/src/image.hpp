@@ -29,7 +29,7 @@ class Image {
   const float* data() const { return pixels_.data(); }
   Plane plane() { return Plane{pixels_.data(), width_, height_}; }
 
-  /** The same storage seen as a smaller image (a coarser pyramid level reuses finest-size scratch). */
+  /** The same storage seen as a smaller image (coarser levels reuse finest-size scratch). */
   Plane view(int width, int height) { return Plane{pixels_.data(), width, height}; }
 
   std::vector<float> release() { return std::move(pixels_); }

@@ -15,7 +15,7 @@ namespace mer {
 
 namespace {
 
-// The two kernels that dominate the run time get an AVX2+FMA clone next to the portable SSE2
+// The two kernels that dominate the run time get an AVX2 clone next to the portable SSE2
 // build; the loader picks one at run time (GCC function multiversioning, ELF ifunc).
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
 #define MER_VECTOR_CLONES __attribute__((target_clones("avx2", "default"), noinline))
@@ -27,7 +27,8 @@ namespace {
 
 constexpr float kGradientIsZero = 1e-10f;
 constexpr float kZoomSigmaZero = 0.6f;
-// Below this many pixels per thread a level is solved by one thread (see solveLevelWithFittingTeam).
+// Below this many pixels per thread a level is solved by one thread
+// (see solveLevelWithFittingTeam).
 constexpr long long kMinPixelsPerMember = 16384;
 
 struct Level {
@@ -42,15 +43,15 @@ struct Level {
 
 /** Everything one warp's iterations touch, as views sized to the current level. */
 struct WarpFields {
-  Plane u, v;           // flow, updated in place
-  Plane dx, dy, rhoC;   // warped gradients of frame1 and the constant part of the residual
+  Plane u, v;                // flow, updated in place
+  Plane dx, dy, rhoC;        // warped gradients of frame1 and the constant part of the residual
   Plane p11, p12, p21, p22;  // dual variables: (p11, p12) for u, (p21, p22) for v
-  const float* zeros;   // a row of zeros: the dual field above the first row
+  const float* zeros;        // a row of zeros: the dual field above the first row
 };
 
 /** Thresholding step and primal update for one pixel; returns the squared change of (u, v). */
-MER_ALWAYS_INLINE float primalPixel(float& u1, float& u2, float dx, float dy, float rhoC, float div1,
-                         float div2, float lambdaTheta, float theta) {
+MER_ALWAYS_INLINE float primalPixel(float& u1, float& u2, float dx, float dy, float rhoC,
+                                    float div1, float div2, float lambdaTheta, float theta) {
   const float gradientSq = dx * dx + dy * dy;
   const float rho = rhoC + dx * u1 + dy * u2;
   // The three cases of the thresholding step are one clamp: -rho/|∇I|² limited to ±λθ.
@@ -122,7 +123,8 @@ MER_VECTOR_CLONES void dualRow(const WarpFields& f, int y, float tauOverTheta) {
 }
 
 void zeroRows(const Plane& plane, RowRange rows) {
-  std::fill(plane.row(rows.begin), plane.row(rows.begin) + static_cast<std::size_t>(rows.end - rows.begin) * plane.width, 0.0f);
+  const std::size_t count = static_cast<std::size_t>(rows.end - rows.begin) * plane.width;
+  std::fill(plane.row(rows.begin), plane.row(rows.begin) + count, 0.0f);
 }
 
 class Tvl1Solver {

@@ -42,7 +42,7 @@ struct FlowCancelled : std::runtime_error {
   FlowCancelled() : std::runtime_error("optical flow computation cancelled") {}
 };
 
-/** Number of pyramid levels: min(requested or ∞, 1 + log(hypot(w,h)/16)/log(1/zoom)), at least 1. */
+/** Pyramid levels: min(requested or ∞, 1 + log(hypot(w,h)/16)/log(1/zoom)), at least 1. */
 int pyramidLevels(int width, int height, float zoom, int requested);
 
 /** Checks ranges; throws std::invalid_argument with a readable message. */

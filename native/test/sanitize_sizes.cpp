@@ -33,7 +33,8 @@ int main() {
       params.sigma = (width % 5 == 0) ? 0.0f : 0.8f;
       const int threads = 1 + (width + 2 * height) % 3;
       const mer::FlowResult flow =
-          mer::computeTvl1(frame0.data(), frame1.data(), width, height, params, threads, pool, cancel);
+          mer::computeTvl1(frame0.data(), frame1.data(), width, height, params, threads, pool,
+                           cancel);
       std::vector<float> u = flow.u;
       std::vector<float> v = flow.v;
       std::vector<float> strain(u.size());
@@ -60,7 +61,8 @@ int main() {
     params.medianFilter = threads == 3;
     params.maxIterations = 20;
     const mer::FlowResult flow =
-        mer::computeTvl1(frame0.data(), frame1.data(), width, height, params, threads, pool, cancel);
+        mer::computeTvl1(frame0.data(), frame1.data(), width, height, params, threads, pool,
+                         cancel);
     for (std::size_t i = 0; i < flow.u.size(); ++i) {
       if (!std::isfinite(flow.u[i]) || !std::isfinite(flow.v[i])) {
         std::printf("non-finite result at %dx%d pixel %zu\n", width, height, i);
