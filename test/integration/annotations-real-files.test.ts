@@ -95,80 +95,152 @@ describe.skipIf(!hasSharedData)('the datasets’ own annotation files (DATASETS.
   });
 });
 
-describe.skipIf(!hasSharedData)('matching the real sheets to a CASME II tree', () => {
-  let base: string;
-  let dataset: DatasetIndex;
+interface SheetSpec {
+  file: string;
+  sheet?: string;
+  frames: [string, string, string];
+  /** Where each clip's frames go and how they are named, as in the real trees (DATASETS.md). */
+  frameFile: (subject: string, clip: string, frame: number) => string;
+}
 
-  // A CASME II tree with every clip the sheet names, holding the frames the sheet refers to
-  // (onset, apex, offset) plus one before and after: enough for the loader and the matching.
-  beforeAll(async () => {
-    base = await mkdtemp(path.join(os.tmpdir(), 'mer-real-match-'));
-    const root = path.join(base, 'CASME2_RAW_selected');
-    const { report } = await importAnnotationFile(CASME2);
-    const rows = await sheetFrames();
-    const jpeg = await tinyJpeg(128);
-    for (const row of rows) {
-      const dir = path.join(root, `sub${row.subject}`, row.clip);
-      await mkdir(dir, { recursive: true });
-      const numbers = new Set(row.frames.flatMap((n) => [n - 1, n, n + 1]));
-      for (const n of numbers) await writeFile(path.join(dir, `img${n}.jpg`), jpeg);
+const SHEETS: Record<'casme2' | 'samm' | 'casme3', SheetSpec> = {
+  casme2: {
+    file: CASME2,
+    frames: ['OnsetFrame', 'ApexFrame', 'OffsetFrame'],
+    frameFile: (subject, clip, n) => path.join(`sub${subject}`, clip, `img${n}.jpg`),
+  },
+  samm: {
+    file: SAMM,
+    sheet: 'MICRO_ONLY',
+    frames: ['Onset Frame', 'Apex Frame', 'Offset Frame'],
+    frameFile: (subject, clip, n) =>
+      path.join(subject, clip, `${subject}_${String(n).padStart(5, '0')}.jpg`),
+  },
+  casme3: {
+    file: CASME3,
+    sheet: 'label',
+    frames: ['Onset', 'Apex', 'Offset'],
+    frameFile: (subject, clip, n) => path.join(subject, clip, 'color', `${n}.jpg`),
+  },
+};
+
+/**
+ * A tree in the dataset's real layout holding, for every row of its sheet, the frames the row
+ * names (and one either side): enough for the real loader and for the matching. The sheet is
+ * walked here with exceljs directly, independently of the importer under test.
+ */
+async function buildTree(spec: SheetSpec, root: string): Promise<number> {
+  const rows = await sheetRows(spec);
+  const jpeg = await tinyJpeg(128);
+  const files = new Set<string>();
+  for (const row of rows) {
+    for (const n of row.frames.flatMap((frame) => [frame - 1, frame, frame + 1])) {
+      if (n >= 0) files.add(spec.frameFile(row.subject, row.clip, n));
     }
-    expect(report.rowsRead).toBe(rows.length);
-    dataset = await openDataset(root);
-  }, 120_000);
+  }
+  for (const file of files) {
+    await mkdir(path.dirname(path.join(root, file)), { recursive: true });
+    await writeFile(path.join(root, file), jpeg);
+  }
+  return rows.length;
+}
 
-  afterAll(async () => {
-    if (base) await rm(base, { recursive: true, force: true });
-  });
-
-  it('matches every valid row to its clip and maps frame numbers to indexes', async () => {
-    expect(dataset.kind).toBe('casme2');
-    const { report, annotations } = await importAnnotationFile(CASME2, { dataset });
-    expect(report.rowsMatched).toBe(254);
-    expect(report.rejectedByKind).toEqual({ 'not a frame number': 1 });
-    const clip = dataset.clips.find((c) => c.id === 'sub01/EP02_01f');
-    const first = annotations['sub01/EP02_01f'][0];
-    expect(clip?.frameNumbers?.[first.onset ?? -1]).toBe(46);
-    expect(clip?.frameNumbers?.[first.apex ?? -1]).toBe(59);
-    expect(clip?.frameNumbers?.[first.offset ?? -1]).toBe(86);
-  });
-
-  it('restricts the dataset to the composite: 145 clips, 88/32/25', async () => {
-    const composite = await importAnnotationFile(COMPOSITE, { dataset });
-    const members = new Set(Object.keys(composite.annotations));
-    expect(members.size).toBe(145);
-    expect(composite.report.rejectedByKind).toEqual({ 'other database': 297 });
-    const sheet = await importAnnotationFile(CASME2, { dataset });
-    const inComposite = Object.entries(sheet.annotations).filter(([id]) => members.has(id));
-    const counts = classes(0, 0, 0);
-    for (const [id, [annotation]] of inComposite) {
-      expect(annotation.threeClass).toBe(composite.annotations[id][0].threeClass);
-      if (annotation.threeClass) counts[annotation.threeClass]++;
-    }
-    expect(counts).toEqual(classes(88, 32, 25));
-  });
-});
-
-/** The sheet's clips and frame numbers, read independently of the importer (CSV-like walk). */
-async function sheetFrames(): Promise<Array<{ subject: string; clip: string; frames: number[] }>> {
+async function sheetRows(
+  spec: SheetSpec,
+): Promise<Array<{ subject: string; clip: string; frames: number[] }>> {
   const ExcelJS = (await import('exceljs')).default;
   const workbook = new ExcelJS.Workbook();
-  await workbook.xlsx.readFile(CASME2);
-  const sheet = workbook.worksheets[0];
-  const header = (sheet.getRow(1).values as unknown[]).map((v) => String(v ?? ''));
-  const col = (name: string) => header.indexOf(name);
+  await workbook.xlsx.readFile(spec.file);
+  const sheet = spec.sheet ? workbook.getWorksheet(spec.sheet) : workbook.worksheets[0];
+  if (!sheet) throw new Error(`${spec.file}: no sheet ${spec.sheet}`);
+  let header: string[] | null = null;
   const rows: Array<{ subject: string; clip: string; frames: number[] }> = [];
-  sheet.eachRow((row, number) => {
-    if (number === 1) return;
-    const values = row.values as unknown[];
-    const frames = ['OnsetFrame', 'ApexFrame', 'OffsetFrame']
-      .map((name) => Number(values[col(name)]))
-      .filter((n) => Number.isInteger(n));
-    rows.push({
-      subject: String(values[col('Subject')]),
-      clip: String(values[col('Filename')]),
-      frames,
-    });
+  sheet.eachRow((row) => {
+    const values = (row.values as unknown[]).map((v) => (v == null ? '' : String(v).trim()));
+    if (!header) {
+      if (values.includes('Subject') && values.includes('Filename')) header = values;
+      return;
+    }
+    const col = (name: string) => values[(header as string[]).indexOf(name)];
+    const frames = spec.frames.map((name) => Number(col(name))).filter(Number.isInteger);
+    rows.push({ subject: col('Subject'), clip: col('Filename'), frames });
   });
   return rows;
 }
+
+describe.skipIf(!hasSharedData)(
+  'matching the real sheets to trees in the datasets’ layouts',
+  () => {
+    let base: string;
+    const trees: Partial<Record<keyof typeof SHEETS, DatasetIndex>> = {};
+
+    beforeAll(async () => {
+      base = await mkdtemp(path.join(os.tmpdir(), 'mer-real-match-'));
+      const roots = {
+        casme2: path.join(base, 'CASME2_RAW_selected'),
+        samm: path.join(base, 'SAMM'),
+        casme3: path.join(base, 'part_A', 'data', 'part_A'),
+      };
+      for (const name of Object.keys(SHEETS) as Array<keyof typeof SHEETS>) {
+        await buildTree(SHEETS[name], roots[name]);
+        trees[name] = await openDataset(roots[name]);
+      }
+    }, 180_000);
+
+    afterAll(async () => {
+      if (base) await rm(base, { recursive: true, force: true });
+    });
+
+    it('CASME II: every valid row matches its clip; frame numbers become indexes', async () => {
+      const dataset = trees.casme2 as DatasetIndex;
+      expect(dataset.kind).toBe('casme2');
+      const { report, annotations } = await importAnnotationFile(CASME2, { dataset });
+      expect(report.rowsMatched).toBe(254);
+      expect(report.rejectedByKind).toEqual({ 'not a frame number': 1 });
+      const clip = dataset.clips.find((c) => c.id === 'sub01/EP02_01f');
+      const first = annotations['sub01/EP02_01f'][0];
+      expect(clip?.frameNumbers?.[first.onset ?? -1]).toBe(46);
+      expect(clip?.frameNumbers?.[first.apex ?? -1]).toBe(59);
+      expect(clip?.frameNumbers?.[first.offset ?? -1]).toBe(86);
+      expect(report.counts.matched?.threeClass).toEqual(classes(98, 32, 25));
+    });
+
+    it('SAMM: all 159 rows match (subject 006, 5-digit frame files)', async () => {
+      const dataset = trees.samm as DatasetIndex;
+      expect(dataset.kind).toBe('samm');
+      const { report, annotations } = await importAnnotationFile(SAMM, { dataset });
+      expect(report.rowsMatched).toBe(159);
+      expect(report.counts.matched?.threeClass).toEqual(classes(92, 26, 15));
+      const clip = dataset.clips.find((c) => c.id === '006/006_1_2');
+      expect(clip?.frameNumbers?.[annotations['006/006_1_2'][0].apex ?? -1]).toBe(5588);
+    });
+
+    it('CAS(ME)^3: every valid row matches, several expressions per clip kept', async () => {
+      const dataset = trees.casme3 as DatasetIndex;
+      expect(dataset.kind).toBe('casme3-a');
+      const { report, annotations } = await importAnnotationFile(CASME3, { dataset });
+      expect(report.rowsMatched).toBe(report.rowsAccepted);
+      expect(report.rowsAccepted).toBe(856);
+      const expressions = Object.values(annotations).reduce((sum, list) => sum + list.length, 0);
+      expect(expressions).toBe(856);
+      expect(report.clipsMatched).toBeLessThan(856);
+      expect(annotations['spNO.1/e'].map((a) => a.emotion)).toEqual(['others', 'others']);
+    });
+
+    it('restricts CASME II to the composite: 145 clips, 88/32/25, labels agreeing', async () => {
+      const dataset = trees.casme2 as DatasetIndex;
+      const composite = await importAnnotationFile(COMPOSITE, { dataset });
+      const members = new Set(Object.keys(composite.annotations));
+      expect(members.size).toBe(145);
+      expect(composite.report.rejectedByKind).toEqual({ 'other database': 297 });
+      const sheet = await importAnnotationFile(CASME2, { dataset });
+      const counts = classes(0, 0, 0);
+      for (const [id, [annotation]] of Object.entries(sheet.annotations)) {
+        if (!members.has(id)) continue;
+        expect(annotation.threeClass).toBe(composite.annotations[id][0].threeClass);
+        if (annotation.threeClass) counts[annotation.threeClass]++;
+      }
+      expect(counts).toEqual(classes(88, 32, 25));
+    });
+  },
+);
