@@ -1,0 +1,180 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { access, appendFile, constants, mkdir, open, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { Clip, DatasetIndex, ThreeClass } from '../../shared/domain';
+
+/**
+ * Per-clip results on disk, one JSON line appended per finished clip, so a batch started again
+ * after a crash or a cancel re-does no finished clip. A line is keyed by the hash of the clip's
+ * inputs (its frame files' size and mtime, onset, apex) and the model file's sha256; a torn last
+ * line (crash mid-write) is ignored. Lives in <dataset>/.mer-studio/results/<modelId>.jsonl, or
+ * under the app data folder when the dataset folder is read-only.
+ */
+export interface CachedResult {
+  key: string;
+  modelSha256: string;
+  clipId: string;
+  onset: number;
+  apex: number;
+  apexSource: 'annotated' | 'suggested';
+  status: 'ok' | 'warning' | 'failed';
+  reasons: string[];
+  probabilities: Record<ThreeClass, number> | null;
+  provider: string;
+  timings: Record<string, number>;
+  finishedAt: string;
+}
+
+/** Bumped when the pipeline changes what a clip's result is. */
+export const PIPELINE_VERSION = 1;
+
+export class ResultCache {
+  private readonly entries = new Map<string, CachedResult>();
+  private pending: Promise<void> = Promise.resolve();
+
+  private constructor(
+    readonly file: string,
+    readonly modelSha256: string,
+  ) {}
+
+  /** Opens (creating the folder) the first writable location; reads what earlier runs left. */
+  static async open(
+    dataset: DatasetIndex,
+    dataFolder: string,
+    modelId: string,
+    modelSha256: string,
+  ): Promise<ResultCache> {
+    const name = `${safeName(modelId)}.jsonl`;
+    const folders = [
+      path.join(dataset.root, '.mer-studio', 'results'),
+      path.join(dataFolder, 'results', `${safeName(dataset.name)}-${shortHash(dataset.root)}`),
+    ];
+    const problems: string[] = [];
+    for (const folder of folders) {
+      try {
+        await mkdir(folder, { recursive: true });
+        const file = path.join(folder, name);
+        await appendFile(file, '');
+        await access(file, constants.W_OK);
+        const cache = new ResultCache(file, modelSha256);
+        await cache.load();
+        return cache;
+      } catch (error) {
+        problems.push(`${folder}: ${(error as Error).message}`);
+      }
+    }
+    throw new Error(`cannot keep batch results anywhere: ${problems.join('; ')}`);
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  get(key: string): CachedResult | undefined {
+    return this.entries.get(key);
+  }
+
+  /** Appends one finished clip; resolves when its line is on disk (fsynced). */
+  async put(result: Omit<CachedResult, 'modelSha256'>): Promise<void> {
+    const entry: CachedResult = { ...result, modelSha256: this.modelSha256 };
+    this.entries.set(entry.key, entry);
+    const line = `${JSON.stringify(entry)}\n`;
+    const write = this.pending.then(() => appendDurably(this.file, line));
+    this.pending = write.catch(() => undefined);
+    await write;
+  }
+
+  private async load(): Promise<void> {
+    const text = await readFile(this.file, 'utf8');
+    for (const line of text.split('\n')) {
+      if (!line.trim()) continue;
+      let entry: CachedResult;
+      try {
+        entry = JSON.parse(line) as CachedResult;
+      } catch {
+        continue;
+      }
+      if (entry.modelSha256 === this.modelSha256 && typeof entry.key === 'string') {
+        this.entries.set(entry.key, entry);
+      }
+    }
+  }
+}
+
+async function appendDurably(file: string, line: string): Promise<void> {
+  const handle = await open(file, 'a');
+  try {
+    await handle.appendFile(line);
+    await handle.datasync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * The key of a clip's inputs: the files its onset and apex come from (size + mtime; for a
+ * suggested apex every frame file, since any may become the apex), the frames, the model.
+ */
+export async function inputKey(
+  dataset: DatasetIndex,
+  clip: Clip,
+  onset: number,
+  apex: number | null,
+  offset: number | null,
+  modelSha256: string,
+): Promise<string> {
+  const files = inputFiles(clip, apex === null ? null : [onset, apex]);
+  const stats = await Promise.all(
+    files.map(async (file) => {
+      const info = await stat(path.join(dataset.root, file)).catch(() => null);
+      return info ? [file, info.size, Math.round(info.mtimeMs)] : [file, 'missing'];
+    }),
+  );
+  const described = {
+    version: PIPELINE_VERSION,
+    clip: clip.id,
+    onset,
+    apex: apex ?? 'suggested',
+    offset: apex === null ? offset : null,
+    files: stats,
+    model: modelSha256,
+  };
+  return createHash('sha256').update(JSON.stringify(described)).digest('hex');
+}
+
+/** Files (relative to the dataset root) a clip's frames come from; all frames when indexes is null. */
+function inputFiles(clip: Clip, indexes: number[] | null): string[] {
+  const source = clip.source;
+  if (source.kind === 'video') return [source.file];
+  const names = indexes === null ? source.files : indexes.map((index) => source.files[index]);
+  return names.map((name) => path.join(source.dir, name));
+}
+
+const modelHashes = new Map<string, Promise<string>>();
+
+/** sha256 of a model file, computed once per path, size and mtime. */
+export async function modelFileSha256(file: string): Promise<string> {
+  const info = await stat(file);
+  const memo = `${file}\0${info.size}\0${info.mtimeMs}`;
+  let hash = modelHashes.get(memo);
+  if (!hash) {
+    hash = new Promise<string>((resolve, reject) => {
+      const digest = createHash('sha256');
+      createReadStream(file)
+        .on('data', (chunk) => digest.update(chunk))
+        .on('error', reject)
+        .on('end', () => resolve(digest.digest('hex')));
+    });
+    modelHashes.set(memo, hash);
+  }
+  return hash;
+}
+
+function safeName(name: string): string {
+  return name.replace(/[^\w.-]+/g, '_').slice(0, 120) || 'model';
+}
+
+function shortHash(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 10);
+}

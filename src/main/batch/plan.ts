@@ -1,0 +1,139 @@
+import path from 'node:path';
+import type { AnnotationSource, BatchSkip } from '../../shared/contract/batch';
+import type { Clip, ClipAnnotation, DatasetIndex, ThreeClass } from '../../shared/domain';
+
+/** One clip of a batch with the frames to classify and its truth. */
+export interface PlannedClip {
+  clip: Clip;
+  onset: number;
+  /** null: the suggested apex (strongest motion after onset) is found when the clip runs. */
+  apex: number | null;
+  offset: number | null;
+  annotation: 'own' | 'official' | 'none';
+  truth: ThreeClass | null;
+  source: string;
+}
+
+export interface BatchPlan {
+  items: PlannedClip[];
+  skipped: BatchSkip[];
+}
+
+export interface PlanOptions {
+  /** Clip ids to classify; all clips when absent. */
+  clipIds?: string[];
+  /** 'own': the coder's annotation, else the official one; 'official': only the official one. */
+  source: AnnotationSource;
+  own: Map<string, ClipAnnotation>;
+  useSuggestedApex: boolean;
+}
+
+/**
+ * Which clips a batch classifies, from which frames, and against which truth. Nothing is
+ * decoded here: a clip without onset/apex (and no permission to suggest the apex), or with
+ * frames outside the clip, is skipped with the reason.
+ */
+export function planBatch(dataset: DatasetIndex, options: PlanOptions): BatchPlan {
+  const byId = new Map(dataset.clips.map((clip) => [clip.id, clip]));
+  const skipped: BatchSkip[] = [];
+  const clips: Clip[] = [];
+  for (const id of options.clipIds ?? dataset.clips.map((clip) => clip.id)) {
+    const clip = byId.get(id);
+    if (clip) clips.push(clip);
+    else skipped.push({ clipId: id, reason: 'no such clip in the open dataset' });
+  }
+  const sources = sourceDatasets(dataset);
+  const items: PlannedClip[] = [];
+  for (const clip of clips) {
+    const item = planClip(clip, options, dataset, sources.get(clip.id) ?? dataset.name);
+    if ('reason' in item) skipped.push(item);
+    else items.push(item);
+  }
+  return { items, skipped };
+}
+
+function planClip(
+  clip: Clip,
+  options: PlanOptions,
+  dataset: DatasetIndex,
+  source: string,
+): PlannedClip | BatchSkip {
+  const own = options.source === 'own' ? options.own.get(clip.id) : undefined;
+  const official = dataset.official[clip.id];
+  const [annotation, kind] = usable(own)
+    ? [own, 'own' as const]
+    : official
+      ? [official, 'official' as const]
+      : [own ?? null, own ? ('own' as const) : ('none' as const)];
+  const truth = annotation?.threeClass ?? null;
+  const onset = annotation?.onset ?? null;
+  const apex = annotation?.apex ?? null;
+  const offset = annotation?.offset ?? null;
+  const skip = (reason: string): BatchSkip => ({ clipId: clip.id, reason });
+  const last = clip.frameCount - 1;
+  if (clip.frameCount < 2) return skip(`the clip has ${clip.frameCount} frame(s)`);
+  if (onset !== null && onset > last)
+    return skip(`onset ${onset} is beyond the last frame ${last}`);
+  if (apex !== null && apex > last) return skip(`apex ${apex} is beyond the last frame ${last}`);
+  if (onset !== null && apex !== null) {
+    if (apex <= onset) return skip(`apex ${apex} does not come after onset ${onset}`);
+    return { clip, onset, apex, offset, annotation: kind, truth, source };
+  }
+  if (!options.useSuggestedApex) {
+    const missing = [onset === null && 'onset', apex === null && 'apex'].filter(Boolean);
+    return skip(
+      `no ${missing.join(' or ')} (${describeKind(kind)}); allow the suggested apex to classify it`,
+    );
+  }
+  const start = onset ?? 0;
+  if (start >= last) return skip(`onset ${start} leaves no frame for an apex`);
+  return { clip, onset: start, apex: null, offset, annotation: kind, truth, source };
+}
+
+/** The coder's own annotation counts when it has frames or a label; an empty one does not hide the official. */
+function usable(annotation: ClipAnnotation | undefined): annotation is ClipAnnotation {
+  return Boolean(
+    annotation &&
+    (annotation.onset !== null || annotation.apex !== null || annotation.threeClass !== null),
+  );
+}
+
+function describeKind(kind: 'own' | 'official' | 'none'): string {
+  if (kind === 'own') return 'in your annotation';
+  if (kind === 'official') return 'in the official annotation';
+  return 'no annotation';
+}
+
+/**
+ * The source dataset of each clip. A composite folder (CASME II, SAMM and SMIC side by side)
+ * keeps each clip's frames under its dataset's folder: the first path segment names the source
+ * when clips sit under several such folders that are not their subjects. Otherwise it is the
+ * dataset's own name.
+ */
+export function sourceDatasets(dataset: DatasetIndex): Map<string, string> {
+  const firstSegment = (clip: Clip) => {
+    const location = clip.source.kind === 'images' ? clip.source.dir : clip.source.file;
+    return location.split(/[\\/]/)[0] ?? '';
+  };
+  const tops = new Set(dataset.clips.map(firstSegment));
+  const composite =
+    tops.size > 1 && dataset.clips.every((clip) => firstSegment(clip) !== clip.subject);
+  return new Map(
+    dataset.clips.map((clip) => [
+      clip.id,
+      composite ? sourceLabel(firstSegment(clip)) : dataset.name || path.basename(dataset.root),
+    ]),
+  );
+}
+
+/** Folder names of the known datasets, shortened to the names the composite protocol uses. */
+function sourceLabel(folder: string): string {
+  const lower = folder.toLowerCase();
+  if (lower.startsWith('casme2') || lower.startsWith('casme_2') || lower === 'cropped')
+    return 'CASME II';
+  if (lower.startsWith('samm')) return 'SAMM';
+  if (lower.startsWith('smic') || lower === 'hs') return 'SMIC';
+  if (lower.startsWith('part_a') || lower.includes('casme3') || lower.includes('cas(me)'))
+    return 'CAS(ME)^3';
+  return folder;
+}

@@ -1,0 +1,205 @@
+import { mkdtemp, readFile, rm, stat, truncate } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BatchResults, BatchStart, BatchStatus } from '../../src/shared/contract/batch';
+import type { JobDone, JobProgress } from '../../src/shared/contract/events';
+import { AppContext } from '../../src/main/app/context';
+import { dispatch } from '../../src/main/app/handlers';
+import { generateDemoDataset, type DemoManifest } from '../../src/main/dataset/demo/generate';
+import { parseCsv } from '../../src/main/report/csv';
+
+/**
+ * The batch on a generated demo dataset (real decode, FaceMesh, TV-L1, onnxruntime): a run end
+ * to end with a truncated JPEG in the middle, a second run served from the cache, a cancel and a
+ * resume that re-does no finished clip.
+ */
+describe('batch classification on the demo dataset', () => {
+  let dir: string;
+  let dataFolder: string;
+  let manifest: DemoManifest;
+  let ctx: AppContext;
+  const corruptId = 'sub02/EP02';
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'mer-batch-'));
+    dataFolder = await mkdtemp(path.join(os.tmpdir(), 'mer-batch-data-'));
+    manifest = await generateDemoDataset(dir, {
+      subjects: 3,
+      clipsPerSubject: 3,
+      framesPerClip: 40,
+    });
+    const corrupt = manifest.clips.find((clip) => `${clip.subject}/${clip.clip}` === corruptId)!;
+    const apexFile = path.join(
+      dir,
+      corrupt.subject,
+      corrupt.clip,
+      `img${corrupt.apex + manifest.firstFrameNumber}.jpg`,
+    );
+    await truncate(apexFile, Math.floor((await stat(apexFile)).size / 3));
+    ctx = new AppContext('cli', dataFolder);
+    await call('dataset.open', { path: dir });
+  });
+
+  afterAll(async () => {
+    await ctx?.close();
+    await rm(dir, { recursive: true, force: true });
+    await rm(dataFolder, { recursive: true, force: true });
+  });
+
+  async function call<T>(name: string, args: unknown): Promise<T> {
+    const reply = await dispatch(ctx, name, args);
+    if (!reply.ok) throw new Error(`${name}: ${reply.error.message}`);
+    return reply.result as T;
+  }
+
+  /** The job's end, whether it came before or after this call (a fully cached run ends at once). */
+  async function whenDone(jobId: string): Promise<BatchStatus> {
+    for (;;) {
+      const status = await call<BatchStatus>('batch.status', { jobId });
+      if (status.state !== 'running') return status;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  function doneEvent(jobId: string): Promise<JobDone> {
+    return new Promise((resolve) => {
+      const listener = (done: JobDone) => {
+        if (done.jobId !== jobId) return;
+        ctx.events.off('job.done', listener);
+        resolve(done);
+      };
+      ctx.events.on('job.done', listener);
+    });
+  }
+
+  async function cacheLines(): Promise<string[]> {
+    const text = await readFile(
+      path.join(dir, '.mer-studio', 'results', await cacheName()),
+      'utf8',
+    );
+    return text.split('\n').filter((line) => line.trim());
+  }
+
+  async function cacheName(): Promise<string> {
+    const info = await call<{ id: string }>('model.info', {});
+    return `${info.id.replace(/[^\w.-]+/g, '_')}.jsonl`;
+  }
+
+  it('classifies every clip, reports the corrupted one and goes on', async () => {
+    const progress: JobProgress[] = [];
+    const onProgress = (event: JobProgress) => progress.push(event);
+    ctx.events.on('job.progress', onProgress);
+    const started = await call<BatchStart>('batch.start', { source: 'official' });
+    const done = await doneEvent(started.jobId);
+    ctx.events.off('job.progress', onProgress);
+    expect(started.total).toBe(9);
+    expect(started.cached).toBe(0);
+    expect(done.cancelled).toBe(false);
+    expect(done.failed).toBe(1);
+    const results = await call<BatchResults>('batch.results', { jobId: started.jobId });
+    expect(results.state).toBe('done');
+    expect(results.complete).toBe(true);
+    expect(results.rows).toHaveLength(9);
+    const bad = results.rows.find((row) => row.clipId === corruptId)!;
+    expect(bad.status).toBe('failed');
+    expect(bad.reasons.join(' ')).toMatch(/cannot decode/);
+    expect(bad.predicted).toBeNull();
+    const good = results.rows.filter((row) => row.clipId !== corruptId);
+    expect(good.every((row) => row.predicted !== null && row.status !== 'failed')).toBe(true);
+    for (const row of good) {
+      const truth = manifest.clips.find((clip) => `${clip.subject}/${clip.clip}` === row.clipId)!;
+      expect(row.truth).toBe(truth.threeClass);
+      expect(row.onset).toBe(truth.onset);
+      expect(row.apex).toBe(truth.apex);
+      const sum = Object.values(row.probabilities!).reduce((a, b) => a + b, 0);
+      expect(sum).toBeCloseTo(1, 4);
+    }
+    expect(results.metrics!.overall.count).toBe(8);
+    expect(results.metrics!.bySubject.map((group) => group.group)).toEqual([
+      'sub01',
+      'sub02',
+      'sub03',
+    ]);
+    const last = progress.at(-1)!;
+    expect(last.done).toBe(9);
+    expect(last.total).toBe(9);
+    expect(await cacheLines()).toHaveLength(9);
+  });
+
+  it('serves a second run from the cache without computing any clip', async () => {
+    const started = await call<BatchStart>('batch.start', { source: 'official' });
+    expect(started.cached).toBe(9);
+    await whenDone(started.jobId);
+    const results = await call<BatchResults>('batch.results', {});
+    expect(results.rows.every((row) => row.fromCache)).toBe(true);
+    expect(results.complete).toBe(true);
+    expect(await cacheLines()).toHaveLength(9);
+  });
+
+  it('cancels, presents the partial run as incomplete, and resumes without redoing finished clips', async () => {
+    const started = await call<BatchStart>('batch.start', { source: 'official', recompute: true });
+    await new Promise<void>((resolve) => {
+      const listener = (event: JobProgress) => {
+        if (event.jobId === started.jobId && event.done >= 2) {
+          ctx.events.off('job.progress', listener);
+          resolve();
+        }
+      };
+      ctx.events.on('job.progress', listener);
+    });
+    const cancelled = await call<{ cancelled: boolean }>('batch.cancel', { jobId: started.jobId });
+    expect(cancelled.cancelled).toBe(true);
+    const status = await call<BatchStatus>('batch.status', { jobId: started.jobId });
+    expect(status.state).toBe('cancelled');
+    const partial = await call<BatchResults>('batch.results', { jobId: started.jobId });
+    expect(partial.complete).toBe(false);
+    const finishedBefore = partial.rows.length;
+    expect(finishedBefore).toBeGreaterThanOrEqual(2);
+    expect(finishedBefore).toBeLessThan(9);
+    const linesBefore = (await cacheLines()).length;
+    expect(linesBefore).toBe(9 + finishedBefore);
+
+    const resumed = await call<BatchStart>('batch.start', { source: 'official' });
+    expect(resumed.cached).toBe(9);
+    await whenDone(resumed.jobId);
+    expect((await cacheLines()).length).toBe(linesBefore);
+    const results = await call<BatchResults>('batch.results', { jobId: resumed.jobId });
+    expect(results.complete).toBe(true);
+    expect(results.rows).toHaveLength(9);
+  });
+
+  it('resumes after a cancel of a fresh cache: computes exactly the unfinished clips', async () => {
+    await rm(path.join(dir, '.mer-studio', 'results'), { recursive: true, force: true });
+    const first = await call<BatchStart>('batch.start', { source: 'official' });
+    await new Promise<void>((resolve) => {
+      const listener = (event: JobProgress) => {
+        if (event.jobId === first.jobId && event.done >= 3) {
+          ctx.events.off('job.progress', listener);
+          resolve();
+        }
+      };
+      ctx.events.on('job.progress', listener);
+    });
+    await call('batch.cancel', { jobId: first.jobId });
+    const finished = (await cacheLines()).length;
+    expect(finished).toBeGreaterThanOrEqual(3);
+    const resumed = await call<BatchStart>('batch.start', { source: 'official' });
+    expect(resumed.cached).toBe(finished);
+    await whenDone(resumed.jobId);
+    const lines = await cacheLines();
+    expect(lines).toHaveLength(9);
+    const clipIds = lines.map((line) => (JSON.parse(line) as { clipId: string }).clipId);
+    expect(new Set(clipIds).size).toBe(9);
+  });
+
+  it('exports the batch as a per-clip CSV that round-trips', async () => {
+    const exported = await call<{ path: string; rows: number }>('report.exportCsv', {});
+    const rows = parseCsv(await readFile(exported.path, 'utf8'));
+    const header = rows[0];
+    expect(rows).toHaveLength(10);
+    const cell = (row: string[], name: string) => row[header.indexOf(name)];
+    const withPrediction = rows.slice(1).filter((row) => cell(row, 'prediction') !== '');
+    expect(withPrediction).toHaveLength(8);
+  });
+});
