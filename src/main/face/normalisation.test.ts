@@ -79,7 +79,7 @@ function motions(points: KeyPoints, amplitude: number): Bump[][] {
   ];
 }
 
-let rawOurs: Float32Array[] = [];
+const rawOurs: Float32Array[] = [];
 
 beforeAll(async () => {
   const photo: RawFrame = await loadAstronaut();
