@@ -44,7 +44,7 @@ export function sortFrameFiles(names: string[]): SortedFrames {
     if (number === null) unnumbered.push(name);
     else numbered.push({ name, number });
   }
-  numbered.sort((a, b) => a.number - b.number || a.name.localeCompare(b.name));
+  numbered.sort((a, b) => a.number - b.number || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const kept: typeof numbered = [];
   const duplicates: string[] = [];
   for (const frame of numbered) {

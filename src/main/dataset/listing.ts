@@ -41,8 +41,8 @@ export async function listFolder(dir: string, root: string, problems: Problem[])
     else if (entry.isFile()) listing.files.push(name);
     else if (entry.isSymbolicLink()) await addLinkTarget(dir, name, root, listing, problems);
   }
+  // Frame files are ordered by their numbers later; only folder order matters here.
   listing.dirs.sort(compareNatural);
-  listing.files.sort(compareNatural);
   return listing;
 }
 
@@ -66,8 +66,11 @@ async function addLinkTarget(
   }
 }
 
+const naturalOrder = new Intl.Collator('en', { numeric: true });
+
+/** Natural order (sub2 before sub10); one shared collator, as creating one per call is slow. */
 export function compareNatural(a: string, b: string): number {
-  return a.localeCompare(b, 'en', { numeric: true });
+  return naturalOrder.compare(a, b);
 }
 
 export function relativePath(root: string, target: string): string {
