@@ -32,7 +32,7 @@ describe('computeFlow on synthetic pairs with known motion', () => {
     const { frame0, frame1, flow } = syntheticPair(224, 224, 2, 11);
     const result = await computeFlow(frame0, frame1, { preset: 'fast' });
     expect(endpointErrorStats(result, flow).mean).toBeLessThan(0.1);
-    expect(result.scales).toBe(3);
+    expect(result.scales).toBe(5); // 1 + log2(hypot(224, 224)/16) = 5.3
   });
 
   it('finds a uniform translation of several pixels through the pyramid', async () => {
