@@ -141,6 +141,20 @@ describe('annotation requests through the handler table', () => {
     expect(Object.keys(own.annotations)).toEqual(['sub01/EP02_01f']);
   });
 
+  it('lists the clips a composite list names, as a filter, without importing it', async () => {
+    const list = path.join(base, 'gt.csv');
+    await writeFile(list, 'casme2,sub02,EP03_02f,0\nsamm,6,006_1_2,0\ncasme2,sub01,EP99_99,1\n');
+    const before = await call(ctx, 'annotations.imports', {});
+    const membership = await call(ctx, 'annotations.membership', { file: list });
+    expect(membership.clipIds).toEqual(['sub02/EP03_02f']);
+    expect(membership.rowsRead).toBe(3);
+    expect(membership.rejected.map((row) => row.reason.split(':')[0])).toEqual([
+      'other database',
+      'unknown clip',
+    ]);
+    expect(await call(ctx, 'annotations.imports', {})).toEqual(before);
+  });
+
   it('switches coders and lists them', async () => {
     await call(ctx, 'annotations.setCoder', { coder: 'ben' });
     expect((await call(ctx, 'annotations.get', { clipId: 'sub01/EP02_01f' })).own).toBeNull();

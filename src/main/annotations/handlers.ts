@@ -130,6 +130,17 @@ export const annotationHandlers: HandlersFor<typeof annotationRequests> = {
     return outcome.report;
   },
   'annotations.imports': async (_args, ctx) => attachedSets(ctx.requireDataset()).map(summariseSet),
+  'annotations.membership': async (args, ctx) => {
+    const { report, annotations } = await importAnnotationFile(args.file, {
+      ...args,
+      dataset: ctx.requireDataset(),
+    });
+    return {
+      clipIds: Object.keys(annotations).sort(),
+      rowsRead: report.rowsRead,
+      rejected: report.rejected,
+    };
+  },
   'annotations.removeImport': async ({ id }, ctx) => {
     const dataset = ctx.requireDataset();
     const removed = await removeImportedSet(dataset.root, ctx.dataFolder, id);

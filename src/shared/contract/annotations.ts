@@ -180,6 +180,17 @@ export const annotationRequests = {
     }),
   ).returns<ImportReport>(),
   'annotations.imports': request(z.object({})).returns<ImportedSetSummary[]>(),
+  /**
+   * The open dataset's clips that a list names (e.g. combined_3class_gt.csv: "only the
+   * composite's clips"), without importing it: a filter for the clip list.
+   */
+  'annotations.membership': request(
+    z.object({ ...importSource, mapping: columnMapping.optional() }),
+  ).returns<{
+    clipIds: string[];
+    rowsRead: number;
+    rejected: RejectedRow[];
+  }>(),
   'annotations.removeImport': request(z.object({ id: z.string().min(1).max(256) })).returns<{
     removed: boolean;
   }>(),
