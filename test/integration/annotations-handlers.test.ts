@@ -155,6 +155,23 @@ describe('annotation requests through the handler table', () => {
     expect(await call(ctx, 'annotations.imports', {})).toEqual(before);
   });
 
+  it('keeps a damaged earlier import aside and refuses to replace one from a newer version', async () => {
+    const saved = path.join(casme2, '.mer-studio', 'imported', 'coding.csv.json');
+    const good = await readFile(saved, 'utf8');
+    await writeFile(saved, '{"format": "mer-studio-import", "schem');
+    const report = await call(ctx, 'annotations.import', { file: sheet });
+    expect(report.saved?.replaced).toBeNull();
+    expect(report.warnings.join('\n')).toMatch(
+      /not readable JSON.*kept aside as .*coding\.csv\.json\.damaged-/,
+    );
+    const newer = JSON.stringify({ ...JSON.parse(good), schemaVersion: 99 });
+    await writeFile(saved, newer);
+    const reply = await dispatch(ctx, 'annotations.import', { file: sheet });
+    expect(!reply.ok && reply.error.message).toMatch(/newer MER Studio \(import schema 99\)/);
+    expect(await readFile(saved, 'utf8')).toBe(newer);
+    await writeFile(saved, good);
+  });
+
   it('switches coders and lists them', async () => {
     await call(ctx, 'annotations.setCoder', { coder: 'ben' });
     expect((await call(ctx, 'annotations.get', { clipId: 'sub01/EP02_01f' })).own).toBeNull();

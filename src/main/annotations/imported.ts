@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, readdir, unlink } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { ClipAnnotation, DatasetIndex, Problem } from '../../shared/domain';
 import type { ImportReport, ImportedSetSummary } from '../../shared/contract/annotations';
@@ -43,7 +43,13 @@ export async function saveImportedSet(
   const { report } = outcome;
   const id = importIdOf(report.file);
   const file = importFile(location.folder, id);
-  const previous = await readSet(file);
+  const previous = await readSet(file).catch(async (error: Error) => {
+    if (/newer MER Studio/.test(error.message)) throw error;
+    const aside = `${file}.damaged-${Date.now()}`;
+    await rename(file, aside);
+    report.warnings.push(`${error.message}: the earlier import was kept aside as ${aside}`);
+    return null;
+  });
   const set: ImportedSet = {
     format: IMPORT_FORMAT,
     schemaVersion: IMPORT_SCHEMA_VERSION,
