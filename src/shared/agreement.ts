@@ -37,7 +37,10 @@ export function cohensKappa(pairs: ReadonlyArray<readonly [string, string]>): Ka
 }
 
 /** Frames both intervals share over the frames either covers, both inclusive of their ends. */
-export function intervalIoU(a: { start: number; end: number }, b: { start: number; end: number }): number {
+export function intervalIoU(
+  a: { start: number; end: number },
+  b: { start: number; end: number },
+): number {
   const intersection = Math.max(0, Math.min(a.end, b.end) - Math.max(a.start, b.start) + 1);
   const union = a.end - a.start + 1 + (b.end - b.start + 1) - intersection;
   return union > 0 ? intersection / union : 0;
@@ -140,7 +143,13 @@ function compareClip(
     a?.onset != null && a.offset != null && b?.onset != null && b.offset != null
       ? intervalIoU({ start: a.onset, end: a.offset }, { start: b.onset, end: b.offset })
       : null;
-  const aus = a && b ? auAgreement(a.aus.map((code) => code.au), b.aus.map((code) => code.au)) : null;
+  const aus =
+    a && b
+      ? auAgreement(
+          a.aus.map((code) => code.au),
+          b.aus.map((code) => code.au),
+        )
+      : null;
   const sameThreeClass = a?.threeClass && b?.threeClass ? a.threeClass === b.threeClass : null;
   const sameEmotion = a?.emotion && b?.emotion ? a.emotion === b.emotion : null;
   const disagrees =
@@ -149,11 +158,24 @@ function compareClip(
     MARK_KEYS.some((key) => (differences[key] ?? 0) > tolerance) ||
     sameThreeClass === false ||
     sameEmotion === false ||
-    (aus !== null && aus < 1);
-  return { clipId, a, b, differences, iou, auAgreement: aus, sameThreeClass, sameEmotion, disagrees };
+    (aus !== null && a.aus.length > 0 && b.aus.length > 0 && aus < 1);
+  return {
+    clipId,
+    a,
+    b,
+    differences,
+    iou,
+    auAgreement: aus,
+    sameThreeClass,
+    sameEmotion,
+    disagrees,
+  };
 }
 
-function labelPairs(clips: ClipComparison[], field: 'threeClass' | 'emotion'): Array<[string, string]> {
+function labelPairs(
+  clips: ClipComparison[],
+  field: 'threeClass' | 'emotion',
+): Array<[string, string]> {
   const pairs: Array<[string, string]> = [];
   for (const clip of clips) {
     const x = clip.a?.[field];

@@ -80,7 +80,9 @@ describe.skipIf(chromiumMissingNote())('first walk (web host + chromium)', () =>
     expect(file).toBeDefined();
     const rows = parseCsv(await readFile(file!, 'utf8'));
     const header = rows[0];
-    const row = rows.find((cells) => cells[header.indexOf('clip')] === 'EP01' && cells[1] === 'sub01');
+    const row = rows.find(
+      (cells) => cells[header.indexOf('clip')] === 'EP01' && cells[1] === 'sub01',
+    );
     expect(row).toBeDefined();
     const cell = (name: string) => row![header.indexOf(name)];
     expect(cell('onset')).toBe('10');
@@ -92,8 +94,7 @@ describe.skipIf(chromiumMissingNote())('first walk (web host + chromium)', () =>
   });
 });
 
-function naturalWidth(page: Page): Promise<number> {
-  return page
-    .getByTestId('frame-image')
-    .evaluate((image) => (image as HTMLImageElement).naturalWidth);
+/** Width of the decoded frame the viewer's canvas shows (0 until one is drawn). */
+async function naturalWidth(page: Page): Promise<number> {
+  return Number(await page.getByTestId('frame-image').getAttribute('data-shown-width'));
 }

@@ -1,0 +1,106 @@
+/**
+ * Decoded frames on the client: fetched once, decoded off the main thread by createImageBitmap,
+ * kept in a small LRU so stepping and hold-to-scrub draw from memory. The viewer advances only
+ * to frames that are ready here, so it never skips or repeats an index.
+ */
+export class FrameBitmaps {
+  private readonly pending = new Map<string, Promise<ImageBitmap>>();
+  private readonly ready = new Map<string, ImageBitmap>();
+  private readonly queue: Array<{ clipId: string; index: number }> = [];
+  private active = 0;
+
+  constructor(
+    private readonly urlOf: (clipId: string, index: number) => string,
+    /** Bitmaps kept (a 640×480 frame is about 1.2 MB). */
+    private readonly capacity = 320,
+    private readonly concurrency = 6,
+  ) {}
+
+  /** The bitmap when it is decoded already (marks it recently used). */
+  peek(clipId: string, index: number): ImageBitmap | undefined {
+    const key = keyOf(clipId, index);
+    const bitmap = this.ready.get(key);
+    if (bitmap) {
+      this.ready.delete(key);
+      this.ready.set(key, bitmap);
+    }
+    return bitmap;
+  }
+
+  get(clipId: string, index: number): Promise<ImageBitmap> {
+    const ready = this.peek(clipId, index);
+    if (ready) return Promise.resolve(ready);
+    const key = keyOf(clipId, index);
+    let pending = this.pending.get(key);
+    if (!pending) {
+      pending = this.load(clipId, index).finally(() => this.pending.delete(key));
+      this.pending.set(key, pending);
+    }
+    return pending;
+  }
+
+  /** Decodes the frames ahead (in the direction of travel) and a few behind, nearest first. */
+  prefetch(
+    clipId: string,
+    center: number,
+    direction: 1 | -1,
+    frameCount: number,
+    ahead = 32,
+    behind = 6,
+  ): void {
+    const wanted: number[] = [];
+    for (let step = 1; step <= Math.max(ahead, behind); step++) {
+      if (step <= ahead) wanted.push(center + direction * step);
+      if (step <= behind) wanted.push(center - direction * step);
+    }
+    this.queue.length = 0;
+    for (const index of wanted) {
+      if (index < 0 || index >= frameCount) continue;
+      const key = keyOf(clipId, index);
+      if (!this.ready.has(key) && !this.pending.has(key)) this.queue.push({ clipId, index });
+    }
+    this.pump();
+  }
+
+  /** Every frame of a range (e.g. onset→offset before looping it). */
+  prefetchRange(clipId: string, from: number, to: number): void {
+    this.queue.length = 0;
+    for (let index = from; index <= to; index++) {
+      const key = keyOf(clipId, index);
+      if (!this.ready.has(key) && !this.pending.has(key)) this.queue.push({ clipId, index });
+    }
+    this.pump();
+  }
+
+  private pump(): void {
+    while (this.active < this.concurrency && this.queue.length > 0) {
+      const next = this.queue.shift()!;
+      this.active++;
+      this.get(next.clipId, next.index)
+        .catch(() => undefined)
+        .finally(() => {
+          this.active--;
+          this.pump();
+        });
+    }
+  }
+
+  private async load(clipId: string, index: number): Promise<ImageBitmap> {
+    const response = await fetch(this.urlOf(clipId, index));
+    if (!response.ok) {
+      const reason = (await response.text().catch(() => '')).trim() || `HTTP ${response.status}`;
+      throw new Error(reason);
+    }
+    const bitmap = await createImageBitmap(await response.blob());
+    this.ready.set(keyOf(clipId, index), bitmap);
+    while (this.ready.size > this.capacity) {
+      // Dropped, not closed: the viewer may still be drawing it (e.g. the onset reference).
+      this.ready.delete(this.ready.keys().next().value as string);
+    }
+    return bitmap;
+  }
+}
+
+function keyOf(clipId: string, index: number): string {
+  return `${clipId}\0${index}`;
+}
