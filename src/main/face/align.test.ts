@@ -79,17 +79,36 @@ describe('alignmentFor', () => {
 });
 
 describe('warpToCrop', () => {
+  it('converts RGB to BT.601 luma', () => {
+    const rgb = {
+      width: 2,
+      height: 2,
+      channels: 3 as const,
+      data: new Uint8Array([255, 0, 0, 0, 255, 0, 0, 0, 255, 10, 10, 10]),
+    };
+    const crop = warpToCrop(rgb, { a: 1, b: 0, tx: 0, ty: 0 }, 2);
+    expect(Array.from(crop.data, (v) => Math.round(v * 10) / 10)).toEqual([76.2, 149.7, 29.1, 10]);
+  });
+
   it('samples the frame through the transform and counts pixels from outside', () => {
     const width = 50;
     const height = 40;
     const grey = new Float32Array(width * height);
     for (let i = 0; i < grey.length; i++) grey[i] = i % width;
     // Identity → same pixels; crop 60 wide → 10 of 60 columns fall outside horizontally.
-    const crop = warpToCrop(grey, width, height, { a: 1, b: 0, tx: 0, ty: 0 }, 60);
+    const crop = warpToCrop(
+      { width, height, channels: 1, data: grey },
+      { a: 1, b: 0, tx: 0, ty: 0 },
+      60,
+    );
     expect(crop.data[5 * 60 + 17]).toBeCloseTo(17);
     expect(crop.data[5 * 60 + 55]).toBeCloseTo(49);
     expect(crop.outside).toBeCloseTo(1 - (50 * 40) / 3600, 2);
-    const shifted = warpToCrop(grey, width, height, { a: 1, b: 0, tx: -10.5, ty: 0 }, 20);
+    const shifted = warpToCrop(
+      { width, height, channels: 1, data: grey },
+      { a: 1, b: 0, tx: -10.5, ty: 0 },
+      20,
+    );
     expect(shifted.data[3]).toBeCloseTo(13.5);
   });
 });

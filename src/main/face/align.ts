@@ -81,37 +81,29 @@ export function alignmentFor(points: KeyPoints, size: number): Similarity {
   );
 }
 
-/** Luma (BT.601) of a frame as floats 0..255. */
-export function toGrey(frame: RawFrame): Float32Array {
-  const count = frame.width * frame.height;
-  const grey = new Float32Array(count);
-  if (frame.channels === 1) {
-    for (let i = 0; i < count; i++) grey[i] = frame.data[i];
-    return grey;
-  }
-  const d = frame.data;
-  for (let i = 0; i < count; i++) {
-    grey[i] = 0.299 * d[3 * i] + 0.587 * d[3 * i + 1] + 0.114 * d[3 * i + 2];
-  }
-  return grey;
+/** Interleaved pixels (1 = grey, 3 = RGB) of any numeric type; RawFrame fits. */
+export interface PixelSource {
+  width: number;
+  height: number;
+  channels: 1 | 3;
+  data: ArrayLike<number>;
 }
 
 export interface AlignedCrop {
   size: number;
-  /** Grey values 0..255, row-major. */
+  /** Grey values 0..255 (BT.601 luma of RGB), row-major. */
   data: Float32Array;
   /** Share of crop pixels whose source lies outside the frame (filled from the nearest edge). */
   outside: number;
 }
 
-/** Bilinear resampling of a grey frame into the crop (edge pixels repeat beyond the frame). */
-export function warpToCrop(
-  grey: Float32Array,
-  width: number,
-  height: number,
-  toCrop: Similarity,
-  size: number,
-): AlignedCrop {
+/**
+ * Bilinear resampling of a frame into the crop, in grey (edge pixels repeat beyond the frame).
+ * Luma is computed only at the pixels sampled, so a 640×480 RGB frame costs no more than its crop.
+ */
+export function warpToCrop(frame: PixelSource, toCrop: Similarity, size: number): AlignedCrop {
+  const { width, height } = frame;
+  const luma = lumaReader(frame);
   const back = invertSimilarity(toCrop);
   const data = new Float32Array(size * size);
   let outside = 0;
@@ -120,22 +112,24 @@ export function warpToCrop(
       const sx = back.a * x - back.b * y + back.tx;
       const sy = back.b * x + back.a * y + back.ty;
       if (sx < -0.5 || sy < -0.5 || sx > width - 0.5 || sy > height - 0.5) outside++;
-      data[y * size + x] = bilinear(grey, width, height, sx, sy);
+      const cx = Math.min(Math.max(sx, 0), width - 1);
+      const cy = Math.min(Math.max(sy, 0), height - 1);
+      const x0 = Math.min(Math.floor(cx), Math.max(width - 2, 0));
+      const y0 = Math.min(Math.floor(cy), Math.max(height - 2, 0));
+      const x1 = Math.min(x0 + 1, width - 1);
+      const y1 = Math.min(y0 + 1, height - 1);
+      const fx = cx - x0;
+      const fy = cy - y0;
+      const top = luma(y0 * width + x0) * (1 - fx) + luma(y0 * width + x1) * fx;
+      const bottom = luma(y1 * width + x0) * (1 - fx) + luma(y1 * width + x1) * fx;
+      data[y * size + x] = top * (1 - fy) + bottom * fy;
     }
   }
   return { size, data, outside: outside / (size * size) };
 }
 
-function bilinear(grey: Float32Array, width: number, height: number, x: number, y: number): number {
-  const cx = Math.min(Math.max(x, 0), width - 1);
-  const cy = Math.min(Math.max(y, 0), height - 1);
-  const x0 = Math.min(Math.floor(cx), width - 2 < 0 ? 0 : width - 2);
-  const y0 = Math.min(Math.floor(cy), height - 2 < 0 ? 0 : height - 2);
-  const x1 = Math.min(x0 + 1, width - 1);
-  const y1 = Math.min(y0 + 1, height - 1);
-  const fx = cx - x0;
-  const fy = cy - y0;
-  const top = grey[y0 * width + x0] * (1 - fx) + grey[y0 * width + x1] * fx;
-  const bottom = grey[y1 * width + x0] * (1 - fx) + grey[y1 * width + x1] * fx;
-  return top * (1 - fy) + bottom * fy;
+function lumaReader(frame: PixelSource): (pixel: number) => number {
+  const d = frame.data;
+  if (frame.channels === 1) return (pixel) => d[pixel];
+  return (pixel) => 0.299 * d[3 * pixel] + 0.587 * d[3 * pixel + 1] + 0.114 * d[3 * pixel + 2];
 }

@@ -4,7 +4,6 @@ import {
   alignmentFor,
   applySimilarity,
   similarityScale,
-  toGrey,
   warpToCrop,
   type Similarity,
 } from './align';
@@ -120,8 +119,8 @@ export async function buildModelInput(
   result.points = points;
   result.alignment = alignment;
   result.cropPoints = mapKeyPoints(points, (p) => applySimilarity(alignment, p));
-  const onsetCrop = warpToCrop(toGrey(onset), onset.width, onset.height, alignment, cropSize);
-  const apexCrop = warpToCrop(toGrey(apex), apex.width, apex.height, alignment, cropSize);
+  const onsetCrop = warpToCrop(onset, alignment, cropSize);
+  const apexCrop = warpToCrop(apex, alignment, cropSize);
   result.crops = { onset: onsetCrop.data, apex: apexCrop.data };
   result.timings.align = performance.now() - started;
   const borderProblem = checkBorder(face, onset, onsetCrop.outside);
