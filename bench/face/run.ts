@@ -9,7 +9,7 @@
  * Frames: the committed astronaut photo cropped so the face is ≈ 260 px wide (CASME II-like),
  * with a 1.5 px lip-corner pull and sensor noise in the apex. Prints figures, asserts nothing.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';

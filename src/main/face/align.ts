@@ -1,4 +1,3 @@
-import type { RawFrame } from '../media/pam';
 import type { KeyPoints, Point } from './keypoints';
 
 /**
