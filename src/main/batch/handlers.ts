@@ -174,19 +174,25 @@ export const batchHandlers: HandlersFor<typeof batchRequests> = {
     const job = jobOf(ctx, jobId);
     return job ? { ...job.status } : null;
   },
-  'batch.results': async ({ jobId }, ctx) => {
-    const job = jobOf(ctx, jobId);
-    if (!job) return null;
-    const rows = job.results.rows;
-    return {
-      ...job.results,
-      rows: [...rows],
-      state: job.status.state,
-      complete: job.status.state === 'done',
-      metrics: metricsOfRows(rows),
-    };
-  },
+  'batch.results': async ({ jobId }, ctx) => batchResultsOf(ctx, jobId),
 };
+
+/** A job's results so far (the latest job's without jobId); null when no batch ran. */
+export async function batchResultsOf(
+  ctx: AppContext,
+  jobId?: string,
+): Promise<BatchResults | null> {
+  const job = jobOf(ctx, jobId);
+  if (!job) return null;
+  const rows = [...job.results.rows];
+  return {
+    ...job.results,
+    rows,
+    state: job.status.state,
+    complete: job.status.state === 'done',
+    metrics: metricsOfRows(rows),
+  };
+}
 
 function finish(
   ctx: AppContext,

@@ -1,3 +1,4 @@
+import type { BatchRow } from '../../shared/contract/batch';
 import type { ClipAnnotation, DatasetIndex, Prediction } from '../../shared/domain';
 import { THREE_CLASSES } from '../../shared/domain';
 import type { CsvCell } from './csv';
@@ -20,24 +21,63 @@ export const CLIP_REPORT_HEADER = [
   ...THREE_CLASSES.map((name) => `p_${name}`),
   'model_id',
   'provider',
+  'source_dataset',
+  'apex_source',
+  'status',
+  'problems',
 ];
 
+export interface ClipRowSources {
+  /** The coder's own annotations by clip id. */
+  own: Map<string, ClipAnnotation>;
+  /** The latest prediction per clip (single-clip classify and batches). */
+  predictions: Map<string, Prediction>;
+  /** Rows of a batch: their frames, annotation choice and status win. */
+  batch?: Map<string, BatchRow>;
+  /** The model of those batch rows. */
+  batchModelId?: string;
+  /** Source dataset per clip id (composite folders). */
+  sources?: Map<string, string>;
+}
+
 /**
- * One row per clip: the coder's own annotation when there is one, else the dataset's official
- * one, and the latest prediction. Frames are 0-based indexes.
+ * One row per clip: the annotation a batch used (else the coder's own, else the official one)
+ * and the latest prediction. Frames are 0-based indexes.
  */
 export function clipReportRows(
   dataset: DatasetIndex,
-  own: Map<string, ClipAnnotation>,
-  predictions: Map<string, Prediction>,
+  sources: ClipRowSources,
   clipIds?: string[],
 ): CsvCell[][] {
   const wanted = clipIds ? new Set(clipIds) : null;
   return dataset.clips
     .filter((clip) => !wanted || wanted.has(clip.id))
     .map((clip) => {
-      const annotation = own.get(clip.id) ?? dataset.official[clip.id] ?? null;
-      const prediction = predictions.get(clip.id);
+      const batch = sources.batch?.get(clip.id);
+      const own = sources.own.get(clip.id);
+      const official = dataset.official[clip.id];
+      const annotation =
+        (batch?.annotation === 'official'
+          ? official
+          : batch?.annotation === 'own'
+            ? own
+            : undefined) ??
+        own ??
+        official ??
+        null;
+      const onset = batch?.onset ?? annotation?.onset;
+      const apex = batch?.apex ?? annotation?.apex;
+      const offset = annotation?.offset;
+      const prediction = batch
+        ? batch.predicted && batch.probabilities
+          ? {
+              predicted: batch.predicted,
+              probabilities: batch.probabilities,
+              provider: batch.provider,
+              modelId: sources.batchModelId,
+            }
+          : undefined
+        : sources.predictions.get(clip.id);
       const ms = (from: number | null | undefined, to: number | null | undefined) =>
         from != null && to != null ? round((1000 * (to - from)) / clip.fps) : null;
       return [
@@ -45,11 +85,11 @@ export function clipReportRows(
         clip.subject,
         clip.name,
         clip.fps,
-        annotation?.onset,
-        annotation?.apex,
-        annotation?.offset,
-        ms(annotation?.onset, annotation?.apex),
-        ms(annotation?.onset, annotation?.offset),
+        onset,
+        apex,
+        offset,
+        ms(onset, apex),
+        ms(onset, offset),
         annotation?.ausRaw,
         annotation?.emotion,
         annotation?.threeClass,
@@ -60,6 +100,10 @@ export function clipReportRows(
         ),
         prediction?.modelId,
         prediction?.provider,
+        sources.sources?.get(clip.id) ?? batch?.source ?? dataset.name,
+        batch?.apexSource ?? (annotation?.apex != null ? 'annotated' : null),
+        batch?.status ?? null,
+        batch ? batch.reasons.join('; ') : null,
       ];
     });
 }

@@ -4,24 +4,55 @@ import type { reportRequests } from '../../shared/contract/report';
 import type { HandlersFor } from '../app/handler';
 import type { AppContext } from '../app/context';
 import { annotationStore } from '../annotations/handlers';
-import { writeFileAtomic } from '../app/atomic-write';
+import { batchResultsOf } from '../batch/handlers';
 import { predictionsOf } from '../model/predictions';
 import { CLIP_REPORT_HEADER, clipReportRows } from './clip-rows';
+import { buildReport } from './build';
 import { toCsv } from './csv';
+import { writeReportFile } from './write';
 
 export const reportHandlers: HandlersFor<typeof reportRequests> = {
-  'report.exportCsv': async ({ clipIds }, ctx) => {
+  'report.exportCsv': async ({ clipIds, bom }, ctx) => {
     const dataset = ctx.requireDataset();
-    const own = new Map((await annotationStore(ctx).all()).map((a) => [a.clipId, a]));
-    const rows = clipReportRows(dataset, own, predictionsOf(ctx), clipIds);
-    const csv = toCsv(CLIP_REPORT_HEADER, rows, { bom: true });
+    const own = await ownAnnotations(ctx);
+    const rows = clipReportRows(dataset, { own, predictions: predictionsOf(ctx) }, clipIds);
+    const csv = toCsv(CLIP_REPORT_HEADER, rows, { bom });
     const file = await writeReport(ctx, `clips-${timestamp()}.csv`, csv);
     return { path: file, rows: rows.length, csv };
   },
+  'report.export': async ({ kind, jobId, bom, normalised }, ctx) => {
+    const dataset = ctx.requireDataset();
+    const built = await buildReport(kind, {
+      dataset,
+      own: await ownAnnotations(ctx),
+      predictions: predictionsOf(ctx),
+      batch: await batchResultsOf(ctx, jobId),
+      bom,
+      normalised,
+    });
+    const fileName = `${kind}${kind === 'matrix' && normalised ? '-normalised' : ''}-${timestamp()}.${built.extension}`;
+    const file = await writeReport(ctx, fileName, built.bytes);
+    return {
+      kind,
+      path: file,
+      rows: built.rows,
+      content: built.text ?? `data:image/png;base64,${built.bytes.toString('base64')}`,
+      mime: built.extension === 'png' ? 'image/png' : 'text/csv',
+      fileName,
+    };
+  },
 };
 
+async function ownAnnotations(ctx: AppContext) {
+  return new Map((await annotationStore(ctx).all()).map((a) => [a.clipId, a]));
+}
+
 /** Reports go beside the dataset; a read-only dataset sends them to the app's data folder. */
-async function writeReport(ctx: AppContext, name: string, content: string): Promise<string> {
+async function writeReport(
+  ctx: AppContext,
+  name: string,
+  content: string | Buffer,
+): Promise<string> {
   const dataset = ctx.requireDataset();
   const folders = [
     path.join(dataset.root, '.mer-studio', 'reports'),
@@ -32,7 +63,7 @@ async function writeReport(ctx: AppContext, name: string, content: string): Prom
     try {
       await mkdir(folder, { recursive: true });
       const file = path.join(folder, name);
-      await writeFileAtomic(file, content);
+      await writeReportFile(file, content);
       return file;
     } catch (error) {
       lastError = error;
