@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { annotationRequests, AnnotationLocation } from '../../shared/contract/annotations';
-import type { ClipAnnotation } from '../../shared/domain';
+import type { ClipAnnotation, DatasetIndex } from '../../shared/domain';
 import type { HandlersFor } from '../app/handler';
 import type { AppContext } from '../app/context';
 import { findClip } from '../dataset/handlers';
@@ -81,7 +81,7 @@ export const annotationHandlers: HandlersFor<typeof annotationRequests> = {
     return {
       own: await store.get(clipId),
       imported: dataset.official[clipId] ?? null,
-      importedAll: importedExpressions(dataset, clipId),
+      importedAll: allOfficial(dataset, clipId),
       canUndo: store.canUndo(clipId),
       canRedo: store.canRedo(clipId),
     };
@@ -148,6 +148,13 @@ export const annotationHandlers: HandlersFor<typeof annotationRequests> = {
     return { removed };
   },
 };
+
+/** Every imported expression of a clip; the dataset's own (e.g. the demo's truth) when none. */
+function allOfficial(dataset: DatasetIndex, clipId: string): ClipAnnotation[] {
+  const imported = importedExpressions(dataset, clipId);
+  const official = dataset.official[clipId];
+  return imported.length > 0 || !official ? imported : [official];
+}
 
 async function step(ctx: AppContext, clipId: string, direction: 'undo' | 'redo') {
   findClip(ctx, clipId);
