@@ -8,6 +8,10 @@ import { annotationHandlers } from '../annotations/handlers';
 import { flowHandlers } from '../flow/handlers';
 import { modelHandlers } from '../model/handlers';
 import { reportHandlers } from '../report/handlers';
+import { batchHandlers } from '../batch/handlers';
+import { codingHandlers } from '../annotations/coding-handlers';
+import { motionHandlers } from '../motion/handlers';
+import { faceHandlers } from '../face/handlers';
 
 /** Every request has exactly one handler: the compiler checks the merge is complete. */
 const handlers: HandlersFor<Requests> = {
@@ -17,6 +21,10 @@ const handlers: HandlersFor<Requests> = {
   ...flowHandlers,
   ...modelHandlers,
   ...reportHandlers,
+  ...batchHandlers,
+  ...codingHandlers,
+  ...motionHandlers,
+  ...faceHandlers,
 };
 
 /**

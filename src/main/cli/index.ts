@@ -2,13 +2,23 @@ import type { CliCommand, CliIO } from './command';
 import { ExitCode, UserError } from './command';
 import { appVersion } from '../app/app-handlers';
 import { demoCommand } from './commands/demo';
+import { classifyCommand } from './commands/classify';
+import { importCommand } from './commands/import';
 import { infoCommand } from './commands/info';
 import { serveCommand } from './commands/serve';
 import { flowCommand } from './commands/flow';
 import { trainCommand } from './commands/train';
 
 /** Every `mer-studio <command>`; each lives in its own file under commands/. */
-const commands: CliCommand[] = [serveCommand, demoCommand, infoCommand, flowCommand, trainCommand];
+const commands: CliCommand[] = [
+  serveCommand,
+  demoCommand,
+  infoCommand,
+  importCommand,
+  flowCommand,
+  classifyCommand,
+  trainCommand,
+];
 
 export async function runCli(argv: string[], io: CliIO): Promise<number> {
   const [name, ...rest] = argv;

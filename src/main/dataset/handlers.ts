@@ -3,10 +3,12 @@ import type { Clip, DatasetIndex } from '../../shared/domain';
 import type { HandlersFor } from '../app/handler';
 import { NotFoundError, type AppContext } from '../app/context';
 import { openDataset } from './index';
+import { attachImportedAnnotations } from '../annotations/imported';
 
 export const datasetHandlers: HandlersFor<typeof datasetRequests> = {
   'dataset.open': async ({ path }, ctx) => {
     const dataset = await openDataset(path);
+    dataset.problems.push(...(await attachImportedAnnotations(dataset, ctx.dataFolder)));
     ctx.setDataset(dataset);
     return summarise(dataset);
   },

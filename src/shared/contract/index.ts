@@ -14,6 +14,10 @@ import { annotationRequests } from './annotations';
 import { flowRequests } from './flow';
 import { modelRequests } from './model';
 import { reportRequests } from './report';
+import { batchRequests } from './batch';
+import { codingRequests } from './coding';
+import { motionRequests } from './motion';
+import { faceRequests } from './face';
 import type { EventMap } from './events';
 
 export const requests = {
@@ -23,6 +27,10 @@ export const requests = {
   ...flowRequests,
   ...modelRequests,
   ...reportRequests,
+  ...batchRequests,
+  ...codingRequests,
+  ...motionRequests,
+  ...faceRequests,
 } as const;
 
 export type Requests = typeof requests;
