@@ -33,3 +33,26 @@ export function suggestApex(values: readonly number[], from: number, to: number)
   if (best === null || smoothed[best] <= smoothed[start] + 1e-9) return null;
   return best;
 }
+
+/**
+ * One grey value per pixel. A resized frame can carry three channels even when asked for grey
+ * (the media service's resize returns sRGB for grey input), so the real count comes from the data.
+ */
+export function greyPixels(frame: { width: number; height: number; data: Uint8Array }): Uint8Array {
+  const pixels = frame.width * frame.height;
+  const channels = frame.data.length / pixels;
+  if (channels === 1) return frame.data;
+  if (!Number.isInteger(channels) || channels < 3) {
+    throw new RangeError(
+      `frame of ${frame.width}×${frame.height} holds ${frame.data.length} bytes`,
+    );
+  }
+  const grey = new Uint8Array(pixels);
+  for (let i = 0; i < pixels; i++) {
+    const at = i * channels;
+    grey[i] = Math.round(
+      0.299 * frame.data[at] + 0.587 * frame.data[at + 1] + 0.114 * frame.data[at + 2],
+    );
+  }
+  return grey;
+}

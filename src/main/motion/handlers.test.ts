@@ -5,7 +5,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppContext } from '../app/context';
 import { dispatch } from '../app/handlers';
-import { smooth, suggestApex } from './curve';
+import { greyPixels, smooth, suggestApex } from './curve';
 
 /** Frame i has grey level 100 + a bump peaking at PEAK; a bright square moves with it. */
 const FRAMES = 30;
@@ -81,6 +81,16 @@ describe('motion service', () => {
     expect(result.image.startsWith('data:image/jpeg;base64,')).toBe(true);
     expect(result.width).toBe(64);
     expect(result.meanDifference).toBeGreaterThan(35);
+    const small = await dispatch(ctx, 'motion.difference', {
+      clipId: 'sub01/clip01',
+      index: PEAK,
+      reference: 0,
+      gain: 2,
+      maxSide: 32,
+    });
+    if (!small.ok) throw new Error(small.error.message);
+    expect((small.result as { width: number; meanDifference: number }).width).toBe(32);
+    expect((small.result as { meanDifference: number }).meanDifference).toBeGreaterThan(35);
     const beyond = await dispatch(ctx, 'motion.difference', {
       clipId: 'sub01/clip01',
       index: 99,
@@ -102,6 +112,16 @@ describe('motion service', () => {
     expect(maps.strainImage.startsWith('data:image/png;base64,')).toBe(true);
     expect(maps.width).toBe(64);
   }, 60_000);
+});
+
+describe('grey pixels', () => {
+  it('reads one value per pixel from grey or RGB data', () => {
+    const grey = new Uint8Array([1, 2]);
+    expect(greyPixels({ width: 2, height: 1, data: grey })).toBe(grey);
+    const rgb = new Uint8Array([255, 255, 255, 0, 0, 0]);
+    expect([...greyPixels({ width: 2, height: 1, data: rgb })]).toEqual([255, 0]);
+    expect(() => greyPixels({ width: 2, height: 1, data: new Uint8Array(3) })).toThrow(RangeError);
+  });
 });
 
 describe('apex suggestion', () => {

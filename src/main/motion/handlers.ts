@@ -8,7 +8,7 @@ import { startMotionWorker } from './start-worker';
 import { findClip } from '../dataset/handlers';
 import { computeFlow, computeStrain, flowToColor, heatmap } from '../flow';
 import { checkIndex, decodeFrame, type RawFrame } from '../media/frames';
-import { suggestApex } from './curve';
+import { greyPixels, suggestApex } from './curve';
 import type { CurveJob, WorkerMessage } from './protocol';
 
 const jobsByContext = new WeakMap<AppContext, Map<string, Worker>>();
@@ -66,7 +66,7 @@ export const motionHandlers: HandlersFor<typeof motionRequests> = {
       decodeFrame(dataset, clip, index, { grey: true, maxSide }),
       decodeFrame(dataset, clip, reference, { grey: true, maxSide }),
     ]);
-    const { pixels, mean } = amplifiedDifference(current, base, gain);
+    const { pixels, mean } = amplifiedDifference(greyPixels(current), greyPixels(base), gain);
     const jpeg = await sharp(pixels, {
       raw: { width: current.width, height: current.height, channels: 1 },
     })
@@ -130,14 +130,14 @@ function runCurveWorker(
 }
 
 function amplifiedDifference(
-  current: RawFrame,
-  base: RawFrame,
+  current: Uint8Array,
+  base: Uint8Array,
   gain: number,
 ): { pixels: Uint8Array; mean: number } {
-  const pixels = new Uint8Array(current.data.length);
+  const pixels = new Uint8Array(current.length);
   let sum = 0;
   for (let i = 0; i < pixels.length; i++) {
-    const difference = Math.abs(current.data[i] - base.data[i]);
+    const difference = Math.abs(current[i] - base[i]);
     sum += difference;
     pixels[i] = Math.min(255, difference * gain);
   }
@@ -156,7 +156,7 @@ async function strainMaps(
     decodeFrame(dataset, clip, apex, { grey: true, maxSide }),
   ]);
   const started = performance.now();
-  const flow = await computeFlow(first, second);
+  const flow = await computeFlow(asGrey(first), asGrey(second));
   const strain = computeStrain(flow);
   let sum = 0;
   let maxMagnitude = 0;
@@ -185,6 +185,10 @@ async function strainMaps(
     maxStrain,
     milliseconds: performance.now() - started,
   };
+}
+
+function asGrey(frame: RawFrame): { width: number; height: number; data: Uint8Array } {
+  return { width: frame.width, height: frame.height, data: greyPixels(frame) };
 }
 
 /** A high percentile rather than the maximum: strain has single-pixel outliers. */

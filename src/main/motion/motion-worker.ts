@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { decodeFrame } from '../media/frames';
-import { meanAbsoluteDifference } from './curve';
+import { greyPixels, meanAbsoluteDifference } from './curve';
 import type { CurveJob, WorkerMessage } from './protocol';
 
 /**
@@ -16,14 +16,14 @@ function post(message: WorkerMessage): void {
 async function run(job: CurveJob): Promise<void> {
   const { dataset, clip, reference, maxSide } = job;
   const options = { grey: true, maxSide };
-  const base = (await decodeFrame(dataset, clip, reference, options)).data;
+  const base = greyPixels(await decodeFrame(dataset, clip, reference, options));
   const values: number[] = [];
   const failedFrames: number[] = [];
   const failures: string[] = [];
   for (let index = 0; index < clip.frameCount; index++) {
     try {
       const frame = await decodeFrame(dataset, clip, index, options);
-      values.push(meanAbsoluteDifference(base, frame.data));
+      values.push(meanAbsoluteDifference(base, greyPixels(frame)));
     } catch (error) {
       values.push(0);
       failedFrames.push(index);
