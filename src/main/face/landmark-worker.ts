@@ -45,9 +45,9 @@ interface HumanInstance {
 
 type HumanModule = { Human: new (config: object) => HumanInstance };
 
-const require = createRequire(import.meta.url);
-const humanDist = path.dirname(require.resolve('@vladmandic/human'));
-const wasmDist = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm'));
+const resolver = createRequire(import.meta.url);
+const humanDist = path.dirname(resolver.resolve('@vladmandic/human'));
+const wasmDist = path.dirname(resolver.resolve('@tensorflow/tfjs-backend-wasm'));
 
 async function fileFetch(input: string | URL | Request): Promise<Response> {
   const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;

@@ -19,7 +19,8 @@ export { MAP_SIZE } from './maps';
  * and nose tip, applied to both frames → square grey crops → TV-L1 flow + optical strain (native
  * addon) → whole-face 28×28 map (the model's input, card layout "whole-face") and the HTNet
  * region mosaic. Bad input never throws: `status` and `reasons` say what went wrong; only
- * cancellation (AbortError) rejects.
+ * cancellation (AbortError) rejects. Failures of the machinery rather than the clip have reasons
+ * starting 'face landmarks failed:' or 'optical flow failed:' (worth retrying, not caching).
  */
 export type FaceStatus = 'ok' | 'warning' | 'failed';
 
@@ -139,11 +140,18 @@ export async function buildModelInput(
 
   started = performance.now();
   const crop = (data: Float32Array) => ({ width: cropSize, height: cropSize, data });
-  const flow = await computeFlow(crop(onsetCrop.data), crop(apexCrop.data), {
-    preset: options.flowPreset ?? 'fast',
-    signal,
-  });
-  const strain = computeStrain(flow);
+  let flow: FlowField;
+  let strain: Float32Array;
+  try {
+    flow = await computeFlow(crop(onsetCrop.data), crop(apexCrop.data), {
+      preset: options.flowPreset ?? 'fast',
+      signal,
+    });
+    strain = computeStrain(flow);
+  } catch (error) {
+    if (isAbort(error)) throw error;
+    return failed(`optical flow failed: ${(error as Error).message}`);
+  }
   result.flow = { width: flow.width, height: flow.height, u: flow.u, v: flow.v };
   result.strain = strain;
   result.timings.flow = performance.now() - started;
