@@ -1,14 +1,17 @@
-// Runs the solver and the strain on many small and odd sizes, thread counts and parameters, for
+// Runs the solver, the strain and the median on many small and odd sizes, thread counts and parameters, for
 // building with -fsanitize=address,undefined (see native/test/run-sanitizers.sh). Exits non-zero
 // on a non-finite result.
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <cstdio>
 #include <random>
 #include <thread>
 #include <tuple>
+#include <utility>
 #include <vector>
 
+#include "../src/median.hpp"
 #include "../src/strain.hpp"
 #include "../src/tvl1.hpp"
 
@@ -97,6 +100,32 @@ int main() {
     if (!cancelled) {
       std::printf("cancellation was not honoured\n");
       ++failures;
+    }
+  }
+  // The median network against nth_element on random planes (borders replicated).
+  for (const auto& [width, height] : {std::pair<int, int>{1, 1}, std::pair<int, int>{3, 2},
+                                      std::pair<int, int>{70, 9}, std::pair<int, int>{131, 5}}) {
+    std::vector<float> values(static_cast<std::size_t>(width) * height);
+    for (auto& value : values) value = pixel(random);
+    std::vector<float> filtered(values.size());
+    const mer::Plane src{values.data(), width, height};
+    mer::median5x5Rows(src, mer::Plane{filtered.data(), width, height}, 0, height);
+    for (int y = 0; y < height; ++y) {
+      for (int x = 0; x < width; ++x) {
+        std::vector<float> window;
+        for (int dy = -2; dy <= 2; ++dy) {
+          for (int dx = -2; dx <= 2; ++dx) {
+            const int yy = std::min(std::max(y + dy, 0), height - 1);
+            const int xx = std::min(std::max(x + dx, 0), width - 1);
+            window.push_back(values[static_cast<std::size_t>(yy) * width + xx]);
+          }
+        }
+        std::nth_element(window.begin(), window.begin() + 12, window.end());
+        if (window[12] != filtered[static_cast<std::size_t>(y) * width + x]) {
+          std::printf("median differs at %dx%d (%d, %d)\n", width, height, x, y);
+          ++failures;
+        }
+      }
     }
   }
   std::printf("%d sizes checked, %d failures\n", runs, failures);
