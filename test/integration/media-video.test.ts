@@ -33,6 +33,8 @@ beforeAll(async () => {
   const broken = await readFile(path.join(base, 'subA', 'gop.mp4'));
   await writeFile(path.join(base, 'subA', 'cut.mp4'), broken.subarray(0, 2000));
   await writeFile(path.join(base, 'subA', 'notvideo.mov'), 'hello');
+  const avi = await readFile(path.join(base, 'subA', 'intra.avi'));
+  await writeFile(path.join(base, 'subA', 'half.avi'), avi.subarray(0, avi.length >> 1));
   dataset = await openDataset(base);
 });
 
@@ -64,10 +66,15 @@ describe('video clips: probe', () => {
       severity: 'error',
       message: expect.stringMatching(/cannot read video.*left out/),
     });
-    // A cut file either keeps the frames before the cut or is reported; it never breaks the others.
-    const cut = dataset.clips.find((clip) => clip.id === 'subA/cut');
-    if (!cut) expect(dataset.problems.some((p) => p.clipId === 'subA/cut')).toBe(true);
-    else expect(cut.frameCount).toBeLessThan(FRAMES);
+    const cut = dataset.problems.find((p) => p.clipId === 'subA/cut');
+    expect(cut).toMatchObject({
+      severity: 'error',
+      message: expect.stringMatching(/MP4 is incomplete/),
+    });
+    // An AVI cut in half keeps the frames before the cut, and they decode.
+    const halfAvi = dataset.clips.find((clip) => clip.id === 'subA/half');
+    expect(halfAvi?.frameCount).toBeGreaterThan(FRAMES / 3);
+    expect(halfAvi?.frameCount).toBeLessThan(FRAMES);
   });
 });
 
@@ -92,6 +99,13 @@ describe.each<[string, IndexCodec]>([
 });
 
 describe('video decoding runs', () => {
+  it('decodes the last frames before the cut of a truncated AVI', async () => {
+    const clip = dataset.clips.find((candidate) => candidate.id === 'subA/half');
+    if (!clip) throw new Error('half.avi not loaded');
+    const last = clip.frameCount - 1;
+    expect(readIndex(await decodeFrame(dataset, clip, last))).toBe(last);
+  });
+
   it('decodes a run of frames per ffmpeg process when stepping, not one process per frame', async () => {
     const clip = dataset.clips.find((candidate) => candidate.id === 'subA/gop.mp4');
     if (!clip) throw new Error('not loaded');

@@ -77,7 +77,9 @@ export async function probeVideo(file: string, signal?: AbortSignal): Promise<Vi
   try {
     await probe.done;
   } catch (error) {
-    throw new Error(`${file}: cannot read video: ${(error as Error).message}`, { cause: error });
+    throw new Error(`${file}: cannot read video: ${explainFfmpegError((error as Error).message)}`, {
+      cause: error,
+    });
   }
   if (packets.length === 0) throw new Error(`${file}: no video frames found`);
   packets.sort((a, b) => a.pts - b.pts);
@@ -109,4 +111,15 @@ function measuredFps(packets: Packet[]): number | null {
   if (packets.length < 2) return null;
   const span = packets[packets.length - 1].seconds - packets[0].seconds;
   return span > 0 ? Math.round(((packets.length - 1) / span) * 1000) / 1000 : null;
+}
+
+/** ffmpeg's words for the usual damage, said plainly (ffmpeg's own line is kept after it). */
+export function explainFfmpegError(message: string): string {
+  if (/moov atom not found/.test(message)) {
+    return `the MP4 is incomplete: its index (moov atom) is missing, as in a truncated copy or an unfinished recording (${message})`;
+  }
+  if (/Invalid data found when processing input/.test(message)) {
+    return `not a video ffmpeg can read (${message})`;
+  }
+  return message;
 }
