@@ -41,6 +41,11 @@ export class LandmarkDetector {
     this.worker.on('exit', (code) => this.fail(new Error(`face landmark worker exited (${code})`)));
   }
 
+  /** False once the worker failed, exited or was closed: make a new detector. */
+  get alive(): boolean {
+    return this.failure === null;
+  }
+
   /** Resolves with the tfjs backend name once the model is loaded. */
   whenReady(): Promise<string> {
     return this.ready;
@@ -104,9 +109,9 @@ function toRgb(frame: RawFrame): Uint8Array {
 
 let shared: LandmarkDetector | null = null;
 
-/** The process-wide detector, started on first use (the model loads once). */
+/** The process-wide detector, started on first use (the model loads once; again after a crash). */
 export function sharedLandmarkDetector(): LandmarkDetector {
-  if (!shared) {
+  if (!shared?.alive) {
     const detector = new LandmarkDetector();
     shared = detector;
     detector.whenReady().catch(() => {
