@@ -1,7 +1,8 @@
 """OpenCV DualTVL1 (defaults) on float32 grey frames, for bench/flow/run.ts.
 
 Reads a JSON job from argv[1]: {"threads": [1, 2], "repeats": 1, "pairs": [{"name", "frame0",
-"frame1", "width", "height", "out"}]} where frames are raw little-endian float32 files. Writes each
+"frame1", "width", "height", "out"}]} where frames are raw little-endian float32 files of grey
+levels 0..255 (the same input our addon gets). Writes each
 flow as raw float32 (u, v interleaved) to out with the thread count inserted, and prints one JSON
 line per pair and thread count: {"name", "threads", "seconds"} (best of `repeats`).
 """
@@ -14,7 +15,8 @@ import numpy as np
 
 
 def load(path, width, height):
-    return np.fromfile(path, dtype="<f4").reshape(height, width)
+    # OpenCV multiplies CV_32F input by 255 (it expects [0, 1]); the frames here are 0..255 grey.
+    return np.fromfile(path, dtype="<f4").reshape(height, width) / np.float32(255)
 
 
 def main():

@@ -2,7 +2,7 @@
  * TV-L1 benchmark: accuracy (AEE) and time of the native addon against OpenCV's
  * cv2.optflow.DualTVL1OpticalFlow defaults measured in the same run.
  *
- *   npx tsx bench/flow/run.ts [--repeats N] [--skip-opencv]
+ *   npx tsx bench/flow/run.ts [--repeats N] [--skip-opencv] [--cases middlebury,face,large]
  *
  * Cases: the Middlebury pairs with ground truth in ../shared/data/middlebury, a 224×224 face crop
  * warped by a smooth field of at most 2 px, and a Middlebury frame translated by tens of pixels.
@@ -50,9 +50,11 @@ const { values: cli } = parseArgs({
   options: {
     repeats: { type: 'string', default: '5' },
     'skip-opencv': { type: 'boolean', default: false },
+    cases: { type: 'string', default: 'middlebury,face,large' },
   },
 });
 const repeats = Math.max(1, Number(cli.repeats));
+const selected = new Set(cli.cases.split(','));
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -246,9 +248,11 @@ async function main(): Promise<void> {
   if (!hasSharedData) {
     console.log(`shared data not found at ${sharedDataDir}: Middlebury cases skipped`);
   }
-  const middlebury = hasSharedData ? await Promise.all(MIDDLEBURY.map(loadMiddlebury)) : [];
-  const face = await faceCase();
-  const large = middlebury.length > 0 ? [translatedCase(middlebury[0], 30, 20)] : [];
+  const loaded = hasSharedData ? await Promise.all(MIDDLEBURY.map(loadMiddlebury)) : [];
+  const middlebury = selected.has('middlebury') ? loaded : [];
+  const faces = selected.has('face') ? [await faceCase()] : [];
+  const large =
+    loaded.length > 0 && selected.has('large') ? [translatedCase(loaded[0], 30, 20)] : [];
 
   const ours = new Map<string, Measurement>();
   for (const bench of middlebury) {
@@ -260,9 +264,12 @@ async function main(): Promise<void> {
       await measureOurs(bench, { threads: 2, preset: 'accurate' }),
     );
   }
-  for (const preset of ['ipol', 'fast'] as const) {
-    for (const threads of [1, 2]) {
-      ours.set(`face@${preset}@${threads}`, await measureOurs(face, { threads, preset }, 20));
+  for (const face of faces) {
+    for (const preset of ['ipol', 'fast'] as const) {
+      for (const threads of [1, 2]) {
+        const key = `${face.name}@${preset}@${threads}`;
+        ours.set(key, await measureOurs(face, { threads, preset }, 20));
+      }
     }
   }
   for (const bench of large) {
@@ -273,7 +280,7 @@ async function main(): Promise<void> {
   let reference = new Map<string, Measurement>();
   if (haveOpenCv) {
     console.log('running OpenCV DualTVL1OpticalFlow_create() defaults (slow)…');
-    reference = await measureOpenCv([...middlebury, face, ...large], [1, 2]);
+    reference = await measureOpenCv([...middlebury, ...faces, ...large], [1, 2]);
   } else {
     console.log(
       cli['skip-opencv']
@@ -358,25 +365,27 @@ async function main(): Promise<void> {
     );
   }
 
-  console.log(`\n${face.name}, smooth motion <= 2 px (times in ms)`);
-  const faceRows = (['ipol', 'fast'] as const).map((preset) => {
-    const o1 = ours.get(`face@${preset}@1`);
-    const o2 = ours.get(`face@${preset}@2`);
-    return [
-      `ours ${preset}`,
-      fmtAee(o2),
-      fmtMs(o1),
-      fmtMs(o2),
-      fmtCpu(o2, 1000, 1),
-      ratio(reference.get(`${face.name}@2`), o2),
-    ];
-  });
-  const c1 = reference.get(`${face.name}@1`);
-  const c2 = reference.get(`${face.name}@2`);
-  faceRows.push(['OpenCV defaults', fmtAee(c2), fmtMs(c1), fmtMs(c2), 'n/a', '1.0x']);
-  console.log(
-    table(['method', 'EPE', '1T ms', '2T ms', '2T CPU ms', 'speed-up vs OpenCV 2T'], faceRows),
-  );
+  for (const face of faces) {
+    console.log(`\n${face.name}, smooth motion <= 2 px (times in ms)`);
+    const faceRows = (['ipol', 'fast'] as const).map((preset) => {
+      const o1 = ours.get(`${face.name}@${preset}@1`);
+      const o2 = ours.get(`${face.name}@${preset}@2`);
+      return [
+        `ours ${preset}`,
+        fmtAee(o2),
+        fmtMs(o1),
+        fmtMs(o2),
+        fmtCpu(o2, 1000, 1),
+        ratio(reference.get(`${face.name}@2`), o2),
+      ];
+    });
+    const c1 = reference.get(`${face.name}@1`);
+    const c2 = reference.get(`${face.name}@2`);
+    faceRows.push(['OpenCV defaults', fmtAee(c2), fmtMs(c1), fmtMs(c2), 'n/a', '1.0x']);
+    console.log(
+      table(['method', 'EPE', '1T ms', '2T ms', '2T CPU ms', 'speed-up vs OpenCV 2T'], faceRows),
+    );
+  }
 
   if (large.length > 0) {
     console.log('\nLarge motion (translation; EPE over pixels still visible in frame1, 2 threads)');
