@@ -86,3 +86,18 @@ export async function press(page: Page, ...keys: string[]): Promise<void> {
 export async function focusedTestId(page: Page): Promise<string | null> {
   return page.evaluate(() => document.activeElement?.getAttribute('data-testid') ?? null);
 }
+
+/** A coder's annotation file, wherever the store keeps it (dataset folder or app data folder). */
+export async function findCoderFile(dataFolder: string, coder: string): Promise<string> {
+  const { readdir } = await import('node:fs/promises');
+  const entries = await readdir(dataFolder, { recursive: true });
+  const wanted = path.join('annotations', `${coder}.json`);
+  const hit = entries.find((entry) => entry.endsWith(wanted));
+  if (!hit) throw new Error(`no ${wanted} under ${dataFolder}`);
+  return path.join(dataFolder, hit);
+}
+
+/** The folder holding the open dataset's annotations/ (dataset or app data), once one exists. */
+export async function annotationsFolder(dataFolder: string): Promise<string> {
+  return path.dirname(await findCoderFile(dataFolder, 'coder1'));
+}

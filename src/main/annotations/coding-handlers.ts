@@ -12,8 +12,8 @@ import type { AppContext } from '../app/context';
 import { findClip } from '../dataset/handlers';
 import { predictionsOf } from '../model/predictions';
 import { saveWorkspaceSettings, settingsFile, workspaceSettings } from '../workspace/settings';
-import { annotationStore } from './handlers';
-import { AnnotationStore, listCoders } from './store';
+import { annotationStore, storeOfCoder } from './handlers';
+import { listCoders } from './store';
 
 /**
  * Several coders on one dataset: who is coding, the others' sets (withheld in blind mode),
@@ -125,31 +125,15 @@ export const codingHandlers: HandlersFor<typeof codingRequests> = {
       coder: CONSENSUS_CODER,
       updatedAt: savedAt,
     };
-    const file = await serialised(ctx, async () => {
-      const store =
-        ctx.coder === CONSENSUS_CODER
-          ? annotationStore(ctx)
-          : await coderStore(ctx, CONSENSUS_CODER);
-      await store.save(annotation);
-      return store.file;
-    });
+    // The shared store of the consensus coder: the same instance annotations.save uses when
+    // someone codes as 'consensus', so writes are coalesced, never interleaved.
+    const store = storeOfCoder(ctx, CONSENSUS_CODER);
+    await store.save(annotation);
+    const file = store.file;
     ctx.emit('annotations.changed', { clipId, coder: CONSENSUS_CODER });
     return { savedAt, coder: CONSENSUS_CODER, file };
   },
 };
-
-/** A fresh read of a coder's file, beside the current coder's (never cached: always what is on disk). */
-async function coderStore(ctx: AppContext, coder: string): Promise<AnnotationStore> {
-  const dataset = ctx.requireDataset();
-  const location = await annotationStore(ctx).where();
-  const store = new AnnotationStore({
-    location,
-    coder,
-    dataset: { name: dataset.name, root: dataset.root },
-  });
-  await store.where();
-  return store;
-}
 
 async function readCoder(
   ctx: AppContext,
@@ -157,7 +141,7 @@ async function readCoder(
   clipId?: string,
 ): Promise<CoderAnnotations> {
   try {
-    const store = coder === ctx.coder ? annotationStore(ctx) : await coderStore(ctx, coder);
+    const store = storeOfCoder(ctx, coder);
     const all = await store.all();
     return {
       coder,
@@ -167,15 +151,6 @@ async function readCoder(
   } catch (error) {
     return { coder, hidden: false, annotations: [], error: (error as Error).message };
   }
-}
-
-const chains = new WeakMap<AppContext, Promise<unknown>>();
-
-/** Adjudications write one after another, so two never read the consensus file at once. */
-function serialised<T>(ctx: AppContext, work: () => Promise<T>): Promise<T> {
-  const next = (chains.get(ctx) ?? Promise.resolve()).catch(() => undefined).then(work);
-  chains.set(ctx, next);
-  return next;
 }
 
 function describeDisagreement(

@@ -1,0 +1,87 @@
+import { readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumMissingNote, launchChromium, screenshotDir } from '../support/browser';
+import {
+  findCoderFile,
+  freePort,
+  newDataFolder,
+  press,
+  shownFrame,
+  startHost,
+  text,
+  type Host,
+} from './workspace-host';
+
+interface CoderFile {
+  annotations: Record<string, { onset: number | null; notes: string; flags: { blink: boolean } }>;
+}
+
+/**
+ * The backend is killed (SIGKILL) while an autosave is due: the workspace says the change is not
+ * saved and why, keeps it, and after the host restarts on the same data folder the change is
+ * restored and saved: nothing is lost.
+ */
+describe.skipIf(chromiumMissingNote())(
+  'autosave survives a killed backend (web host + chromium)',
+  () => {
+    let host: Host;
+    let browser: Browser;
+    let page: Page;
+    let dataFolder: string;
+    let port: number;
+    const coderFile = () => findCoderFile(dataFolder, 'coder1');
+
+    beforeAll(async () => {
+      dataFolder = newDataFolder();
+      port = await freePort();
+      host = await startHost(dataFolder, port);
+      browser = await launchChromium();
+      page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+      await page.goto(host.url);
+    });
+
+    afterAll(async () => {
+      await browser?.close();
+      await host?.stop();
+      if (dataFolder) await rm(dataFolder, { recursive: true, force: true });
+    });
+
+    it('saves an onset, then loses the backend during the next autosave and says so', async () => {
+      await expect.poll(() => shownFrame(page)).toBe(0);
+      await press(page, 'Shift+ArrowRight');
+      await expect.poll(() => shownFrame(page)).toBe(10);
+      await press(page, 'i');
+      await expect.poll(() => text(page, 'mark-onset')).toBe('10');
+      await expect.poll(() => text(page, 'save-state')).toBe('saved');
+      await press(page, 'b', 'm');
+      await page.keyboard.type('typed just before the crash');
+      await press(page, 'Escape');
+      // The autosave is due 400 ms after the last key: kill the backend inside that window.
+      await host.stop('SIGKILL');
+      await expect.poll(() => text(page, 'save-state'), { timeout: 15_000 }).toBe('not saved');
+      expect(await text(page, 'save-error')).toMatch(/backend/);
+      await page.screenshot({ path: path.join(screenshotDir, 'workspace-10-backend-killed.png') });
+      const onDisk = JSON.parse(await readFile(await coderFile(), 'utf8')) as CoderFile;
+      expect(onDisk.annotations['sub01/EP01'].onset).toBe(10);
+      expect(onDisk.annotations['sub01/EP01'].notes).toBe('');
+    });
+
+    it('restores and saves the unsaved change once the host is back on the same data folder', async () => {
+      host = await startHost(dataFolder, port);
+      await page.goto(host.url);
+      await expect
+        .poll(() => text(page, 'annotation-notice'), { timeout: 15_000 })
+        .toContain('restored unsaved changes');
+      await expect.poll(() => text(page, 'save-state'), { timeout: 15_000 }).toBe('saved');
+      expect(await page.getByTestId('notes').inputValue()).toBe('typed just before the crash');
+      expect(await page.getByTestId('flag-blink').isChecked()).toBe(true);
+      expect(await text(page, 'mark-onset')).toBe('10');
+      const onDisk = JSON.parse(await readFile(await coderFile(), 'utf8')) as CoderFile;
+      expect(onDisk.annotations['sub01/EP01'].notes).toBe('typed just before the crash');
+      expect(onDisk.annotations['sub01/EP01'].flags.blink).toBe(true);
+      await page.screenshot({ path: path.join(screenshotDir, 'workspace-11-restored.png') });
+    });
+  },
+);
