@@ -118,6 +118,18 @@ describe('computeFlow on synthetic pairs with known motion', () => {
     }
   });
 
+  it('runs concurrent computations correctly (they share the thread pool)', async () => {
+    const pairs = [1, 2, 3, 4].map((seed) => syntheticPair(192, 176, 1.5, seed));
+    const concurrent = await Promise.all(
+      pairs.map(({ frame0, frame1 }) => computeFlow(frame0, frame1, { threads: 2 })),
+    );
+    for (const [index, { frame0, frame1, flow }] of pairs.entries()) {
+      const alone = await computeFlow(frame0, frame1, { threads: 2 });
+      expect(Array.from(concurrent[index].u)).toEqual(Array.from(alone.u));
+      expect(endpointErrorStats(concurrent[index], flow).mean).toBeLessThan(0.1);
+    }
+  });
+
   it.each([
     [1, 1],
     [2, 3],

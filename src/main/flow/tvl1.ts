@@ -1,6 +1,11 @@
 import { loadFlowAddon } from './native';
-import { FLOW_PRESETS, type FlowComputation, type FlowRunOptions, type GreyImage } from './types';
-import type { Tvl1Options } from './types';
+import {
+  FLOW_PRESETS,
+  type FlowComputation,
+  type FlowRunOptions,
+  type GreyImage,
+  type Tvl1Options,
+} from './types';
 import { checkGreyImage, checkSameSize } from './validate';
 
 const OPTION_KEYS: readonly (keyof Tvl1Options)[] = [
