@@ -1,15 +1,16 @@
-import { mkdtemp, readFile, rm, truncate, unlink } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, truncate, unlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeCasme2, makeSmicHs } from '../../../test/fixtures/datasets';
+import { makeCasme2, makeSmicHs, tinyJpeg } from '../../../test/fixtures/datasets';
 import { AppContext } from '../app/context';
 import { openDataset } from '../dataset';
 import type { Clip, DatasetIndex } from '../../shared/domain';
 import { configureFrameCache, frameCacheStats, DEFAULT_FRAME_CACHE_BYTES } from './frame-cache';
 import { frameImage, parseFrameRequest } from './frame-response';
 import { decodeFrame } from './frames';
+import { jpegInfo } from './image-decode';
 
 let base: string;
 let casme: DatasetIndex;
@@ -63,6 +64,33 @@ describe('decodeFrame on image sequences', () => {
     const frame = await decodeFrame(smic, clipOf(smic), 5, { grey: true });
     expect(frame).toMatchObject({ width: 64, height: 48, channels: 1 });
     expect(mean(frame.data)).toBe(105);
+  });
+
+  it('decodes greyscale JPEGs (SAMM) and PNGs with alpha to grey or RGB', async () => {
+    const dir = path.join(base, 'mixed', 'clip');
+    await mkdir(dir, { recursive: true });
+    const greyJpeg = await tinyJpeg(77, 8, 6, 1);
+    expect(jpegInfo(greyJpeg)?.components).toBe(1);
+    await writeFile(path.join(dir, 'f1.jpg'), greyJpeg);
+    const rgba = Buffer.alloc(8 * 6 * 4);
+    for (let i = 0; i < 48; i++) rgba.set([200, 100, 50, 128], i * 4);
+    await writeFile(
+      path.join(dir, 'f2.png'),
+      await sharp(rgba, { raw: { width: 8, height: 6, channels: 4 } })
+        .png()
+        .toBuffer(),
+    );
+    const dataset = await openDataset(path.join(base, 'mixed'));
+    const clip = clipOf(dataset);
+    const greyAsRgb = await decodeFrame(dataset, clip, 0);
+    expect(greyAsRgb.channels).toBe(3);
+    expect(Math.abs(mean(greyAsRgb.data) - 77)).toBeLessThan(2);
+    expect((await decodeFrame(dataset, clip, 0, { grey: true })).channels).toBe(1);
+    const png = await decodeFrame(dataset, clip, 1);
+    expect(png.channels).toBe(3);
+    expect([...png.data.subarray(0, 3)]).toEqual([200, 100, 50]);
+    const pngGrey = await decodeFrame(dataset, clip, 1, { grey: true });
+    expect(pngGrey.data[0]).toBe((200 * 77 + 100 * 150 + 50 * 29 + 128) >> 8);
   });
 
   it('scales to a display size', async () => {

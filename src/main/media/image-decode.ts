@@ -23,23 +23,61 @@ export async function decodeImageFile(
   if (bytes[0] === 0x42 && bytes[1] === 0x4d)
     return decodeBmp(bytes, grey, `${label} (${path.basename(file)})`);
   try {
-    let image = sharp(bytes, { failOn: 'truncated' });
-    image = grey ? image.greyscale() : image.removeAlpha().toColourspace('srgb');
-    const { data, info } = await image.raw().toBuffer({ resolveWithObject: true });
-    const channels = grey ? 1 : 3;
-    if (info.channels !== channels)
-      throw new Error(`decoded ${info.channels} channels, expected ${channels}`);
-    return {
-      width: info.width,
-      height: info.height,
-      channels,
-      data: new Uint8Array(data.buffer, data.byteOffset, data.length),
-    };
+    return await decodeWithSharp(bytes, grey);
   } catch (error) {
     throw new Error(`${label}: cannot decode ${path.basename(file)}: ${cleanSharpMessage(error)}`, {
       cause: error,
     });
   }
+}
+
+/**
+ * Decodes to the image's own channels and converts in JavaScript: libvips' sRGB → B-W path costs
+ * more than the whole JPEG decode, and Rec. 601 weights match the BMP decoder's.
+ */
+async function decodeWithSharp(bytes: Buffer, grey: boolean): Promise<RawFrame> {
+  const decoded = await sharp(bytes, { failOn: 'truncated' })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  let { data } = decoded;
+  let { channels } = decoded.info;
+  if (channels > 3) {
+    // CMYK or RGBA: let libvips bring it to sRGB without alpha.
+    data = await sharp(bytes, { failOn: 'truncated' })
+      .removeAlpha()
+      .toColourspace('srgb')
+      .raw()
+      .toBuffer();
+    channels = 3;
+  }
+  const { width, height } = decoded.info;
+  const pixels = new Uint8Array(data.buffer, data.byteOffset, data.length);
+  return { width, height, ...convertChannels(pixels, width * height, channels, grey) };
+}
+
+function convertChannels(
+  data: Uint8Array,
+  pixels: number,
+  channels: number,
+  grey: boolean,
+): { channels: 1 | 3; data: Uint8Array } {
+  if (grey && channels === 1) return { channels: 1, data };
+  if (!grey && channels === 3) return { channels: 3, data };
+  if (grey) {
+    const out = new Uint8Array(pixels);
+    for (let i = 0, j = 0; i < pixels; i++, j += channels) {
+      out[i] =
+        channels >= 3 ? (data[j] * 77 + data[j + 1] * 150 + data[j + 2] * 29 + 128) >> 8 : data[j];
+    }
+    return { channels: 1, data: out };
+  }
+  const out = new Uint8Array(pixels * 3);
+  for (let i = 0, j = 0; i < pixels * 3; i += 3, j += channels) {
+    out[i] = data[j];
+    out[i + 1] = data[j];
+    out[i + 2] = data[j];
+  }
+  return { channels: 3, data: out };
 }
 
 function describeReadError(error: NodeJS.ErrnoException): string {

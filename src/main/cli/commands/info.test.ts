@@ -1,4 +1,4 @@
-import { mkdtemp, rm, truncate } from 'node:fs/promises';
+import { mkdtemp, rm, stat, truncate } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,7 +16,8 @@ beforeAll(async () => {
     frames: 6,
     firstFrame: 5562,
   });
-  await truncate(path.join(base, 'SAMM', '007', '007_2_3', '007_05565.jpg'), 200);
+  const cut = path.join(base, 'SAMM', '007', '007_2_3', '007_05565.jpg');
+  await truncate(cut, (await stat(cut)).size - 20);
 });
 
 afterAll(async () => {
