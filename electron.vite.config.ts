@@ -10,6 +10,9 @@ export default defineConfig({
           // The Electron shell, and the CLI / web host entry (bin/mer-studio.js runs it).
           index: resolve(__dirname, 'src/main/index.ts'),
           cli: resolve(__dirname, 'src/main/cli/index.ts'),
+          // Worker threads, each its own entry (see src/main/app/workers.ts).
+          'landmark-worker': resolve(__dirname, 'src/main/face/landmark-worker.ts'),
+          'motion-worker': resolve(__dirname, 'src/main/motion/motion-worker.ts'),
         },
       },
     },

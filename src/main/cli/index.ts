@@ -5,6 +5,7 @@ import { demoCommand } from './commands/demo';
 import { classifyCommand } from './commands/classify';
 import { importCommand } from './commands/import';
 import { infoCommand } from './commands/info';
+import { inputCommand } from './commands/input';
 import { serveCommand } from './commands/serve';
 import { flowCommand } from './commands/flow';
 import { trainCommand } from './commands/train';
@@ -16,6 +17,7 @@ const commands: CliCommand[] = [
   infoCommand,
   importCommand,
   flowCommand,
+  inputCommand,
   classifyCommand,
   trainCommand,
 ];

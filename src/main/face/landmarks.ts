@@ -1,5 +1,5 @@
 import type { Worker } from 'node:worker_threads';
-import { startFaceWorker } from './worker-thread';
+import { startWorker } from '../app/workers';
 import type { RawFrame } from '../media/pam';
 import type { DetectReply, DetectRequest, DetectedFace, WorkerReady } from './landmark-protocol';
 
@@ -24,7 +24,7 @@ export class LandmarkDetector {
   private rejectReady: (error: Error) => void = () => {};
 
   constructor() {
-    this.worker = startFaceWorker('face/landmark-worker');
+    this.worker = startWorker('face/landmark-worker');
     this.ready = new Promise<string>((resolve, reject) => {
       this.rejectReady = reject;
       this.worker.once('message', (message: WorkerReady) => {

@@ -44,6 +44,9 @@ export const modelHandlers: HandlersFor<typeof modelRequests> = {
     ]);
     const decoded = performance.now();
     const input = await buildModelInput(first, second);
+    if (input.status === 'failed') {
+      throw new Error(`${clipId}: no model input (${input.reasons.join('; ')})`);
+    }
     const inferStart = performance.now();
     const [probabilities] = await session.classify(input.maps);
     const predicted = argmaxClass(probabilities);
@@ -62,6 +65,7 @@ export const modelHandlers: HandlersFor<typeof modelRequests> = {
       predicted,
       provider: session.provider,
       modelId: session.card.id,
+      warnings: input.reasons,
       timings: {
         decode: decoded - started,
         ...input.timings,

@@ -22,6 +22,8 @@ export interface ClassifyResult {
   predicted: ThreeClass;
   provider: ExecutionProvider;
   modelId: string;
+  /** Why the model input may be less reliable (several faces, face near the border, …). */
+  warnings: string[];
   /** Milliseconds per stage: decode, flow, maps, inference. */
   timings: Record<string, number>;
 }
