@@ -19,6 +19,7 @@ def save_checkpoint(path: Path, model: ProbabilityModel, preset: Preset, extra: 
 def load_checkpoint(path: Path) -> tuple[ProbabilityModel, dict]:
     stored = torch.load(path, map_location="cpu")
     network = NetworkConfig.from_dict(stored["preset"]["network"])
-    model = ProbabilityModel([AHMSANet(network) for _ in range(stored["members"])])
+    mirror_average = bool(stored["preset"]["training"].get("mirror_average", False))
+    model = ProbabilityModel([AHMSANet(network) for _ in range(stored["members"])], mirror_average)
     model.load_state_dict(stored["state"])
     return model.eval(), stored

@@ -14,6 +14,7 @@ import hashlib
 import inspect
 import json
 import sys
+import warnings
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -38,16 +39,23 @@ def export_onnx(model: torch.nn.Module, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     model = model.eval()
     example = torch.rand(2, 3, MAP_SIZE, MAP_SIZE)
-    options = {}
+    options: dict = {}
     if "dynamo" in inspect.signature(torch.onnx.export).parameters:
         options["dynamo"] = False  # the TorchScript exporter: stable names and dynamic axes on every release
     temporary = path.with_suffix(".onnx.tmp")
+    with warnings.catch_warnings():
+        # PyTorch 1.13 warns about shape inference of prim::Constant; the exported shapes are checked in tests.
+        warnings.filterwarnings("ignore", message="The shape inference of prim::Constant")
+        _export(model, example, temporary, options)
+    temporary.replace(path)
+
+
+def _export(model: torch.nn.Module, example: torch.Tensor, temporary: Path, options: dict) -> None:
     torch.onnx.export(
         model, (example,), str(temporary), opset_version=OPSET, input_names=[INPUT_NAME],
         output_names=[OUTPUT_NAME], dynamic_axes={INPUT_NAME: {0: "batch"}, OUTPUT_NAME: {0: "batch"}},
         do_constant_folding=True, **options,
     )
-    temporary.replace(path)
 
 
 def sha256_of(path: Path) -> str:
@@ -90,7 +98,9 @@ def build_card(onnx_path: Path, stored: dict, parameters: int, loso: dict | None
             f"{preset['network']['positional_embedding']}); three levels of {tuple(preset['network']['blocks'])} "
             "blocks (pre-LayerNorm residual channel attention, multi-head spatial self-attention over the level's "
             "tokens, 1×1-conv feed-forward) joined by 3×3 conv → LayerNorm → adaptive max pool (4×4→2×2→1×1); "
-            f"MLP head → 3 classes; softmax averaged over {stored['members']} seed member(s)."
+            f"MLP head → 3 classes; softmax averaged over {stored['members']} seed member(s)"
+            + (" and over the input and its mirror image (columns reversed, u negated)."
+               if preset["training"].get("mirror_average") else ".")
         ),
         "parameters": parameters,
         "classes": list(CLASS_NAMES),

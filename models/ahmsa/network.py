@@ -207,15 +207,28 @@ class AHMSANet(nn.Module):
         return self.head(grid.mean(dim=(2, 3)))
 
 
-class ProbabilityModel(nn.Module):
-    """Wraps one or more AHMSA-Nets; averages their softmax outputs (what is exported to ONNX)."""
+def mirror_flow(flow: torch.Tensor) -> torch.Tensor:
+    """The flow of the mirrored face: columns reversed and horizontal motion u negated."""
+    # A constant index (the map width is fixed) keeps the ONNX graph's shapes static.
+    reversed_columns = torch.arange(INPUT_SIZE - 1, -1, -1, device=flow.device)
+    mirrored = flow.index_select(-1, reversed_columns)
+    return torch.cat([-mirrored[:, :1], mirrored[:, 1:]], dim=1)
 
-    def __init__(self, members: list[AHMSANet]) -> None:
+
+class ProbabilityModel(nn.Module):
+    """Wraps one or more AHMSA-Nets; averages their softmax outputs (what is exported to ONNX).
+
+    With mirror_average, each member also sees the mirrored face and both outputs are averaged.
+    """
+
+    def __init__(self, members: list[AHMSANet], mirror_average: bool = False) -> None:
         super().__init__()
         self.members = nn.ModuleList(members)
+        self.mirror_average = mirror_average
 
     def forward(self, flow: torch.Tensor) -> torch.Tensor:
-        probabilities = [torch.softmax(member(flow), dim=1) for member in self.members]
+        inputs = [flow, mirror_flow(flow)] if self.mirror_average else [flow]
+        probabilities = [torch.softmax(member(x), dim=1) for member in self.members for x in inputs]
         if len(probabilities) == 1:
             return probabilities[0]
         return torch.stack(probabilities, dim=0).mean(dim=0)

@@ -27,7 +27,7 @@ import torch
 from .checkpoint import save_checkpoint
 from .data import CLASS_NAMES, NUM_CLASSES, DataError, FlowDataset, load_dataset
 from .metrics import summarise
-from .presets import PRESETS, Preset, get_preset, with_overrides
+from .presets import PRESETS, Preset, get_preset, with_overrides, with_settings
 from .training import predict_probabilities, train_ensemble
 
 
@@ -35,9 +35,9 @@ from .training import predict_probabilities, train_ensemble
 class Reporter:
     json_lines: bool
 
-    def event(self, kind: str, text: str | None = None, **fields) -> None:
+    def event(self, name: str, text: str | None = None, **fields) -> None:
         if self.json_lines:
-            sys.stdout.write(json.dumps({"event": kind, **fields}) + "\n")
+            sys.stdout.write(json.dumps({"event": name, **fields}) + "\n")
             sys.stdout.flush()
         if text is not None:
             sys.stderr.write(text + "\n")
@@ -61,6 +61,8 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--resume", action="store_true", help="skip folds already finished in --out")
     parser.add_argument("--epochs", type=int, default=None, help="override the preset's epochs (recorded)")
     parser.add_argument("--ensemble", type=int, default=None, help="override the preset's seed count (recorded)")
+    parser.add_argument("--set", action="append", default=[], metavar="SECTION.FIELD=VALUE",
+                        help="override one preset field, e.g. training.mixup_alpha=0.2 (recorded; for exploration)")
     arguments = parser.parse_args(argv)
     if arguments.threads < 1 or arguments.workers < 1:
         parser.error("--threads and --workers must be at least 1")
@@ -90,8 +92,14 @@ def train_fold(maps: np.ndarray, labels: np.ndarray, subjects: list[str], held_o
 
     model = train_ensemble(maps[train_mask], labels[train_mask], preset, seed, on_epoch)
     probabilities = predict_probabilities(model, maps[~train_mask])
+    seconds = time.time() - started
+    # The other mirror-averaging choice is stored too, for recipe studies on a tuning subset only;
+    # pooled metrics always use `probabilities`, i.e. the preset's choice.
+    model.mirror_average = not model.mirror_average
+    alternative = predict_probabilities(model, maps[~train_mask])
     result = {"subject": held_out, "indices": np.flatnonzero(~train_mask).tolist(),
-              "probabilities": probabilities.tolist(), "seconds": time.time() - started}
+              "probabilities": probabilities.tolist(), "seconds": seconds,
+              "probabilitiesOtherMirrorAverage": alternative.tolist()}
     path = fold_path(out, held_out)
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".tmp")
@@ -215,6 +223,11 @@ def main(argv: list[str] | None = None) -> int:
     arguments = parse_arguments(argv)
     reporter = Reporter(arguments.json or arguments.progress)
     preset = with_overrides(get_preset(arguments.preset), arguments.epochs, arguments.ensemble)
+    try:
+        preset = with_settings(preset, arguments.set)
+    except ValueError as error:
+        sys.stderr.write(f"error: {error}\n")
+        return 2
     try:
         dataset = load_dataset(arguments.flow_maps, arguments.labels,
                                warn=lambda text: reporter.event("warning", text, message=text))

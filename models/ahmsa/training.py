@@ -65,6 +65,7 @@ def train_single(
     model = AHMSANet(preset.network)
     model.train()
     optimiser = make_optimiser(model, config)
+    average = WeightAverage(model, config.ema_decay) if config.ema_decay > 0 else None
 
     inputs = normalise_per_sample(torch.from_numpy(maps))
     targets_hard = torch.from_numpy(labels)
@@ -102,13 +103,35 @@ def train_single(
             optimiser.zero_grad(set_to_none=True)
             loss.backward()
             optimiser.step()
+            if average is not None:
+                average.update(model)
             step += 1
             loss_sum += float(loss) * len(index)
             correct += int((logits.argmax(dim=1) == hard).sum())
         if progress is not None and epoch in milestones:
             progress({"epoch": epoch, "epochs": config.epochs, "loss": loss_sum / count, "trainAccuracy": correct / count})
+    if average is not None:
+        average.copy_to(model)
     model.eval()
     return model
+
+
+class WeightAverage:
+    """Exponential moving average of the parameters, updated after every optimiser step."""
+
+    def __init__(self, model: torch.nn.Module, decay: float) -> None:
+        self.decay = decay
+        self.shadow = [parameter.detach().clone() for parameter in model.parameters()]
+
+    @torch.no_grad()
+    def update(self, model: torch.nn.Module) -> None:
+        for shadow, parameter in zip(self.shadow, model.parameters()):
+            shadow.mul_(self.decay).add_(parameter.detach(), alpha=1.0 - self.decay)
+
+    @torch.no_grad()
+    def copy_to(self, model: torch.nn.Module) -> None:
+        for shadow, parameter in zip(self.shadow, model.parameters()):
+            parameter.copy_(shadow)
 
 
 def train_ensemble(
@@ -125,7 +148,7 @@ def train_ensemble(
         if progress is not None:
             report = lambda event, member=member: progress({**event, "member": member})  # noqa: E731
         members.append(train_single(maps, labels, preset, seed + member, report))
-    return ProbabilityModel(members).eval()
+    return ProbabilityModel(members, preset.training.mirror_average).eval()
 
 
 @torch.no_grad()

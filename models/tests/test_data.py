@@ -1,0 +1,72 @@
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from models.ahmsa.data import DataError, load_dataset, load_map
+
+
+def write_png(path: Path, size=(28, 28), mode="RGB") -> None:
+    channels = {"RGB": 3, "RGBA": 4}.get(mode)
+    shape = (size[1], size[0], channels) if channels else (size[1], size[0])
+    Image.fromarray(np.random.default_rng(0).integers(0, 256, shape, dtype=np.uint8), mode).save(path)
+
+
+def test_wrong_png_size_names_the_file(tmp_path: Path) -> None:
+    write_png(tmp_path / "bad.png", size=(32, 28))
+    with pytest.raises(DataError, match=r"bad\.png.*32×28, expected 28×28"):
+        load_map(tmp_path / "bad.png")
+
+
+def test_wrong_channel_count_names_the_file(tmp_path: Path) -> None:
+    write_png(tmp_path / "grey.png", mode="L")
+    with pytest.raises(DataError, match=r"grey\.png.*mode L, expected RGB"):
+        load_map(tmp_path / "grey.png")
+    np.save(tmp_path / "two.npy", np.zeros((2, 28, 28), np.float32))
+    with pytest.raises(DataError, match=r"two\.npy.*expected \(3, 28, 28\)"):
+        load_map(tmp_path / "two.npy")
+
+
+def test_npy_channels_last_and_label_names(tmp_path: Path) -> None:
+    maps = tmp_path / "maps"
+    maps.mkdir()
+    channels_last = np.random.default_rng(1).normal(size=(28, 28, 3)).astype(np.float32)
+    np.save(maps / "a.npy", channels_last)
+    write_png(maps / "b.png")
+    (tmp_path / "labels.csv").write_text("Subject,File,Label,DB\nx,a,surprise,mine\ny,b.png,0,mine\n")
+    dataset = load_dataset(maps, tmp_path / "labels.csv")
+    assert dataset.maps.shape == (2, 3, 28, 28)
+    assert np.allclose(dataset.maps[0], channels_last.transpose(2, 0, 1))
+    assert dataset.labels.tolist() == [2, 0] and dataset.subjects == ["x", "y"] and dataset.datasets == ["mine", "mine"]
+
+
+def test_labels_for_unknown_files_are_an_error(tmp_path: Path) -> None:
+    write_png(tmp_path / "s1_clip1.png")
+    (tmp_path / "labels.csv").write_text("dataset,sub,filename_o,label\nsmic,s1,clip1,0\nsmic,s1,clip9,1\n")
+    with pytest.raises(DataError, match="s1_clip9"):
+        load_dataset(tmp_path, tmp_path / "labels.csv")
+
+
+def test_empty_input_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "labels.csv").write_text("subject,file,label\n")
+    with pytest.raises(DataError, match="no rows"):
+        load_dataset(tmp_path, tmp_path / "labels.csv")
+    (tmp_path / "nolabel.csv").write_text("subject,file\nx,a\n")
+    with pytest.raises(DataError, match="'label' column"):
+        load_dataset(tmp_path, tmp_path / "nolabel.csv")
+
+
+def test_bad_label_value_names_the_row(tmp_path: Path) -> None:
+    write_png(tmp_path / "a.png")
+    (tmp_path / "labels.csv").write_text("subject,file,label\nx,a,happy\n")
+    with pytest.raises(DataError, match="row 2: label 'happy'"):
+        load_dataset(tmp_path, tmp_path / "labels.csv")
+
+
+def test_reads_the_3db_layout(composite_3db: Path) -> None:
+    dataset = load_dataset(composite_3db / "flow", composite_3db / "labels.csv")
+    assert dataset.maps.shape == (442, 3, 28, 28)
+    assert len(dataset.subject_order()) == 68
+    assert np.bincount(dataset.labels).tolist() == [250, 109, 83]
+    assert sorted(set(dataset.datasets)) == ["casme2", "samm", "smic"]
