@@ -45,9 +45,6 @@ class Team {
   void barrier() {
     if (size_ > 1) barrier_.arriveAndWait();
   }
-  /** A team of one (this member alone): barriers become no-ops. */
-  Team alone() const { return Team(barrier_, 0, 1); }
-
   /** This member's contiguous share of `count` rows (may be empty). */
   RowRange rows(int count) const {
     const long long begin = static_cast<long long>(count) * index_ / size_;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <string>
 
 #include "bicubic.hpp"
@@ -29,7 +30,7 @@ constexpr float kGradientIsZero = 1e-10f;
 constexpr float kZoomSigmaZero = 0.6f;
 // Below this many pixels per thread a level is solved by one thread
 // (see solveLevelWithFittingTeam).
-constexpr long long kMinPixelsPerMember = 16384;
+constexpr long long kMinPixelsPerMember = 8192;
 
 struct Level {
   Level(int w, int h)
@@ -164,6 +165,9 @@ class Tvl1Solver {
     const int count = pyramidLevels(width, height, params.zoom, params.scales);
     levels_.reserve(count);
     levelIterations_.assign(count, 0);
+    for (int members = 0; members <= threads; ++members) {
+      subTeamBarriers_.push_back(std::make_unique<SpinBarrier>(std::max(members, 1)));
+    }
     levels_.emplace_back(width, height);
     for (int s = 1; s < count; ++s) {
       const Level& finer = levels_.back();
@@ -270,20 +274,23 @@ class Tvl1Solver {
   }
 
   /**
-   * Small levels are solved by member 0 alone: their iterations take microseconds, so two barriers
-   * per iteration would cost more than they save (and far more on a busy machine). Returns false
-   * (for every member) when cancelled.
+   * Smaller levels are solved by fewer members (at least kMinPixelsPerMember pixels each): their
+   * iterations take microseconds, so two barriers per iteration would cost more than they save
+   * (and far more on a busy machine). Returns false (for every member) when cancelled.
    */
   bool solveLevelWithFittingTeam(Team& team, Level& level, std::size_t levelIndex) {
     const long long pixels = static_cast<long long>(level.width) * level.height;
-    if (team.size() == 1 || pixels >= kMinPixelsPerMember * team.size()) {
+    const int members =
+        static_cast<int>(std::max(1LL, std::min<long long>(team.size(), pixels / kMinPixelsPerMember)));
+    if (members == team.size()) {
       const bool solved = solveLevel(team, level, levelIndex);
       if (!solved && team.index() == 0) cancelled_ = true;
       return solved;
     }
-    if (team.index() == 0) {
-      Team alone = team.alone();
-      cancelled_ = !solveLevel(alone, level, levelIndex);
+    if (team.index() < members) {
+      Team subTeam(*subTeamBarriers_[members], team.index(), members);
+      const bool solved = solveLevel(subTeam, level, levelIndex);
+      if (!solved && team.index() == 0) cancelled_ = true;
     }
     team.barrier();
     return !cancelled_;
@@ -401,6 +408,7 @@ class Tvl1Solver {
   std::vector<double> errorSlots_[2];
   bool cancelSlots_[2] = {false, false};
   std::vector<int> levelIterations_;
+  std::vector<std::unique_ptr<SpinBarrier>> subTeamBarriers_;  // [n]: for a team of n members
   bool cancelled_ = false;
 };
 

@@ -108,7 +108,7 @@ describe('computeFlow on synthetic pairs with known motion', () => {
   });
 
   it('gives the same flow on 1 and 2 threads', async () => {
-    // Large enough (>= 2 × 16384 px) for the finest level to be split between the threads.
+    // Large enough (>= 2 × 8192 px per level) for the finest levels to be split between threads.
     const { frame0, frame1 } = syntheticPair(257, 131, 1.2, 13);
     const one = await computeFlow(frame0, frame1, { threads: 1 });
     const two = await computeFlow(frame0, frame1, { threads: 2 });
