@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppContext } from '../../src/main/app/context';
 import { openDataset } from '../../src/main/dataset';
 import { frameImage } from '../../src/main/media/frame-response';
+import { runFfmpeg } from '../../src/main/media/ffmpeg';
 import { decodeFrame } from '../../src/main/media/frames';
 import { videoDecodeStats } from '../../src/main/media/video-decode';
 import type { DatasetIndex } from '../../src/shared/domain';
@@ -33,6 +34,14 @@ beforeAll(async () => {
   const broken = await readFile(path.join(base, 'subA', 'gop.mp4'));
   await writeFile(path.join(base, 'subA', 'cut.mp4'), broken.subarray(0, 2000));
   await writeFile(path.join(base, 'subA', 'notvideo.mov'), 'hello');
+  await runFfmpeg([
+    '-f',
+    'lavfi',
+    '-i',
+    'sine=duration=0.5',
+    '-y',
+    path.join(base, 'subA', 'sound.mp4'),
+  ]);
   const avi = await readFile(path.join(base, 'subA', 'intra.avi'));
   await writeFile(path.join(base, 'subA', 'half.avi'), avi.subarray(0, avi.length >> 1));
   dataset = await openDataset(base);
@@ -66,6 +75,9 @@ describe('video clips: probe', () => {
       severity: 'error',
       message: expect.stringMatching(/cannot read video.*left out/),
     });
+    expect(dataset.problems.find((p) => p.clipId === 'subA/sound')?.message).toMatch(
+      /no video stream/,
+    );
     const cut = dataset.problems.find((p) => p.clipId === 'subA/cut');
     expect(cut).toMatchObject({
       severity: 'error',

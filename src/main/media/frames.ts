@@ -118,7 +118,7 @@ function decodeImageFrame(
 }
 
 /** How many frames one video run decodes after and before the one asked for. */
-export const videoRun = { ahead: 24, behind: 6, maxAhead: 400 };
+export const videoRun = { ahead: 24, behind: 6, maxAhead: 192 };
 
 /** Where the last run of each clip variant ended, to lengthen runs while frames are read in order. */
 const streaks = new Map<string, { end: number; length: number }>();

@@ -118,6 +118,7 @@ export function explainFfmpegError(message: string): string {
   if (/moov atom not found/.test(message)) {
     return `the MP4 is incomplete: its index (moov atom) is missing, as in a truncated copy or an unfinished recording (${message})`;
   }
+  if (/matches no streams/.test(message)) return 'the file has no video stream';
   if (/Invalid data found when processing input/.test(message)) {
     return `not a video ffmpeg can read (${message})`;
   }
