@@ -280,8 +280,8 @@ class Tvl1Solver {
    */
   bool solveLevelWithFittingTeam(Team& team, Level& level, std::size_t levelIndex) {
     const long long pixels = static_cast<long long>(level.width) * level.height;
-    const int members =
-        static_cast<int>(std::max(1LL, std::min<long long>(team.size(), pixels / kMinPixelsPerMember)));
+    const long long fitting = std::min<long long>(team.size(), pixels / kMinPixelsPerMember);
+    const int members = static_cast<int>(std::max(1LL, fitting));
     if (members == team.size()) {
       const bool solved = solveLevel(team, level, levelIndex);
       if (!solved && team.index() == 0) cancelled_ = true;
