@@ -10,6 +10,6 @@ export {
   isKnownFlow,
   UNKNOWN_FLOW_THRESHOLD,
 } from './metrics';
-export { flowToColor, heatmap, viridis } from './visualize';
+export { flowToColor, heatmap, magnitudeHeatmap, strainHeatmap, viridis } from './visualize';
 export { readGreyImage, writeRgbaPng } from './image-io';
 export { MAX_IMAGE_PIXELS, MAX_IMAGE_SIDE } from './validate';

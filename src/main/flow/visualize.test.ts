@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import { flowMagnitude } from './metrics';
 import type { FlowField } from './types';
-import { flowToColor, heatmap, viridis } from './visualize';
+import { flowToColor, heatmap, magnitudeHeatmap, strainHeatmap, viridis } from './visualize';
 
 function uniformFlow(u: number, v: number, count = 1): FlowField {
   return {
@@ -83,5 +83,20 @@ describe('heatmap (viridis)', () => {
     expect(image.data).toHaveLength(16);
     expect(() => heatmap(magnitude, 3, 1)).toThrow(/4 values, expected 3x1/);
     expect(() => heatmap(magnitude, 4, 1, { min: 2, max: 1 })).toThrow(RangeError);
+  });
+
+  it('draws magnitude and strain heatmaps of a flow field', () => {
+    const flow: FlowField = {
+      width: 3,
+      height: 1,
+      u: Float32Array.of(0, 1, 2),
+      v: Float32Array.of(0, 0, 0),
+    };
+    const magnitude = magnitudeHeatmap(flow).data;
+    expect(pixel(magnitude, 0).slice(0, 3)).toEqual(viridis(0).map(Math.round));
+    expect(pixel(magnitude, 2).slice(0, 3)).toEqual(viridis(1).map(Math.round));
+    // u = x: strain 1 everywhere, the middle of an explicit [0, 2] range.
+    const strain = strainHeatmap(flow, { min: 0, max: 2 }).data;
+    expect(pixel(strain, 1).slice(0, 3)).toEqual(viridis(128 / 255).map(Math.round));
   });
 });

@@ -1,4 +1,5 @@
-import { isKnownFlow } from './metrics';
+import { flowMagnitude, isKnownFlow } from './metrics';
+import { computeStrain } from './strain';
 import type { FlowField, RgbaImage } from './types';
 import { checkDimensions, checkFlowField } from './validate';
 
@@ -164,4 +165,15 @@ function viridisPalette(): Uint8ClampedArray {
     for (let i = 0; i < 256; i++) cachedPalette.set(viridis(i / 255).map(Math.round), 3 * i);
   }
   return cachedPalette;
+}
+
+/** Viridis heatmap of |(u, v)| (default range 0 .. the largest magnitude). */
+export function magnitudeHeatmap(flow: FlowField, options: HeatmapOptions = {}): RgbaImage {
+  checkFlowField(flow, 'flow');
+  return heatmap(flowMagnitude(flow), flow.width, flow.height, options);
+}
+
+/** Viridis heatmap of the optical strain of `flow` (see computeStrain). */
+export function strainHeatmap(flow: FlowField, options: HeatmapOptions = {}): RgbaImage {
+  return heatmap(computeStrain(flow), flow.width, flow.height, options);
 }
