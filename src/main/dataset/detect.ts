@@ -32,7 +32,7 @@ export async function detectLayouts(
     problems.push({
       severity: 'warning',
       path: '.',
-      message: `${path.basename(folder)} is a subject folder of a ${parent.spec.label} dataset: loaded the whole dataset at ${parent.root}`,
+      message: `${path.relative(parent.root, folder)} is inside a ${parent.spec.label} dataset: loaded the whole dataset at ${parent.root}`,
     });
     return [parent];
   }
@@ -48,13 +48,19 @@ async function matchLayout(dir: string, listing: Listing): Promise<FoundLayout |
   return null;
 }
 
+/** The dataset around a subject or clip folder the user opened (up to 4 levels up: SMIC clips). */
 async function parentLayout(folder: string): Promise<FoundLayout | null> {
-  const name = path.basename(folder);
-  if (!LAYOUTS.some((spec) => spec.subject.test(name))) return null;
-  const parent = path.dirname(folder);
-  if (parent === folder) return null;
-  const match = await matchLayout(parent, await listFolder(parent, parent, []));
-  return match && match.spec.subject.test(name) ? match : null;
+  let ancestor = folder;
+  for (let level = 1; level <= 4; level++) {
+    const up = path.dirname(ancestor);
+    if (up === ancestor) return null;
+    ancestor = up;
+    const subject = path.relative(ancestor, folder).split(path.sep)[0];
+    if (!LAYOUTS.some((spec) => spec.subject.test(subject))) continue;
+    const match = await matchLayout(ancestor, await listFolder(ancestor, ancestor, []));
+    if (match && match.spec.subject.test(subject)) return match;
+  }
+  return null;
 }
 
 async function findBelow(dir: string, listing: Listing, depth: number): Promise<FoundLayout[]> {

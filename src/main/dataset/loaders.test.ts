@@ -62,7 +62,10 @@ describe('dataset layouts', () => {
     const subject = await openDataset(at('CASME2', 'CASME2_RAW_selected', 'sub02'));
     expect(subject.root).toBe(at('CASME2', 'CASME2_RAW_selected'));
     expect(subject.clips).toHaveLength(6);
-    expect(messages(subject)).toMatch(/sub02 is a subject folder/);
+    expect(messages(subject)).toMatch(/sub02 is inside a CASME II dataset/);
+    const clip = await openDataset(at('SMIC', 'HS', 's2', 'micro', 'positive', 's2_po_02'));
+    expect(clip.kind).toBe('smic-hs');
+    expect(clip.root).toBe(at('SMIC', 'HS'));
   });
 
   it('opens the cropped CASME II set (reg_img frames)', async () => {
