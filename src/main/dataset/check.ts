@@ -20,13 +20,16 @@ export async function checkFrameFiles(
     if (clip.source.kind !== 'images') continue;
     const { dir, files } = clip.source;
     const bad: string[] = [];
+    const sizes = new Map<string, string[]>();
     for (let start = 0; start < files.length; start += 16) {
       const batch = files.slice(start, start + 16);
       const verdicts = await Promise.all(
-        batch.map((file) => frameFileProblem(path.join(dataset.root, dir, file))),
+        batch.map((file) => inspectFrameFile(path.join(dataset.root, dir, file))),
       );
       verdicts.forEach((verdict, i) => {
-        if (verdict) bad.push(`${batch[i]} (${verdict})`);
+        if (verdict.problem) bad.push(`${batch[i]} (${verdict.problem})`);
+        else if (verdict.size)
+          sizes.set(verdict.size, [...(sizes.get(verdict.size) ?? []), batch[i]]);
       });
     }
     if (bad.length > 0) {
@@ -37,12 +40,28 @@ export async function checkFrameFiles(
         message: `${bad.length} unreadable frame file(s): ${bad.slice(0, 5).join(', ')}${bad.length > 5 ? ', …' : ''}`,
       });
     }
+    if (sizes.size > 1) {
+      const [common] = [...sizes.entries()].sort((a, b) => b[1].length - a[1].length);
+      const odd = [...sizes.entries()].filter(([size]) => size !== common[0]);
+      problems.push({
+        severity: 'warning',
+        clipId: clip.id,
+        path: dir,
+        message: `frames differ in size: most are ${common[0]}, but ${odd.map(([size, names]) => `${names.length} are ${size} (${names.slice(0, 3).join(', ')})`).join('; ')}`,
+      });
+    }
     onProgress?.(done + 1, clips.length);
   }
   return problems;
 }
 
-async function frameFileProblem(file: string): Promise<string | null> {
+interface FrameVerdict {
+  problem?: string;
+  /** "W×H" when the header could be read. */
+  size?: string;
+}
+
+async function inspectFrameFile(file: string): Promise<FrameVerdict> {
   let bytes: Buffer;
   try {
     const handle = await open(file, 'r');
@@ -53,24 +72,30 @@ async function frameFileProblem(file: string): Promise<string | null> {
     }
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    return code === 'ENOENT' ? 'missing' : `cannot be read: ${code ?? (error as Error).message}`;
+    return {
+      problem:
+        code === 'ENOENT' ? 'missing' : `cannot be read: ${code ?? (error as Error).message}`,
+    };
   }
-  if (bytes.length === 0) return 'empty';
+  if (bytes.length === 0) return { problem: 'empty' };
   if (bytes[0] === 0xff && bytes[1] === 0xd8) {
     const info = jpegInfo(bytes);
-    if (!info) return 'truncated or damaged JPEG (no frame header)';
-    return info.complete ? null : 'truncated JPEG';
+    if (!info) return { problem: 'truncated or damaged JPEG (no frame header)' };
+    return info.complete ? { size: `${info.width}×${info.height}` } : { problem: 'truncated JPEG' };
   }
   if (bytes[0] === 0x42 && bytes[1] === 0x4d) {
     const size = bmpSize(bytes);
     const offset = bytes.length >= 14 ? bytes.readUInt32LE(10) : 0;
     const bits = bytes.length >= 30 ? bytes.readUInt16LE(28) : 0;
-    if (!size || !bits) return 'damaged BMP header';
+    if (!size || !bits) return { problem: 'damaged BMP header' };
     const needed = offset + Math.ceil((size.width * bits) / 32) * 4 * size.height;
-    return bytes.length < needed ? 'truncated BMP' : null;
+    return bytes.length < needed
+      ? { problem: 'truncated BMP' }
+      : { size: `${size.width}×${size.height}` };
   }
   if (bytes.subarray(1, 4).toString('latin1') === 'PNG') {
-    return bytes.subarray(-8, -4).toString('latin1') === 'IEND' ? null : 'truncated PNG';
+    if (bytes.subarray(-8, -4).toString('latin1') !== 'IEND') return { problem: 'truncated PNG' };
+    return { size: `${bytes.readUInt32BE(16)}×${bytes.readUInt32BE(20)}` };
   }
-  return 'not a JPEG, PNG or BMP image';
+  return { problem: 'not a JPEG, PNG or BMP image' };
 }

@@ -1,8 +1,8 @@
-import { mkdtemp, rm, stat, truncate } from 'node:fs/promises';
+import { mkdtemp, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeSamm } from '../../../../test/fixtures/datasets';
+import { makeSamm, tinyJpeg } from '../../../../test/fixtures/datasets';
 import type { CliIO } from '../command';
 import { infoCommand } from './info';
 
@@ -18,6 +18,10 @@ beforeAll(async () => {
   });
   const cut = path.join(base, 'SAMM', '007', '007_2_3', '007_05565.jpg');
   await truncate(cut, (await stat(cut)).size - 20);
+  await writeFile(
+    path.join(base, 'SAMM', '006', '006_2_3', '006_05563.jpg'),
+    await tinyJpeg(3, 20, 10, 1),
+  );
 });
 
 afterAll(async () => {
@@ -63,6 +67,9 @@ describe('mer-studio info', () => {
     expect(out).toMatch(/layout: SAMM \(samm\)\s+fps: 100/);
     expect(out).toMatch(
       /007\/007_2_3: 1 unreadable frame file\(s\): 007_05565\.jpg \(truncated JPEG\)/,
+    );
+    expect(out).toMatch(
+      /006\/006_2_3: frames differ in size: most are 16×12, but 1 are 20×10 \(006_05563\.jpg\)/,
     );
     expect(out).toMatch(/006\/006_1_2 {2}6 frames #5562–5567 {2}100 fps/);
   });
