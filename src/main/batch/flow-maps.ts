@@ -76,18 +76,21 @@ async function readMap(file: string): Promise<Float32Array> {
     return values;
   }
   let decoded;
+  let channels: number;
   try {
+    // The file's own channel count: decoding to raw would expand grey to RGB.
+    channels = (await sharp(bytes).metadata()).channels ?? 0;
     decoded = await sharp(bytes).raw().toBuffer({ resolveWithObject: true });
   } catch (error) {
     throw new Error(`not a readable PNG (${(error as Error).message.split('\n')[0]})`, {
       cause: error,
     });
   }
-  const { width, height, channels } = decoded.info;
+  const { width, height } = decoded.info;
   if (width !== MAP_SIZE || height !== MAP_SIZE) {
     throw new Error(`${width}×${height} pixels; maps must be ${MAP_SIZE}×${MAP_SIZE}`);
   }
-  if (channels !== MAP_CHANNELS) {
+  if (channels !== MAP_CHANNELS || decoded.info.channels !== MAP_CHANNELS) {
     throw new Error(
       `${channels} channel${channels === 1 ? '' : 's'}; maps must be RGB (R = u, G = v, B = strain)`,
     );

@@ -1,0 +1,143 @@
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import type { BatchRow } from '../../shared/contract/batch';
+import type { Clip, DatasetIndex } from '../../shared/domain';
+import { metricsFromMatrix, metricsReport } from '../../shared/metrics';
+import { CLIP_REPORT_HEADER, clipReportRows } from './clip-rows';
+import { parseCsv, toCsv } from './csv';
+import { confusionMatrixPng } from './matrix-image';
+import { megcRows } from './megc';
+import { metricsSummaryHeader, metricsSummaryRows } from './metrics-csv';
+import { THREE_CLASSES } from '../../shared/domain';
+
+function clip(subject: string, name: string): Clip {
+  return {
+    id: `${subject}/${name}`,
+    subject,
+    name,
+    fps: 200,
+    frameCount: 60,
+    source: { kind: 'images', dir: `${subject}/${name}`, files: [] },
+    problems: [],
+  };
+}
+
+const dataset: DatasetIndex = {
+  root: '/data/x',
+  kind: 'generic',
+  name: 'x',
+  fps: 200,
+  subjects: ['s1'],
+  clips: [clip('s1', '=HYPERLINK("http://evil")'), clip('s1', 'EP02, "quoted"')],
+  problems: [],
+  official: {},
+};
+
+function row(clipId: string, overrides: Partial<BatchRow> = {}): BatchRow {
+  return {
+    clipId,
+    subject: 's1',
+    clip: clipId.split('/')[1],
+    source: 'SAMM',
+    fps: 200,
+    onset: 10,
+    apex: 30,
+    offset: null,
+    apexSource: 'annotated',
+    annotation: 'official',
+    truth: 'negative',
+    status: 'ok',
+    reasons: [],
+    predicted: 'positive',
+    probabilities: { negative: 0.2, positive: 0.7, surprise: 0.1 },
+    fromCache: false,
+    provider: 'cpu',
+    timings: {},
+    ...overrides,
+  };
+}
+
+describe('per-clip report', () => {
+  it('keeps clip names from running as formulas and round-trips through parseCsv', () => {
+    const batch = new Map(dataset.clips.map((c) => [c.id, row(c.id)]));
+    batch.set(
+      dataset.clips[1].id,
+      row(dataset.clips[1].id, {
+        status: 'failed',
+        reasons: ['cannot decode: =1+1'],
+        predicted: null,
+        probabilities: null,
+      }),
+    );
+    const rows = clipReportRows(dataset, {
+      own: new Map(),
+      predictions: new Map(),
+      batch,
+      batchModelId: 'm1',
+    });
+    const csv = toCsv(CLIP_REPORT_HEADER, rows, { bom: true });
+    expect(csv.startsWith('\uFEFF')).toBe(true);
+    const parsed = parseCsv(csv);
+    const header = parsed[0];
+    const cell = (r: string[], name: string) => r[header.indexOf(name)];
+    expect(cell(parsed[1], 'clip')).toBe(`'=HYPERLINK("http://evil")`);
+    expect(cell(parsed[1], 'prediction')).toBe('positive');
+    expect(cell(parsed[1], 'p_positive')).toBe('0.7');
+    expect(cell(parsed[1], 'model_id')).toBe('m1');
+    expect(cell(parsed[1], 'onset_to_apex_ms')).toBe('100');
+    expect(cell(parsed[2], 'clip')).toBe('EP02, "quoted"');
+    expect(cell(parsed[2], 'status')).toBe('failed');
+    expect(cell(parsed[2], 'prediction')).toBe('');
+    expect(cell(parsed[2], 'problems')).toBe('cannot decode: =1+1');
+  });
+});
+
+describe('MEGC and metrics reports', () => {
+  it('writes predictions as db,subject,clip,label with the composite numbering', () => {
+    expect(
+      megcRows([
+        { db: 'SAMM', subject: '006', clip: '006_1_2', predicted: 'negative' },
+        { db: 'CASME II', subject: 'sub01', clip: 'EP02_01f', predicted: 'positive' },
+        { db: 'smic', subject: 's01', clip: 's01_ne_01', predicted: 'surprise' },
+      ]),
+    ).toEqual([
+      ['samm', '006', '006_1_2', 0],
+      ['casme2', 'sub01', 'EP02_01f', 1],
+      ['smic', 's01', 's01_ne_01', 2],
+    ]);
+  });
+
+  it('summarises metrics overall, per source and per subject with the matrix cells', () => {
+    const report = metricsReport([
+      { source: 'samm', subject: '006', truth: 'negative', predicted: 'negative' },
+      { source: 'samm', subject: '007', truth: 'positive', predicted: 'negative' },
+    ]);
+    const parsed = parseCsv(toCsv(metricsSummaryHeader(THREE_CLASSES), metricsSummaryRows(report)));
+    const header = parsed[0];
+    expect(parsed.map((r) => `${r[0]}:${r[2]}`)).toEqual([
+      'scope:group',
+      'overall:all',
+      'source:samm',
+      'subject:006',
+      'subject:007',
+    ]);
+    const overall = parsed[1];
+    expect(overall[header.indexOf('uar')]).toBe('0.5');
+    expect(overall[header.indexOf('n_positive_as_negative')]).toBe('1');
+    expect(overall[header.indexOf('precision_surprise')]).toBe('');
+  });
+
+  it('renders the confusion matrix to a PNG', async () => {
+    const png = await confusionMatrixPng(
+      metricsFromMatrix([
+        [5, 2, 1],
+        [1, 3, 0],
+        [0, 1, 2],
+      ]),
+      { normalised: true },
+    );
+    const info = await sharp(png).metadata();
+    expect(info.format).toBe('png');
+    expect(info.width).toBeGreaterThan(300);
+  });
+});

@@ -1,0 +1,313 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CliIO } from '../../src/main/cli/command';
+import { runCli } from '../../src/main/cli/index';
+import { generateDemoDataset } from '../../src/main/dataset/demo/generate';
+import { projectFile } from '../../src/main/app/paths';
+import { parseCsv } from '../../src/main/report/csv';
+import { hasSharedData, noteIfSharedMissing, sharedPath } from '../support/shared-data';
+
+interface Captured {
+  code: number;
+  out: string;
+  err: string;
+}
+
+async function cli(...argv: string[]): Promise<Captured> {
+  let out = '';
+  let err = '';
+  const io: CliIO = {
+    out: (text) => (out += `${text}\n`),
+    err: (text) => (err += text.endsWith('\n') ? text : `${text}\n`),
+    isTTY: false,
+    signal: new AbortController().signal,
+  };
+  const code = await runCli(argv, io);
+  return { code, out, err };
+}
+
+let work: string;
+let previousDataDir: string | undefined;
+
+beforeAll(async () => {
+  work = await mkdtemp(path.join(os.tmpdir(), 'mer-classify-cli-'));
+  previousDataDir = process.env.MER_DATA_DIR;
+  process.env.MER_DATA_DIR = path.join(work, 'app-data');
+});
+
+afterAll(async () => {
+  if (previousDataDir === undefined) delete process.env.MER_DATA_DIR;
+  else process.env.MER_DATA_DIR = previousDataDir;
+  await rm(work, { recursive: true, force: true });
+});
+
+describe('mer-studio classify <dataset>', () => {
+  let dataset: string;
+
+  beforeAll(async () => {
+    dataset = path.join(work, 'demo');
+    await generateDemoDataset(dataset, { subjects: 2, clipsPerSubject: 3, framesPerClip: 30 });
+  });
+
+  it('refuses an output path that cannot be written before any work', async () => {
+    const result = await cli(
+      'classify',
+      dataset,
+      '--provider',
+      'cpu',
+      '--out',
+      path.join(work, 'missing-folder', 'r.csv'),
+    );
+    expect(result.code).toBe(3);
+    expect(result.err).toContain(path.join(work, 'missing-folder'));
+    expect(result.err).toMatch(/does not exist/);
+    const folder = await cli('classify', dataset, '--provider', 'cpu', '--metrics-out', work);
+    expect(folder.code).toBe(3);
+    expect(folder.err).toMatch(/is a folder/);
+    expect(existsSync(path.join(dataset, '.mer-studio', 'results'))).toBe(false);
+  });
+
+  it('refuses an annotation file made for another dataset', async () => {
+    const other = path.join(work, 'other.csv');
+    await writeFile(
+      other,
+      'Subject,Filename,OnsetFrame,ApexFrame,OffsetFrame,Estimated Emotion\n' +
+        '01,EP02_01f,46,59,86,happiness\n01,EP03_02,131,139,161,others\n',
+    );
+    const result = await cli('classify', dataset, '--provider', 'cpu', '--annotations', other);
+    expect(result.code).toBe(3);
+    expect(result.err).toContain(other);
+    expect(result.err).toMatch(/another dataset/);
+    expect(existsSync(path.join(dataset, '.mer-studio', 'results'))).toBe(false);
+  });
+
+  it('refuses a model whose card does not match its graph', async () => {
+    const models = path.join(work, 'models');
+    await mkdir(models, { recursive: true });
+    await copyFile(projectFile('models/ahmsa-net.onnx'), path.join(models, 'edited.onnx'));
+    const card = JSON.parse(await readFile(projectFile('models/ahmsa-net.card.json'), 'utf8'));
+    card.input.name = 'maps';
+    await writeFile(path.join(models, 'edited.card.json'), JSON.stringify(card));
+    const result = await cli(
+      'classify',
+      dataset,
+      '--provider',
+      'cpu',
+      '--model',
+      path.join(models, 'edited.onnx'),
+    );
+    expect(result.code).toBe(3);
+    expect(result.err).toMatch(
+      /edited\.onnx: model does not match its card: input "maps" not in graph/,
+    );
+  });
+
+  it.skipIf(!hasTorch())(
+    'refuses a model with the wrong input shape (made with torch)',
+    async () => {
+      const model = path.join(work, 'models', 'wrong-shape.onnx');
+      execFileSync('/usr/bin/python3', ['-c', WRONG_SHAPE_MODEL, model], { stdio: 'pipe' });
+      const card = JSON.parse(await readFile(projectFile('models/ahmsa-net.card.json'), 'utf8'));
+      await writeFile(model.replace(/\.onnx$/, '.card.json'), JSON.stringify(card));
+      const result = await cli('classify', dataset, '--provider', 'cpu', '--model', model);
+      expect(result.code).toBe(3);
+      expect(result.err).toMatch(/graph input shape is \[.*32, 32\], expected \[N, 3, 28, 28\]/);
+    },
+  );
+
+  it('classifies the dataset, writes every report and prints UF1/UAR', async () => {
+    const out = (name: string) => path.join(work, name);
+    const result = await cli(
+      'classify',
+      dataset,
+      '--provider',
+      'cpu',
+      '--json',
+      '--bom',
+      '--out',
+      out('clips.csv'),
+      '--metrics-out',
+      out('metrics.csv'),
+      '--megc-out',
+      out('megc.csv'),
+      '--matrix-png',
+      out('matrix.png'),
+    );
+    expect(result.err).not.toMatch(/failed/);
+    expect(result.code).toBe(0);
+    const summary = JSON.parse(result.out) as {
+      state: string;
+      complete: boolean;
+      counts: { planned: number; computed: number; cached: number; failed: number };
+      metrics: { overall: { count: number; uf1: number | null; uar: number | null } };
+      written: Array<{ kind: string }>;
+    };
+    expect(summary.state).toBe('done');
+    expect(summary.complete).toBe(true);
+    expect(summary.counts).toMatchObject({ planned: 6, computed: 6, cached: 0, failed: 0 });
+    expect(summary.metrics.overall.count).toBe(6);
+    expect(summary.metrics.overall.uf1).not.toBeNull();
+    expect(summary.written.map((file) => file.kind)).toEqual([
+      'clips',
+      'metrics',
+      'megc',
+      'matrix',
+    ]);
+
+    const clipsText = await readFile(out('clips.csv'), 'utf8');
+    expect(clipsText.startsWith('\uFEFF')).toBe(true);
+    const rows = parseCsv(clipsText);
+    expect(rows).toHaveLength(7);
+    const header = rows[0];
+    for (const row of rows.slice(1)) {
+      const p = ['p_negative', 'p_positive', 'p_surprise'].map((name) =>
+        Number(row[header.indexOf(name)]),
+      );
+      expect(p.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 2);
+      expect(row[header.indexOf('status')]).not.toBe('failed');
+    }
+    const megc = parseCsv(await readFile(out('megc.csv'), 'utf8'));
+    expect(megc).toHaveLength(6);
+    expect(megc.every((row) => row.length === 4 && ['0', '1', '2'].includes(row[3]))).toBe(true);
+    expect((await sharp(out('matrix.png')).metadata()).format).toBe('png');
+
+    const again = await cli('classify', dataset, '--provider', 'cpu', '--json');
+    const second = JSON.parse(again.out) as { counts: { computed: number; cached: number } };
+    expect(second.counts).toMatchObject({ computed: 0, cached: 6 });
+  });
+});
+
+describe('mer-studio classify --flow-maps', () => {
+  let maps: string;
+
+  beforeAll(async () => {
+    maps = path.join(work, 'maps');
+    await mkdir(maps, { recursive: true });
+    const noise = (width: number, channels: 1 | 3) =>
+      sharp(
+        Buffer.from(Array.from({ length: width * width * channels }, (_, i) => (i * 37) % 256)),
+        {
+          raw: { width, height: width, channels },
+        },
+      )
+        .toColourspace(channels === 1 ? 'b-w' : 'srgb')
+        .png();
+    for (const name of ['s1_clipA', 's1_clipB', 's2_clipC'])
+      await noise(28, 3).toFile(path.join(maps, `${name}.png`));
+    await noise(32, 3).toFile(path.join(maps, 's2_big.png'));
+    await noise(28, 1).toFile(path.join(maps, 's2_grey.png'));
+    const floats = Buffer.alloc(3 * 28 * 28 * 4);
+    for (let i = 0; i < 3 * 28 * 28; i++) floats.writeFloatLE(Math.sin(i), i * 4);
+    await writeFile(path.join(maps, 's3_clipD.f32'), floats);
+    await writeFile(
+      path.join(maps, 'labels.csv'),
+      'dataset,sub,filename_o,label\nsamm,s1,clipA,0\nsamm,s1,clipB,1\nsmic,s2,clipC,2\nsmic,s3,clipD,2\nsmic,s9,nowhere,1\n',
+    );
+  });
+
+  it('names the files of the wrong size or channels and the labels of unknown maps, classifies the rest', async () => {
+    const result = await cli(
+      'classify',
+      '--flow-maps',
+      maps,
+      '--labels',
+      path.join(maps, 'labels.csv'),
+      '--provider',
+      'cpu',
+      '--json',
+    );
+    expect(result.code).toBe(0);
+    expect(result.err).toMatch(/s2_big\.png: 32×32 pixels; maps must be 28×28/);
+    expect(result.err).toMatch(/s2_grey\.png: 1 channel; maps must be RGB/);
+    expect(result.err).toMatch(/line 6: no map s9_nowhere\.png/);
+    const summary = JSON.parse(result.out) as {
+      counts: { maps: number; rejected: number; labelled: number; labelProblems: number };
+      metrics: { overall: { count: number }; bySource: Array<{ group: string }> };
+    };
+    expect(summary.counts).toEqual({
+      maps: 4,
+      rejected: 2,
+      labelled: 4,
+      unlabelled: 0,
+      labelProblems: 1,
+    });
+    expect(summary.metrics.overall.count).toBe(4);
+    expect(summary.metrics.bySource.map((group) => group.group)).toEqual(['samm', 'smic']);
+  });
+
+  it('refuses metrics output without labels, before work', async () => {
+    const result = await cli(
+      'classify',
+      '--flow-maps',
+      maps,
+      '--metrics-out',
+      path.join(work, 'm.csv'),
+    );
+    expect(result.code).toBe(2);
+    expect(result.err).toMatch(/need ground truth: give --labels/);
+  });
+
+  describe.skipIf(noteIfSharedMissing('classify --flow-maps on 3db'))(
+    'on the composite 3db maps',
+    () => {
+      it('classifies all 442 maps and reports per source dataset', async () => {
+        const result = await cli(
+          'classify',
+          '--flow-maps',
+          sharedPath('3db', 'flow'),
+          '--labels',
+          sharedPath('3db', 'labels.csv'),
+          '--provider',
+          'cpu',
+          '--json',
+        );
+        expect(result.code).toBe(0);
+        const summary = JSON.parse(result.out) as {
+          counts: { maps: number; labelled: number; rejected: number };
+          metrics: {
+            overall: { count: number; uf1: number };
+            bySource: Array<{ group: string; count: number }>;
+          };
+        };
+        expect(summary.counts).toMatchObject({ maps: 442, labelled: 442, rejected: 0 });
+        expect(summary.metrics.bySource.map((group) => [group.group, group.count])).toEqual([
+          ['casme2', 145],
+          ['samm', 133],
+          ['smic', 164],
+        ]);
+      });
+    },
+  );
+  void hasSharedData;
+});
+
+function hasTorch(): boolean {
+  try {
+    execFileSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'pipe' });
+    return true;
+  } catch {
+    console.warn(
+      '[skipped] wrong-shape model test: /usr/bin/python3 has no torch (apt-get install python3-torch)',
+    );
+    return false;
+  }
+}
+
+/** A tiny network whose input is [N, 3, 32, 32], exported with the card's input/output names. */
+const WRONG_SHAPE_MODEL = `
+import sys, torch
+class Net(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = torch.nn.Linear(3 * 32 * 32, 3)
+    def forward(self, x):
+        return torch.softmax(self.fc(x.flatten(1)), dim=1)
+torch.onnx.export(Net(), torch.zeros(1, 3, 32, 32), sys.argv[1], input_names=['flow'],
+                  output_names=['probabilities'], dynamic_axes={'flow': {0: 'n'}, 'probabilities': {0: 'n'}},
+                  opset_version=17)
+`;
