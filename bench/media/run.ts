@@ -184,6 +184,26 @@ async function cachedLatencies(
   return times;
 }
 
+/** Steps through frames as a coder scrubbing forward would (request, wait 10 ms, next). */
+async function playback(
+  ctx: AppContext,
+  dataset: DatasetIndex,
+  clip: Clip,
+  maxSide: number,
+): Promise<number[]> {
+  ctx.setDataset(dataset);
+  frameCache.clear();
+  const times: number[] = [];
+  const from = Math.floor(clip.frameCount / 3);
+  for (let index = from; index < Math.min(clip.frameCount, from + 150); index++) {
+    times.push(
+      await timeIt(() => frameImage(ctx, { clipId: clip.id, index, grey: false, maxSide })),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  return times;
+}
+
 function memory(): string {
   const usage = process.memoryUsage();
   const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
@@ -305,6 +325,14 @@ async function main(): Promise<void> {
         }),
       videoIndexes,
     ),
+  );
+  const playImages = show(
+    'playback: frameImage +1 every 10 ms with prefetch, JPEG → 320 px',
+    await playback(ctx, images, imageClip, 320),
+  );
+  const playVideo = show(
+    'playback: frameImage +1 every 10 ms with prefetch, H.264 native',
+    await playback(ctx, video, videoClip, 0),
   );
 
   console.log(

@@ -40,16 +40,22 @@ describe('Prefetcher', () => {
     await tick();
     expect(signals[0].aborted).toBe(false);
     expect(started).toEqual([11]);
+    // Halfway through the window the next job starts, and the current one goes on.
+    prefetcher.around('clip', 10 + prefetchWindow.ahead / 2, 1000, () => false, blocking);
+    await tick();
+    expect(signals[0].aborted).toBe(false);
+    expect(started).toEqual([11, 11 + prefetchWindow.ahead / 2]);
     prefetcher.around('clip', 500, 1000, () => false, blocking);
     await tick();
     expect(signals[0].aborted).toBe(true);
-    expect(started).toEqual([11, 501]);
+    expect(signals[1].aborted).toBe(true);
+    expect(started).toEqual([11, 11 + prefetchWindow.ahead / 2, 501]);
     prefetcher.around('other clip', 500, 1000, () => false, blocking);
     await tick();
-    expect(signals[1].aborted).toBe(true);
+    expect(signals[2].aborted).toBe(true);
     prefetcher.cancel();
     await tick();
-    expect(signals[2].aborted).toBe(true);
+    expect(signals[3].aborted).toBe(true);
   });
 
   it('stays inside the clip', async () => {

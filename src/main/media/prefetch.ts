@@ -1,12 +1,14 @@
 /**
  * Decodes the frames around the playhead after a request, off the request path, so stepping and
- * playing find them cached. One job per dataset: a request outside the running job's window
- * cancels it and starts a new one around the new playhead.
+ * playing find them cached. A request far from the running job (another clip, or outside its
+ * window) cancels it; a playhead moving forward through the window starts the next job halfway,
+ * without cancelling the current one (its decoding is still useful, e.g. a video run).
  */
-export const prefetchWindow = { ahead: 24, behind: 8 };
+export const prefetchWindow = { ahead: 32, behind: 8 };
 
 interface Job {
   target: string;
+  anchor: number;
   low: number;
   high: number;
   controller: AbortController;
@@ -14,7 +16,7 @@ interface Job {
 }
 
 export class Prefetcher {
-  private job: Job | null = null;
+  private jobs: Job[] = [];
 
   /**
    * Schedules `produce` for the frames around `index` (ahead first, then behind), skipping those
@@ -27,32 +29,35 @@ export class Prefetcher {
     isReady: (index: number) => boolean,
     produce: (index: number, signal: AbortSignal) => Promise<unknown>,
   ): void {
-    const current = this.job;
-    if (
-      current &&
-      !current.finished &&
-      current.target === target &&
-      index >= current.low &&
-      index <= current.high
-    ) {
-      return;
-    }
-    current?.controller.abort();
-    const low = Math.max(0, index - prefetchWindow.behind);
-    const high = Math.min(frameCount - 1, index + prefetchWindow.ahead);
-    const job: Job = { target, low, high, controller: new AbortController(), finished: false };
-    this.job = job;
+    this.jobs = this.jobs.filter((job) => !job.finished);
+    const latest = this.jobs[this.jobs.length - 1];
+    const inWindow =
+      latest !== undefined &&
+      latest.target === target &&
+      index >= latest.low &&
+      index <= latest.high;
+    if (inWindow && index - latest.anchor < prefetchWindow.ahead / 2) return;
+    if (!inWindow) this.cancel();
+    const job: Job = {
+      target,
+      anchor: index,
+      low: Math.max(0, index - prefetchWindow.behind),
+      high: Math.min(frameCount - 1, index + prefetchWindow.ahead),
+      controller: new AbortController(),
+      finished: false,
+    };
+    this.jobs.push(job);
     const order: number[] = [];
-    for (let i = index + 1; i <= high; i++) order.push(i);
-    for (let i = index - 1; i >= low; i--) order.push(i);
+    for (let i = index + 1; i <= job.high; i++) order.push(i);
+    for (let i = index - 1; i >= job.low; i--) order.push(i);
     setImmediate(() => {
       void this.run(job, order, isReady, produce);
     });
   }
 
   cancel(): void {
-    this.job?.controller.abort();
-    this.job = null;
+    for (const job of this.jobs) job.controller.abort();
+    this.jobs = [];
   }
 
   private async run(
