@@ -193,6 +193,44 @@ describe('batch classification on the demo dataset', () => {
     expect(new Set(clipIds).size).toBe(9);
   });
 
+  it('uses the suggested apex for a clip the coder marked with an onset only, when allowed', async () => {
+    const target = manifest.clips.find((c) => `${c.subject}/${c.clip}` === 'sub01/EP01')!;
+    await call('annotations.save', {
+      clipId: 'sub01/EP01',
+      fields: {
+        onset: target.onset,
+        apex: null,
+        offset: target.offset,
+        emotion: null,
+        threeClass: target.threeClass,
+        aus: [],
+        ausRaw: '',
+        flags: { blink: false, occlusion: false, badFrames: false },
+        notes: '',
+      },
+    });
+    const refused = await call<BatchStart>('batch.start', {
+      source: 'own',
+      clipIds: ['sub01/EP01'],
+    }).catch((error: Error) => error);
+    expect(String(refused)).toMatch(/sub01\/EP01: no apex \(in your annotation\)/);
+    const started = await call<BatchStart>('batch.start', {
+      source: 'own',
+      clipIds: ['sub01/EP01', 'sub01/EP02'],
+      useSuggestedApex: true,
+    });
+    await whenDone(started.jobId);
+    const results = await call<BatchResults>('batch.results', { jobId: started.jobId });
+    const suggested = results.rows.find((row) => row.clipId === 'sub01/EP01')!;
+    expect(suggested.annotation).toBe('own');
+    expect(suggested.apexSource).toBe('suggested');
+    expect(Math.abs(suggested.apex - target.apex)).toBeLessThanOrEqual(3);
+    expect(suggested.predicted).not.toBeNull();
+    const official = results.rows.find((row) => row.clipId === 'sub01/EP02')!;
+    expect(official.annotation).toBe('official');
+    expect(official.apexSource).toBe('annotated');
+  });
+
   it('exports the batch as a per-clip CSV that round-trips', async () => {
     const exported = await call<{ path: string; rows: number }>('report.exportCsv', {});
     const rows = parseCsv(await readFile(exported.path, 'utf8'));

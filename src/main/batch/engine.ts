@@ -2,7 +2,8 @@ import os from 'node:os';
 import type { Clip, DatasetIndex, ThreeClass } from '../../shared/domain';
 import { buildModelInput } from '../face/model-input';
 import { LandmarkDetector } from '../face/landmarks';
-import { decodeFrame } from '../media/frames';
+import { frameCache } from '../media/frame-cache';
+import { decodeFrame, frameKey } from '../media/frames';
 import type { ModelSession } from '../model/session';
 import { suggestApex } from './suggest-apex';
 
@@ -88,6 +89,7 @@ export class ClipEngine {
       timings.suggestApex = performance.now() - started;
       started = performance.now();
     }
+    const release = keepCacheClean(dataset, clip, [frames.onset, apex]);
     try {
       [onsetFrame, apexFrame] = await Promise.all([
         decodeFrame(dataset, clip, frames.onset, { signal }),
@@ -96,6 +98,8 @@ export class ClipEngine {
     } catch (error) {
       if (isAbort(error)) throw error;
       return outcome('failed', [`cannot decode: ${(error as Error).message}`], apex);
+    } finally {
+      release();
     }
     timings.decode = performance.now() - started;
     const slot = this.leastBusyDetector();
@@ -125,6 +129,16 @@ export class ClipEngine {
   private leastBusyDetector() {
     return this.detectors.reduce((best, slot) => (slot.busy < best.busy ? slot : best));
   }
+}
+
+/**
+ * A batch reads each frame once: frames it decodes are dropped from the shared frame cache
+ * afterwards (those the workspace had cached stay), so a 200-clip run does not fill it.
+ */
+function keepCacheClean(dataset: DatasetIndex, clip: Clip, indexes: number[]): () => void {
+  const keys = indexes.map((index) => frameKey(dataset, clip, index, 'raw-rgb'));
+  const fresh = keys.filter((key) => !frameCache.has(key));
+  return () => fresh.forEach((key) => frameCache.delete(key));
 }
 
 export function defaultDetectorCount(): number {
