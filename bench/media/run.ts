@@ -241,6 +241,21 @@ async function main(): Promise<void> {
       'null',
       '-',
     ]);
+  const jpegRefRgb =
+    FRAMES /
+    ffmpegSeconds([
+      '-framerate',
+      '200',
+      '-start_number',
+      '1',
+      '-i',
+      path.join(imagesDir, 'sub01', 'EP01', 'img%d.jpg'),
+      '-pix_fmt',
+      'rgb24',
+      '-f',
+      'null',
+      '-',
+    ]);
   const jpegRgb = await decodeAll(images, imageClip, false);
   const jpegGrey = await decodeAll(images, imageClip, true);
   const jpegParallel = await decodeAllParallel(images, imageClip, 2);
@@ -256,6 +271,7 @@ async function main(): Promise<void> {
       `  ${label.padEnd(58)} ${fps.toFixed(0).padStart(6)} frames/s   ×${(fps / ref).toFixed(2)} of reference`,
     );
   row('ffmpeg -i img%d.jpg -f null - (reference)', jpegRef, jpegRef);
+  row('ffmpeg -i img%d.jpg -pix_fmt rgb24 -f null - (2nd reference)', jpegRefRgb, jpegRef);
   row('decodeFrame JPEG sequence, RGB (sharp, in-process)', jpegRgb, jpegRef);
   row('decodeFrame JPEG sequence, grey', jpegGrey, jpegRef);
   row('decodeFrame JPEG sequence, RGB, 2 decodes in flight', jpegParallel, jpegRef);
