@@ -120,6 +120,26 @@ describe('mer-studio classify <dataset>', () => {
     },
   );
 
+  it('stops on Ctrl-C with a progress bar on a TTY, writes no report, and says how to resume', async () => {
+    const controller = new AbortController();
+    let err = '';
+    const io: CliIO = {
+      out: () => undefined,
+      err: (text) => {
+        err += text;
+        if (/\] [1-9]\d*\/6 /.test(text)) controller.abort();
+      },
+      isTTY: true,
+      signal: controller.signal,
+    };
+    const report = path.join(work, 'cancelled.csv');
+    const code = await runCli(['classify', dataset, '--provider', 'cpu', '--out', report], io);
+    expect(code).toBe(1);
+    expect(err).toMatch(/\[#*\.*\] \d\/6 +\d+\.\d clips\/s/);
+    expect(err).toMatch(/cancelled after \d of 6 clips: no report written; run again to resume/);
+    expect(existsSync(report)).toBe(false);
+  });
+
   it('classifies the dataset, writes every report and prints UF1/UAR', async () => {
     const out = (name: string) => path.join(work, name);
     const result = await cli(
@@ -149,7 +169,11 @@ describe('mer-studio classify <dataset>', () => {
     };
     expect(summary.state).toBe('done');
     expect(summary.complete).toBe(true);
-    expect(summary.counts).toMatchObject({ planned: 6, computed: 6, cached: 0, failed: 0 });
+    expect(summary.counts.planned).toBe(6);
+    expect(summary.counts.failed).toBe(0);
+    // the cancelled run before kept its finished clips
+    expect(summary.counts.cached).toBeGreaterThan(0);
+    expect(summary.counts.computed + summary.counts.cached).toBe(6);
     expect(summary.metrics.overall.count).toBe(6);
     expect(summary.metrics.overall.uf1).not.toBeNull();
     expect(summary.written.map((file) => file.kind)).toEqual([
