@@ -10,7 +10,8 @@
         "src/gradient.cpp",
         "src/median.cpp",
         "src/tvl1.cpp",
-        "src/strain.cpp"
+        "src/strain.cpp",
+        "src/warp.cpp"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],

@@ -11,6 +11,7 @@
 #include "gradient.hpp"
 #include "image.hpp"
 #include "median.hpp"
+#include "warp.hpp"
 
 namespace mer {
 
@@ -304,7 +305,9 @@ class Tvl1Solver {
     gradientTapsRows(level.frame1.plane(), level.frame1Taps.plane(), rows.begin, rows.end);
     team.barrier();
     for (int warp = 0; warp < params_.warps; ++warp) {
-      warpRows(level, fields, rows);
+      warpRows(WarpPlanes{level.frame0.plane(), level.frame1Taps.plane(), fields.u, fields.v,
+                          fields.dx, fields.dy, fields.rhoC},
+               rows.begin, rows.end);
       team.barrier();
       if (params_.medianFilter) medianStep(team, fields, rows);
       const int iterations = iterate(team, fields);
@@ -312,40 +315,6 @@ class Tvl1Solver {
       if (team.index() == 0) levelIterations_[levelIndex] += iterations;
     }
     return true;
-  }
-
-  /**
-   * Warps frame1 and its gradient at x + u in one pass and forms rhoC = I1w − ∇I1w·u − I0.
-   * A pixel whose bicubic neighbourhood leaves the image gets no data term (IPOL behaviour): the
-   * regulariser fills it in from its neighbours.
-   */
-  void warpRows(Level& level, const WarpFields& f, RowRange rows) {
-    const Plane image = level.frame1.plane();
-    const Plane taps = level.frame1Taps.plane();
-    const Plane frame0 = level.frame0.plane();
-    for (int y = rows.begin; y < rows.end; ++y) {
-      const float* u = f.u.row(y);
-      const float* v = f.v.row(y);
-      const float* i0 = frame0.row(y);
-      float* dx = f.dx.row(y);
-      float* dy = f.dy.row(y);
-      float* rhoC = f.rhoC.row(y);
-      for (int x = 0; x < level.width; ++x) {
-        const float sampleX = static_cast<float>(x) + u[x];
-        const float sampleY = static_cast<float>(y) + v[x];
-        if (!tapInside(image, sampleX, sampleY)) {
-          dx[x] = 0.0f;
-          dy[x] = 0.0f;
-          rhoC[x] = 0.0f;
-          continue;
-        }
-        float warped[4];
-        sampleInterleavedInside(taps, sampleX, sampleY).store(warped);
-        dx[x] = warped[1];
-        dy[x] = warped[2];
-        rhoC[x] = warped[0] - warped[1] * u[x] - warped[2] * v[x] - i0[x];
-      }
-    }
   }
 
   /**
