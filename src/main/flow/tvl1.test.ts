@@ -206,6 +206,20 @@ describe('computeFlow cancellation', () => {
     expect(after.u).toHaveLength(32 * 32);
   });
 
+  it('rejects a queued computation at once when its signal aborts', async () => {
+    const big = syntheticPair(384, 384, 2, 2);
+    const small = syntheticPair(32, 32, 1, 2);
+    const running = computeFlow(big.frame0, big.frame1, { epsilon: 0.001 });
+    const controller = new AbortController();
+    const queued = computeFlow(small.frame0, small.frame1, { signal: controller.signal });
+    let runningSettled = false;
+    void running.finally(() => (runningSettled = true));
+    controller.abort();
+    await expect(queued).rejects.toMatchObject({ name: 'AbortError' });
+    expect(runningSettled).toBe(false); // did not wait for the computation ahead of it
+    expect((await running).width).toBe(384);
+  });
+
   it('rejects at once when the signal is already aborted', async () => {
     const frame = randomTexture(32, 32, 1);
     const controller = new AbortController();

@@ -1,4 +1,4 @@
-import { loadFlowAddon } from './native';
+import { loadFlowAddon, type FlowAddon, type NativeFlow } from './native';
 import {
   FLOW_PRESETS,
   type FlowComputation,
@@ -47,6 +47,10 @@ export function resolveTvl1Options(options: FlowRunOptions = {}): Tvl1Options {
  * native threads: the event loop is never blocked. Rejects with TypeError/RangeError for bad
  * input (mismatched or zero sizes, wrong lengths, NaN/Infinity, images over 8192 px a side or
  * 16 Mpx) and with an AbortError when `signal` aborts.
+ *
+ * Computations run one at a time (each already uses every requested thread); later calls wait
+ * in a queue without holding one of libuv's few pool threads, which file I/O also needs. The
+ * frames are read when a computation starts: do not modify them until its promise settles.
  */
 export async function computeFlow(
   frame0: GreyImage,
@@ -61,15 +65,41 @@ export async function computeFlow(
   if (signal?.aborted) throw abortError();
   const addon = loadFlowAddon();
   const threads = options.threads ?? addon.hardwareThreads();
-  const job = addon.computeFlow(frame0.data, frame1.data, frame0.width, frame0.height, {
-    ...params,
-    threads,
+  return inTurn(signal, async () => {
+    const flow = await runNative(addon, frame0, frame1, { ...params, threads }, signal);
+    return { width: frame0.width, height: frame0.height, ...flow };
   });
+}
+
+let queueTail: Promise<unknown> = Promise.resolve();
+
+/**
+ * Runs `task` after every earlier task has settled. An abort rejects the caller at once; a task
+ * whose turn comes after its signal aborted is skipped.
+ */
+function inTurn<T>(signal: AbortSignal | undefined, task: () => Promise<T>): Promise<T> {
+  const turn = queueTail.then(() => (signal?.aborted ? Promise.reject(abortError()) : task()));
+  queueTail = turn.catch(() => undefined);
+  if (!signal) return turn;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(abortError());
+    signal.addEventListener('abort', onAbort, { once: true });
+    turn.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+async function runNative(
+  addon: FlowAddon,
+  frame0: GreyImage,
+  frame1: GreyImage,
+  options: Tvl1Options & { threads: number },
+  signal: AbortSignal | undefined,
+): Promise<NativeFlow> {
+  const job = addon.computeFlow(frame0.data, frame1.data, frame0.width, frame0.height, options);
   const onAbort = (): void => job.cancel();
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    const result = await job.promise;
-    return { width: frame0.width, height: frame0.height, ...result };
+    return await job.promise;
   } catch (error) {
     if (error instanceof Error && error.name === 'AbortError') throw abortError();
     throw error;
