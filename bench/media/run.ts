@@ -2,11 +2,10 @@
  * Media benchmark: decoding throughput and frame-request latency of the backend, against plain
  * ffmpeg decoding the same inputs to null in the same run, plus memory under the cache budget.
  *
- *   npx tsx bench/media/run.ts [--frames 400] [--samples 100] [--keep]
+ *   npx tsx --expose-gc bench/media/run.ts [--frames 400] [--samples 100]
  *
  * Input: a 200 fps 640×480 JPEG sequence made by the demo generator, and an H.264 encode of it
- * (GOP 50, 3 B-frames). Both are cached in $TMPDIR/mer-bench-media between runs (--keep leaves
- * them). Prints figures, asserts nothing; the load average is printed with the results.
+ * (GOP 50, 3 B-frames). Both are cached in $TMPDIR/mer-bench-media between runs. Prints figures, asserts nothing; the load average is printed with the results.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -28,7 +27,6 @@ const { values } = parseArgs({
   options: {
     frames: { type: 'string', default: '400' },
     samples: { type: 'string', default: '100' },
-    keep: { type: 'boolean', default: true },
   },
 });
 const FRAMES = Number(values.frames);
@@ -356,7 +354,11 @@ async function main(): Promise<void> {
   );
   configureFrameCache({ budgetBytes: 128 * 1024 * 1024 });
   frameCache.clear();
-  console.log(`  before: ${memory()}`);
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  global.gc?.();
+  console.log(
+    `  before: ${memory()}${global.gc ? '' : '   (run with --expose-gc for figures after collection)'}`,
+  );
   for (const [dataset, clip] of [
     [images, imageClip],
     [video, videoClip],
@@ -370,6 +372,9 @@ async function main(): Promise<void> {
   for (let i = 0; i < FRAMES; i++) await image(i, 320);
   global.gc?.();
   console.log(`  after:  ${memory()}`);
+  console.log(
+    `  peak rss over the whole run: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB (default cache budget 512 MiB in sections 1–2)`,
+  );
   const raw = FRAMES * 640 * 480 * 4 * 2;
   console.log(
     `  (decoded pixels touched: ${(raw / 1024 / 1024).toFixed(0)} MiB; cache held ≤ budget: ${frameCacheStats().bytes <= frameCacheStats().budgetBytes})`,
@@ -394,7 +399,6 @@ async function main(): Promise<void> {
       .map((l) => l.toFixed(2))
       .join(' ')}`,
   );
-  if (!values.keep) await rm(work, { recursive: true, force: true });
 }
 
 await main();

@@ -2,6 +2,8 @@ import { spawnFfmpeg } from './ffmpeg';
 import type { RawFrame } from './pam';
 import type { VideoIndex } from './video-index';
 
+const EMPTY = Buffer.alloc(0);
+
 /** How often ffmpeg was started for video frames, and how often a seek had to be redone from the start. */
 export const videoDecodeStats = { runs: 0, restartsFromStart: 0 };
 
@@ -55,9 +57,12 @@ async function runFrom(
       const { index, width, height } = headers[consumed];
       const size = width * height * channels;
       if (buffered < size) return;
-      const data = take(size);
       consumed++;
-      if (wanted.delete(index)) {
+      if (!wanted.has(index)) {
+        take(size, false);
+      } else {
+        wanted.delete(index);
+        const data = take(size, true);
         options.onFrame(index, {
           width,
           height,
@@ -68,13 +73,20 @@ async function runFrom(
       if (index >= last) run.stop();
     }
   };
-  const take = (size: number): Buffer => {
-    const all = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
-    const out = all.subarray(0, size);
-    chunks.length = 0;
-    if (all.length > size) chunks.push(all.subarray(size));
+  /** Copies the next `size` bytes out of the queued chunks (never re-copying what stays queued). */
+  const take = (size: number, keep: boolean): Buffer => {
+    const out = keep ? Buffer.allocUnsafeSlow(size) : EMPTY;
+    let filled = 0;
+    while (filled < size) {
+      const head = chunks[0];
+      const part = Math.min(size - filled, head.length);
+      if (keep) head.copy(out, filled, 0, part);
+      filled += part;
+      if (part === head.length) chunks.shift();
+      else chunks[0] = head.subarray(part);
+    }
     buffered -= size;
-    return Buffer.from(out);
+    return out;
   };
   const run = spawnFfmpeg(
     [
