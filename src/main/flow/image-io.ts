@@ -10,9 +10,12 @@ import type { GreyImage, RgbaImage } from './types';
 export async function readGreyImage(file: string): Promise<GreyImage> {
   const { data, info } = await sharp(file)
     .removeAlpha()
-    .raw()
+    .raw({ depth: 'uchar' })
     .toBuffer({ resolveWithObject: true });
   const pixels = info.width * info.height;
+  if (data.length !== pixels * info.channels || (info.channels !== 1 && info.channels < 3)) {
+    throw new Error(`${file}: unsupported pixel layout (${info.channels} channels)`);
+  }
   const grey = new Float32Array(pixels);
   if (info.channels === 1) {
     for (let i = 0; i < pixels; i++) grey[i] = data[i];

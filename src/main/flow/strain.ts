@@ -7,7 +7,7 @@ import { checkFlowField } from './validate';
  *
  * Derivatives: central differences (f[i+1] − f[i−1])/2 inside the image; one-sided differences
  * with a one-pixel step on the first row/column (forward) and the last (backward); 0 along an
- * axis of length 1. Computed natively and synchronously (about a millisecond at 640×480).
+ * axis of length 1. Computed natively and synchronously (a few milliseconds at 640×480).
  * Strain from estimated flow is much noisier than the flow itself (20–28 % error measured on
  * smooth synthetic motion), so treat single-pixel values with care.
  */
