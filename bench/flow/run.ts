@@ -254,7 +254,22 @@ async function main(): Promise<void> {
   const large =
     loaded.length > 0 && selected.has('large') ? [translatedCase(loaded[0], 30, 20)] : [];
 
+  const haveOpenCv = !cli['skip-opencv'] && openCvAvailable();
+  console.log(
+    haveOpenCv
+      ? 'each case: ours, then OpenCV DualTVL1OpticalFlow_create() defaults (slow)…'
+      : cli['skip-opencv']
+        ? 'OpenCV skipped (--skip-opencv): ours only'
+        : `OpenCV not available (${PYTHON} -c "import cv2; cv2.optflow" failed): ours only`,
+  );
   const ours = new Map<string, Measurement>();
+  const reference = new Map<string, Measurement>();
+  // OpenCV runs right after ours on the same case, so a change of machine load between cases
+  // affects both sides alike.
+  const measureReference = async (bench: BenchCase): Promise<void> => {
+    if (!haveOpenCv) return;
+    for (const [key, value] of await measureOpenCv([bench], [1, 2])) reference.set(key, value);
+  };
   for (const bench of middlebury) {
     for (const threads of [1, 2]) {
       ours.set(`${bench.name}@${threads}`, await measureOurs(bench, { threads }));
@@ -263,6 +278,7 @@ async function main(): Promise<void> {
       `${bench.name}@accurate`,
       await measureOurs(bench, { threads: 2, preset: 'accurate' }),
     );
+    await measureReference(bench);
   }
   for (const face of faces) {
     for (const preset of ['ipol', 'fast'] as const) {
@@ -271,22 +287,11 @@ async function main(): Promise<void> {
         ours.set(key, await measureOurs(face, { threads, preset }, 20));
       }
     }
+    await measureReference(face);
   }
   for (const bench of large) {
     ours.set(`${bench.name}@2`, await measureOurs(bench, { threads: 2 }, 1));
-  }
-
-  const haveOpenCv = !cli['skip-opencv'] && openCvAvailable();
-  let reference = new Map<string, Measurement>();
-  if (haveOpenCv) {
-    console.log('running OpenCV DualTVL1OpticalFlow_create() defaults (slow)…');
-    reference = await measureOpenCv([...middlebury, ...faces, ...large], [1, 2]);
-  } else {
-    console.log(
-      cli['skip-opencv']
-        ? 'OpenCV skipped (--skip-opencv): ours only'
-        : `OpenCV not available (${PYTHON} -c "import cv2; cv2.optflow" failed): ours only`,
-    );
+    await measureReference(bench);
   }
 
   if (middlebury.length > 0) {
