@@ -32,6 +32,7 @@ export async function decodeFrame(
   const grey = options.grey ?? false;
   const maxSide = options.maxSide ?? 0;
   const native = await nativeFrame(dataset, clip, index, grey, options.signal);
+  if (clip.source.kind === 'video') readAhead(dataset, clip, index, grey);
   if (maxSide <= 0 || Math.max(native.width, native.height) <= maxSide) return native;
   const key = frameKey(dataset, clip, index, `raw-${grey ? 'grey' : 'rgb'}-${maxSide}`);
   const cached = frameCache.get(key);
@@ -122,6 +123,21 @@ export const videoRun = { ahead: 24, behind: 6, maxAhead: 192 };
 
 /** Where the last run of each clip variant ended, to lengthen runs while frames are read in order. */
 const streaks = new Map<string, { end: number; length: number }>();
+
+/**
+ * While frames are read in order, starts the next run when the reader is halfway through the
+ * current one, so the next ffmpeg process is already decoding when the reader gets there.
+ */
+function readAhead(dataset: DatasetIndex, clip: Clip, index: number, grey: boolean): void {
+  const variant = grey ? 'raw-grey' : 'raw-rgb';
+  const streak = streaks.get(frameKey(dataset, clip, -1, variant));
+  if (!streak || index < streak.end - streak.length / 2 || index > streak.end) return;
+  const next = streak.end + 1;
+  if (next >= clip.frameCount) return;
+  const key = frameKey(dataset, clip, next, variant);
+  if (frameCache.has(key) || inFlight.has(key)) return;
+  startVideoRun(dataset, clip, next, grey, key).catch(() => undefined);
+}
 
 /** Runs double while each one starts where the previous ended (playback), else start short. */
 function runLength(streakKey: string, index: number): number {
