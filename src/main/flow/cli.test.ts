@@ -77,6 +77,13 @@ describe('mer-studio flow', () => {
     expect(text).toMatch(/AEE\s+[\d.]+ px over 6912 pixels/);
   });
 
+  it('prints its help', async () => {
+    const io = captureIO();
+    expect(await flowCommand.run(['--help'], io)).toBe(ExitCode.ok);
+    expect(io.stdout.join('\n')).toMatch(/Usage: mer-studio flow <frame0> <frame1>/);
+    expect(flowCommand.help).toMatch(/--gt <file.flo>/);
+  });
+
   it('rejects bad usage with UserError', async () => {
     const { dir, file0, file1 } = await pairOnDisk();
     const io = captureIO();
