@@ -67,6 +67,18 @@ describe('video clips: probe', () => {
     });
   });
 
+  it('loads videos without a subject level (each video its own subject)', async () => {
+    const flat = await openDataset(path.join(base, 'subA'));
+    expect(flat.kind).toBe('generic');
+    expect(flat.clips.find((clip) => clip.id === 'intra/intra')).toMatchObject({
+      subject: 'intra',
+      frameCount: FRAMES,
+      fps: 200,
+      source: { kind: 'video', file: 'intra.avi' },
+    });
+    expect(flat.clips.map((clip) => clip.id)).toContain('gop.mkv/gop.mkv');
+  });
+
   it('reports videos it cannot read and loads the rest', () => {
     const ids = dataset.clips.map((clip) => clip.id);
     expect(ids).not.toContain('subA/notvideo');
