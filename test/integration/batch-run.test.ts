@@ -8,6 +8,12 @@ import { AppContext } from '../../src/main/app/context';
 import { dispatch } from '../../src/main/app/handlers';
 import { generateDemoDataset, type DemoManifest } from '../../src/main/dataset/demo/generate';
 import { parseCsv } from '../../src/main/report/csv';
+import { openDataset } from '../../src/main/dataset/index';
+import { ModelSession } from '../../src/main/model/session';
+import { ResultCache } from '../../src/main/batch/cache';
+import { ClipEngine } from '../../src/main/batch/engine';
+import { planBatch } from '../../src/main/batch/plan';
+import { runBatch } from '../../src/main/batch/runner';
 
 /**
  * The batch on a generated demo dataset (real decode, FaceMesh, TV-L1, onnxruntime): a run end
@@ -239,5 +245,25 @@ describe('batch classification on the demo dataset', () => {
     const cell = (row: string[], name: string) => row[header.indexOf(name)];
     const withPrediction = rows.slice(1).filter((row) => cell(row, 'prediction') !== '');
     expect(withPrediction).toHaveLength(8);
+  });
+
+  it('stops the batch as failed, caching nothing, when the landmark workers are down', async () => {
+    const dataset = await openDataset(dir);
+    const session = await ModelSession.open(undefined, 'cpu');
+    const cache = await ResultCache.open(dataset, dataFolder, 'machinery-test', 'no-model');
+    const engine = new ClipEngine(session, { detectors: 1 });
+    await engine.close();
+    const plan = planBatch(dataset, {
+      source: 'official',
+      own: new Map(),
+      useSuggestedApex: false,
+    });
+    const items = plan.items.filter((item) => item.clip.id !== corruptId);
+    const outcome = await runBatch({ dataset, items, engine, cache, recompute: true });
+    expect(outcome.state).toBe('failed');
+    expect(outcome.message).toMatch(/face landmarks failed/);
+    expect(outcome.computed).toBe(0);
+    expect(cache.size).toBe(0);
+    await session.close();
   });
 });

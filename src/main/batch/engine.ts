@@ -83,7 +83,7 @@ export class ClipEngine {
       try {
         apex = await suggestApex(dataset, clip, frames.onset, frames.offset, signal);
       } catch (error) {
-        if (isAbort(error)) throw error;
+        if (isAbort(error) || signal?.aborted) throw error;
         return outcome('failed', [`no suggested apex: ${(error as Error).message}`], apex);
       }
       timings.suggestApex = performance.now() - started;
@@ -96,7 +96,7 @@ export class ClipEngine {
         decodeFrame(dataset, clip, apex, { signal }),
       ]);
     } catch (error) {
-      if (isAbort(error)) throw error;
+      if (isAbort(error) || signal?.aborted) throw error;
       return outcome('failed', [`cannot decode: ${(error as Error).message}`], apex);
     } finally {
       release();

@@ -159,6 +159,12 @@ export const batchHandlers: HandlersFor<typeof batchRequests> = {
       },
       (error: Error) => finish(ctx, job, 'failed', error.message, status.failed),
     );
+    // A batch that failed (landmark worker or model down) leaves no broken engine behind.
+    void job.finished.then(async () => {
+      if (job.status.state !== 'failed' || state.engine !== engine) return;
+      state.engine = null;
+      await engine.close().catch(() => undefined);
+    });
     state.jobs.set(jobId, job);
     state.latest = jobId;
     return { jobId, total: plan.items.length, cached, skipped: plan.skipped };

@@ -101,7 +101,7 @@ export async function runBatch(options: BatchRunOptions): Promise<BatchRunOutcom
   let transientRun = 0;
   let fatal: Error | null = null;
   const stop = new AbortController();
-  const onAbort = () => stop.abort(signal?.reason);
+  const onAbort = () => stop.abort();
   signal?.addEventListener('abort', onAbort, { once: true });
   const worker = async () => {
     while (!stop.signal.aborted && next < pending.length) {
@@ -111,16 +111,18 @@ export async function runBatch(options: BatchRunOptions): Promise<BatchRunOutcom
       let outcome: ClipOutcome;
       try {
         outcome = await engine.classify(dataset, item.clip, item, stop.signal);
+        // A clip cut short by a cancel or by another clip's fatal error is not a result.
+        if (stop.signal.aborted) return;
       } catch (error) {
         if (stop.signal.aborted) return;
         fatal ??= new Error(`${item.clip.id}: ${(error as Error).message}`);
-        stop.abort(fatal);
+        stop.abort();
         return;
       }
       if (outcome.transient) {
         if (++transientRun >= MAX_TRANSIENT_FAILURES) {
           fatal ??= new Error(`stopped: ${outcome.reasons.join('; ')}`);
-          stop.abort(fatal);
+          stop.abort();
           return;
         }
         pending.push({ index, key });
