@@ -30,7 +30,8 @@ export function imageClip(input: ImageClipInput, problems: Problem[]): Clip | nu
   }
   if (frames.duplicates.length > 0) {
     note(
-      `several files carry the same frame number; kept the first of: ${listSome(frames.duplicates)}`,
+      `${frames.duplicates.length} file(s) carry a frame number another file already has; ` +
+        `kept the first by name, left out: ${listSome(frames.duplicates)}`,
     );
   }
   if (frames.files.length === 0) {

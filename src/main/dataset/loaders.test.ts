@@ -181,16 +181,20 @@ describe('generic folders', () => {
     for (const n of [1, 2, 9, 10, 11, 14])
       await writeFile(path.join(clip, `img${n}.jpg`), await tinyJpeg(n));
     await writeFile(path.join(clip, 'notes.txt'), 'not a frame');
+    await writeFile(path.join(clip, 'img02.jpg'), await tinyJpeg(2));
     const dataset = await openDataset(at('generic-gaps'));
     expect(dataset.kind).toBe('generic');
     expect(dataset.fps).toBe(30);
     const [only] = dataset.clips;
     expect(only.frameNumbers).toEqual([1, 2, 9, 10, 11, 14]);
     expect(only.source).toMatchObject({
-      files: ['img1.jpg', 'img2.jpg', 'img9.jpg', 'img10.jpg', 'img11.jpg', 'img14.jpg'],
+      files: ['img1.jpg', 'img02.jpg', 'img9.jpg', 'img10.jpg', 'img11.jpg', 'img14.jpg'],
     });
     expect(messages(dataset)).toContain(
       '8 frame number(s) missing between 1 and 14: 3, 4, 5, 6, 7, 8, 12, 13',
+    );
+    expect(messages(dataset)).toContain(
+      '1 file(s) carry a frame number another file already has; kept the first by name, left out: img2.jpg',
     );
   });
 
