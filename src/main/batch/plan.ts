@@ -22,7 +22,10 @@ export interface BatchPlan {
 export interface PlanOptions {
   /** Clip ids to classify; all clips when absent. */
   clipIds?: string[];
-  /** 'own': the coder's annotation, else the official one; 'official': only the official one. */
+  /**
+   * 'own': the coder's frames once they marked any (else the official ones) and the coder's
+   * 3-class label (else the official one); 'official': only the official annotation.
+   */
   source: AnnotationSource;
   own: Map<string, ClipAnnotation>;
   useSuggestedApex: boolean;
@@ -60,12 +63,11 @@ function planClip(
 ): PlannedClip | BatchSkip {
   const own = options.source === 'own' ? options.own.get(clip.id) : undefined;
   const official = dataset.official[clip.id];
-  const [annotation, kind] = usable(own)
-    ? [own, 'own' as const]
-    : official
-      ? [official, 'official' as const]
-      : [own ?? null, own ? ('own' as const) : ('none' as const)];
-  const truth = annotation?.threeClass ?? null;
+  // Frames come from one annotation: the coder's once they marked any frame, else the official.
+  const ownFrames = Boolean(own && (own.onset !== null || own.apex !== null));
+  const annotation = ownFrames ? own : (official ?? own);
+  const kind = ownFrames ? 'own' : official ? 'official' : own ? 'own' : 'none';
+  const truth = own?.threeClass ?? official?.threeClass ?? null;
   const onset = annotation?.onset ?? null;
   const apex = annotation?.apex ?? null;
   const offset = annotation?.offset ?? null;
@@ -88,14 +90,6 @@ function planClip(
   const start = onset ?? 0;
   if (start >= last) return skip(`onset ${start} leaves no frame for an apex`);
   return { clip, onset: start, apex: null, offset, annotation: kind, truth, source };
-}
-
-/** The coder's own annotation counts when it has frames or a label; an empty one does not hide the official. */
-function usable(annotation: ClipAnnotation | undefined): annotation is ClipAnnotation {
-  return Boolean(
-    annotation &&
-    (annotation.onset !== null || annotation.apex !== null || annotation.threeClass !== null),
-  );
 }
 
 function describeKind(kind: 'own' | 'official' | 'none'): string {
