@@ -202,10 +202,18 @@ async function playback(
   return times;
 }
 
+/** Full collections with a pause between, so freed buffers are really gone from the figures. */
+async function collect(): Promise<void> {
+  for (let i = 0; i < 3 && global.gc; i++) {
+    global.gc();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 function memory(): string {
   const usage = process.memoryUsage();
   const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
-  return `rss ${mib(usage.rss)}, heap ${mib(usage.heapUsed)}, external+buffers ${mib(usage.external + usage.arrayBuffers)}, cache ${mib(frameCacheStats().bytes)} (${frameCacheStats().entries} entries)`;
+  return `rss ${mib(usage.rss)}, heap ${mib(usage.heapUsed)}, array buffers ${mib(usage.arrayBuffers)} (native external ${mib(usage.external - usage.arrayBuffers)}), cache ${mib(frameCacheStats().bytes)} (${frameCacheStats().entries} entries)`;
 }
 
 async function main(): Promise<void> {
@@ -360,7 +368,7 @@ async function main(): Promise<void> {
   configureFrameCache({ budgetBytes: 128 * 1024 * 1024 });
   frameCache.clear();
   await new Promise((resolve) => setTimeout(resolve, 500));
-  global.gc?.();
+  await collect();
   console.log(
     `  before: ${memory()}${global.gc ? '' : '   (run with --expose-gc for figures after collection)'}`,
   );
@@ -375,7 +383,7 @@ async function main(): Promise<void> {
   }
   ctx.setDataset(images);
   for (let i = 0; i < FRAMES; i++) await image(i, 320);
-  global.gc?.();
+  await collect();
   console.log(`  after:  ${memory()}`);
   console.log(
     `  peak rss over the whole run: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB (default cache budget 512 MiB in sections 1–2)`,
