@@ -7,7 +7,7 @@ import type { Clip, DatasetIndex } from '../../../shared/domain';
 
 const usage = 'mer-studio info <dataset-dir> [--json] [--clips] [--check] [--fps <n>]';
 
-const LAYOUT_NAMES: Record<DatasetIndex['kind'], string> = {
+const LAYOUT_NAMES: Partial<Record<DatasetIndex['kind'], string>> = {
   casme2: 'CASME II (raw)',
   'casme2-cropped': 'CASME II (cropped)',
   samm: 'SAMM',
@@ -70,12 +70,19 @@ above its subjects, or a subject folder, and prints subjects, clips, frame count
   },
 };
 
+/** Several datasets opened together load as one generic index whose clips differ in frame rate. */
+function layoutName(dataset: DatasetIndex): string {
+  const several = dataset.problems.some((p) => p.message.startsWith('several datasets found'));
+  if (several) return 'several datasets side by side';
+  return LAYOUT_NAMES[dataset.kind] ?? dataset.kind;
+}
+
 function describe(dataset: DatasetIndex, checked: boolean) {
   return {
     root: dataset.root,
     name: dataset.name,
     kind: dataset.kind,
-    layout: LAYOUT_NAMES[dataset.kind],
+    layout: layoutName(dataset),
     fps: dataset.fps,
     subjects: dataset.subjects,
     totals: {
@@ -118,7 +125,7 @@ function describeClip(clip: Clip) {
 function printText(dataset: DatasetIndex, listClips: boolean, out: (text: string) => void): void {
   const frames = dataset.clips.reduce((sum, clip) => sum + clip.frameCount, 0);
   out(dataset.root);
-  out(`layout: ${LAYOUT_NAMES[dataset.kind]} (${dataset.kind})   fps: ${dataset.fps}`);
+  out(`layout: ${layoutName(dataset)} (${dataset.kind})   fps: ${dataset.fps}`);
   out(`subjects: ${dataset.subjects.length}   clips: ${dataset.clips.length}   frames: ${frames}`);
   out(`subjects: ${abbreviate(dataset.subjects, 20)}`);
   const rates = [...new Set(dataset.clips.map((clip) => clip.fps))];
