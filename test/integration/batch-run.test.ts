@@ -160,6 +160,16 @@ describe('batch classification on the demo dataset', () => {
     expect(status.state).toBe('cancelled');
     const partial = await call<BatchResults>('batch.results', { jobId: started.jobId });
     expect(partial.complete).toBe(false);
+    const refused = await call('report.export', { kind: 'metrics', jobId: started.jobId }).catch(
+      (error: Error) => error,
+    );
+    expect(String(refused)).toMatch(/was cancelled .*a partial run would not be the dataset's/);
+    const partialClips = await call<{ path: string; rows: number }>('report.export', {
+      kind: 'clips',
+      jobId: started.jobId,
+    });
+    expect(path.basename(partialClips.path)).toMatch(/^partial-clips-/);
+    expect(partialClips.rows).toBe(partial.rows.length);
     const finishedBefore = partial.rows.length;
     expect(finishedBefore).toBeGreaterThanOrEqual(2);
     expect(finishedBefore).toBeLessThan(9);
@@ -173,6 +183,17 @@ describe('batch classification on the demo dataset', () => {
     const results = await call<BatchResults>('batch.results', { jobId: resumed.jobId });
     expect(results.complete).toBe(true);
     expect(results.rows).toHaveLength(9);
+    const metrics = await call<{ path: string; content: string }>('report.export', {
+      kind: 'metrics',
+    });
+    expect(path.basename(metrics.path)).toMatch(/^metrics-/);
+    const overall = parseCsv(metrics.content).find((row) => row[0] === 'overall')!;
+    expect(overall[3]).toBe('8');
+    const png = await call<{ content: string }>('report.export', {
+      kind: 'matrix',
+      normalised: true,
+    });
+    expect(png.content).toMatch(/^data:image\/png;base64,/);
   });
 
   it('resumes after a cancel of a fresh cache: computes exactly the unfinished clips', async () => {

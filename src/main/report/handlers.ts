@@ -22,15 +22,19 @@ export const reportHandlers: HandlersFor<typeof reportRequests> = {
   },
   'report.export': async ({ kind, jobId, bom, normalised }, ctx) => {
     const dataset = ctx.requireDataset();
+    const batch = await batchResultsOf(ctx, jobId);
     const built = await buildReport(kind, {
       dataset,
       own: await ownAnnotations(ctx),
       predictions: predictionsOf(ctx),
-      batch: await batchResultsOf(ctx, jobId),
+      batch,
       bom,
       normalised,
     });
-    const fileName = `${kind}${kind === 'matrix' && normalised ? '-normalised' : ''}-${timestamp()}.${built.extension}`;
+    // Per-clip rows of an unfinished batch are honest one by one, but the file says it is partial.
+    const partial = batch && !batch.complete ? 'partial-' : '';
+    const variant = kind === 'matrix' && normalised ? '-normalised' : '';
+    const fileName = `${partial}${kind}${variant}-${timestamp()}.${built.extension}`;
     const file = await writeReport(ctx, fileName, built.bytes);
     return {
       kind,
