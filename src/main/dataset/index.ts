@@ -45,17 +45,10 @@ export async function openDataset(
   const loaded = demo
     ? await loadDemo(opened, demo, problems)
     : await loadDetected(opened, await detectLayouts(opened, listing, problems), problems);
-  if (loaded.clips.length === 0) {
-    throw new NotFoundError(
-      `${opened}: no clips found (expected a CASME II, SAMM, SMIC-HS or CAS(ME)^3 folder, or ` +
-        `folders of numbered frames or video files mp4/avi/mov/mkv)` +
-        (problems.length > 0
-          ? `; ${problems.map((p) => `${p.path ?? ''} ${p.message}`).join('; ')}`
-          : ''),
-    );
-  }
+  if (loaded.clips.length === 0) throw noClips(opened, problems);
   const { settings } = await readDatasetSettings(loaded.root, problems);
   await probeVideoClips(loaded.root, loaded.clips, problems, options.signal);
+  if (loaded.clips.length === 0) throw noClips(opened, problems);
   applyFrameRates(loaded, settings, options, problems);
   if (options.readFrameSizes !== false) await describeClipFrames(loaded.root, loaded.clips);
   loaded.clips.sort((a, b) => compareNatural(a.id, b.id));
@@ -70,6 +63,18 @@ export async function openDataset(
     problems: [...problems, ...loaded.clips.flatMap((clip) => clip.problems)],
     official: loaded.official,
   };
+}
+
+function noClips(opened: string, problems: Problem[]): NotFoundError {
+  const reasons = problems
+    .slice(0, 5)
+    .map((p) => `${p.path ?? p.clipId ?? ''}: ${p.message}`)
+    .join('; ');
+  return new NotFoundError(
+    `${opened}: no clips found (expected a CASME II, SAMM, SMIC-HS or CAS(ME)^3 folder, or ` +
+      `folders of numbered frames or video files mp4/avi/mov/mkv)` +
+      (reasons ? `; ${reasons}${problems.length > 5 ? '; …' : ''}` : ''),
+  );
 }
 
 interface Loaded {

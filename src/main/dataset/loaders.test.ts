@@ -266,6 +266,11 @@ describe('generic folders', () => {
     await mkdir(at('nothing-here', 'empty'), { recursive: true });
     await expect(openDataset(at('nothing-here'))).rejects.toThrow(/no clips found/);
     await expect(openDataset(at('does-not-exist'))).rejects.toThrow(/not a folder/);
+    await mkdir(at('only-broken-video', 'subject'), { recursive: true });
+    await writeFile(at('only-broken-video', 'subject', 'take.mov'), 'not a video');
+    await expect(openDataset(at('only-broken-video'))).rejects.toThrow(
+      /no clips found.*subject\/take\.mov: cannot read video: not a video ffmpeg can read/,
+    );
   });
 });
 

@@ -115,6 +115,7 @@ function measuredFps(packets: Packet[]): number | null {
 
 /** ffmpeg's words for the usual damage, said plainly (ffmpeg's own line is kept after it). */
 export function explainFfmpegError(message: string): string {
+  if (/detected only with low score/.test(message)) return 'not a video ffmpeg can read';
   if (/moov atom not found/.test(message)) {
     return `the MP4 is incomplete: its index (moov atom) is missing, as in a truncated copy or an unfinished recording (${message})`;
   }
