@@ -24,7 +24,9 @@ export const flowHandlers: HandlersFor<typeof flowRequests> = {
       if (magnitude > max) max = magnitude;
     }
     const rgba = flowToColor(flow);
-    const png = await sharp(rgba.data, { raw: { width: rgba.width, height: rgba.height, channels: 4 } })
+    const png = await sharp(rgba.data, {
+      raw: { width: rgba.width, height: rgba.height, channels: 4 },
+    })
       .png()
       .toBuffer();
     return {
