@@ -18,7 +18,7 @@ import { openDataset } from '../../src/main/dataset';
 import { generateDemoDataset } from '../../src/main/dataset/demo/generate';
 import { locateFfmpeg, runFfmpeg } from '../../src/main/media/ffmpeg';
 import { configureFrameCache, frameCache, frameCacheStats } from '../../src/main/media/frame-cache';
-import { frameImage } from '../../src/main/media/frame-response';
+import { cancelPrefetch, frameImage } from '../../src/main/media/frame-response';
 import { decodeFrame } from '../../src/main/media/frames';
 import { videoDecodeStats } from '../../src/main/media/video-decode';
 import type { Clip, DatasetIndex } from '../../src/shared/domain';
@@ -365,6 +365,10 @@ async function main(): Promise<void> {
   console.log(
     '\n3. memory under a 128 MiB cache budget (all frames, RGB + grey, both inputs, display JPEGs)',
   );
+  // Let the playback's prefetch and read-ahead runs end before measuring.
+  cancelPrefetch(images);
+  cancelPrefetch(video);
+  await new Promise((resolve) => setTimeout(resolve, 1500));
   configureFrameCache({ budgetBytes: 128 * 1024 * 1024 });
   frameCache.clear();
   await new Promise((resolve) => setTimeout(resolve, 500));
