@@ -258,6 +258,22 @@ describe('batch classification on the demo dataset', () => {
     expect(official.apexSource).toBe('annotated');
   });
 
+  it('refuses a second batch while one is starting or running', async () => {
+    const attempts = await Promise.allSettled([
+      call<BatchStart>('batch.start', { source: 'official', recompute: true }),
+      call<BatchStart>('batch.start', { source: 'official', recompute: true }),
+    ]);
+    const started = attempts.filter((a) => a.status === 'fulfilled');
+    const refused = attempts.filter((a) => a.status === 'rejected');
+    expect(started).toHaveLength(1);
+    expect(String((refused[0] as PromiseRejectedResult).reason)).toMatch(
+      /already (starting|running)/,
+    );
+    const { jobId } = (started[0] as PromiseFulfilledResult<BatchStart>).value;
+    await call('batch.cancel', { jobId });
+    await whenDone(jobId);
+  });
+
   it('exports the batch as a per-clip CSV that round-trips', async () => {
     const exported = await call<{ path: string; rows: number }>('report.exportCsv', {});
     const rows = parseCsv(await readFile(exported.path, 'utf8'));

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import type { ParsedArgsOf } from '../../shared/contract';
 import type {
   BatchResults,
+  BatchStart,
   BatchRow,
   BatchStatus,
   batchRequests,
@@ -27,6 +29,8 @@ interface BatchState {
   jobs: Map<string, Job>;
   latest: string | null;
   engine: ClipEngine | null;
+  /** A start is between its checks and its job's registration. */
+  starting: boolean;
 }
 
 const states = new WeakMap<AppContext, BatchState>();
@@ -34,7 +38,7 @@ const states = new WeakMap<AppContext, BatchState>();
 function stateOf(ctx: AppContext): BatchState {
   let state = states.get(ctx);
   if (!state) {
-    const created: BatchState = { jobs: new Map(), latest: null, engine: null };
+    const created: BatchState = { jobs: new Map(), latest: null, engine: null, starting: false };
     states.set(ctx, created);
     ctx.onClose(async () => {
       for (const job of created.jobs.values()) job.controller.abort();
@@ -62,112 +66,13 @@ export const batchHandlers: HandlersFor<typeof batchRequests> = {
     const running = [...state.jobs.values()].find((job) => job.status.state === 'running');
     if (running)
       throw new Error(`a batch is already running (${running.status.jobId}): cancel it or wait`);
-    const dataset = ctx.requireDataset();
-    const session = await modelSession(ctx);
-    const sha256 = await modelFileSha256(session.path);
-    const own = new Map((await annotationStore(ctx).all()).map((a) => [a.clipId, a]));
-    const plan = planBatch(dataset, { ...args, own });
-    if (plan.items.length === 0) {
-      const why = plan.skipped.slice(0, 3).map((skip) => `${skip.clipId}: ${skip.reason}`);
-      throw new Error(`no clip can be classified: ${why.join('; ') || 'the selection is empty'}`);
+    if (state.starting) throw new Error('a batch is already starting: wait for it');
+    state.starting = true;
+    try {
+      return await startJob(args, ctx, state);
+    } finally {
+      state.starting = false;
     }
-    const cache = await ResultCache.open(dataset, ctx.dataFolder, session.card.id, sha256);
-    const keys = await inputKeys(dataset, plan.items, sha256);
-    const cached = args.recompute ? 0 : keys.filter((key) => cache.get(key)).length;
-    state.engine ??= new ClipEngine(session);
-    const engine = state.engine;
-    const jobId = randomUUID().slice(0, 8);
-    const controller = new AbortController();
-    const status: BatchStatus = {
-      jobId,
-      state: 'running',
-      done: 0,
-      total: plan.items.length,
-      failed: 0,
-      cached: 0,
-      rate: 0,
-      etaSeconds: null,
-      startedAt: new Date().toISOString(),
-      finishedAt: null,
-      message: null,
-    };
-    const rows: BatchRow[] = [];
-    const job: Job = {
-      status,
-      controller,
-      results: {
-        jobId,
-        source: args.source,
-        model: modelInfoOf(session, sha256),
-        rows,
-        skipped: plan.skipped,
-      },
-      finished: Promise.resolve(),
-    };
-    const predictions = predictionsOf(ctx);
-    job.finished = runBatch({
-      dataset,
-      items: plan.items,
-      engine,
-      cache,
-      recompute: args.recompute,
-      keys,
-      signal: controller.signal,
-      onRow: (row) => {
-        rows.push(row);
-        if (row.predicted && row.probabilities) {
-          predictions.set(row.clipId, {
-            clipId: row.clipId,
-            probabilities: row.probabilities,
-            predicted: row.predicted,
-            provider: row.provider,
-            modelId: session.card.id,
-          });
-        }
-        if (row.status === 'failed' && !row.fromCache) {
-          ctx.emit('job.error', {
-            jobId,
-            kind: 'batch',
-            item: row.clipId,
-            message: `${row.clipId}: ${row.reasons.join('; ')}`,
-          });
-        }
-      },
-      onProgress: (progress) => {
-        Object.assign(status, {
-          done: progress.done,
-          total: progress.total,
-          failed: progress.failed,
-          cached: progress.cached,
-          rate: progress.rate,
-          etaSeconds: progress.etaSeconds,
-        });
-        ctx.emit('job.progress', {
-          jobId,
-          kind: 'batch',
-          done: progress.done,
-          total: progress.total,
-          rate: progress.rate,
-          etaSeconds: progress.etaSeconds,
-          message: progress.failed > 0 ? `${progress.failed} failed` : undefined,
-        });
-      },
-    }).then(
-      (outcome) => {
-        rows.splice(0, rows.length, ...outcome.rows);
-        finish(ctx, job, outcome.state, outcome.message, outcome.failed);
-      },
-      (error: Error) => finish(ctx, job, 'failed', error.message, status.failed),
-    );
-    // A batch that failed (landmark worker or model down) leaves no broken engine behind.
-    void job.finished.then(async () => {
-      if (job.status.state !== 'failed' || state.engine !== engine) return;
-      state.engine = null;
-      await engine.close().catch(() => undefined);
-    });
-    state.jobs.set(jobId, job);
-    state.latest = jobId;
-    return { jobId, total: plan.items.length, cached, skipped: plan.skipped };
   },
   'batch.cancel': async ({ jobId }, ctx) => {
     const job = jobOf(ctx, jobId);
@@ -182,6 +87,119 @@ export const batchHandlers: HandlersFor<typeof batchRequests> = {
   },
   'batch.results': async ({ jobId }, ctx) => batchResultsOf(ctx, jobId),
 };
+
+async function startJob(
+  args: ParsedArgsOf<'batch.start'>,
+  ctx: AppContext,
+  state: BatchState,
+): Promise<BatchStart> {
+  const dataset = ctx.requireDataset();
+  const session = await modelSession(ctx);
+  const sha256 = await modelFileSha256(session.path);
+  const own = new Map((await annotationStore(ctx).all()).map((a) => [a.clipId, a]));
+  const plan = planBatch(dataset, { ...args, own });
+  if (plan.items.length === 0) {
+    const why = plan.skipped.slice(0, 3).map((skip) => `${skip.clipId}: ${skip.reason}`);
+    throw new Error(`no clip can be classified: ${why.join('; ') || 'the selection is empty'}`);
+  }
+  const cache = await ResultCache.open(dataset, ctx.dataFolder, session.card.id, sha256);
+  const keys = await inputKeys(dataset, plan.items, sha256);
+  const cached = args.recompute ? 0 : keys.filter((key) => cache.get(key)).length;
+  state.engine ??= new ClipEngine(session);
+  const engine = state.engine;
+  const jobId = randomUUID().slice(0, 8);
+  const controller = new AbortController();
+  const status: BatchStatus = {
+    jobId,
+    state: 'running',
+    done: 0,
+    total: plan.items.length,
+    failed: 0,
+    cached: 0,
+    rate: 0,
+    etaSeconds: null,
+    startedAt: new Date().toISOString(),
+    finishedAt: null,
+    message: null,
+  };
+  const rows: BatchRow[] = [];
+  const job: Job = {
+    status,
+    controller,
+    results: {
+      jobId,
+      source: args.source,
+      model: modelInfoOf(session, sha256),
+      rows,
+      skipped: plan.skipped,
+    },
+    finished: Promise.resolve(),
+  };
+  const predictions = predictionsOf(ctx);
+  job.finished = runBatch({
+    dataset,
+    items: plan.items,
+    engine,
+    cache,
+    recompute: args.recompute,
+    keys,
+    signal: controller.signal,
+    onRow: (row) => {
+      rows.push(row);
+      if (row.predicted && row.probabilities) {
+        predictions.set(row.clipId, {
+          clipId: row.clipId,
+          probabilities: row.probabilities,
+          predicted: row.predicted,
+          provider: row.provider,
+          modelId: session.card.id,
+        });
+      }
+      if (row.status === 'failed' && !row.fromCache) {
+        ctx.emit('job.error', {
+          jobId,
+          kind: 'batch',
+          item: row.clipId,
+          message: `${row.clipId}: ${row.reasons.join('; ')}`,
+        });
+      }
+    },
+    onProgress: (progress) => {
+      Object.assign(status, {
+        done: progress.done,
+        total: progress.total,
+        failed: progress.failed,
+        cached: progress.cached,
+        rate: progress.rate,
+        etaSeconds: progress.etaSeconds,
+      });
+      ctx.emit('job.progress', {
+        jobId,
+        kind: 'batch',
+        done: progress.done,
+        total: progress.total,
+        rate: progress.rate,
+        etaSeconds: progress.etaSeconds,
+        message: progress.failed > 0 ? `${progress.failed} failed` : undefined,
+      });
+    },
+  }).then(
+    (outcome) => {
+      rows.splice(0, rows.length, ...outcome.rows);
+      finish(ctx, job, outcome.state, outcome.message, outcome.failed);
+    },
+    (error: Error) => finish(ctx, job, 'failed', error.message, status.failed),
+  );
+  // A batch that failed (landmark worker or model down) leaves no broken engine behind.
+  void job.finished.then(async () => {
+    if (job.status.state !== 'failed' || state.engine !== engine) return;
+    state.engine = null;
+    await engine.close().catch(() => undefined);
+  });
+  state.jobs.set(jobId, job);
+  state.latest = jobId;
+  return { jobId, total: plan.items.length, cached, skipped: plan.skipped };
+}
 
 /** A job's results so far (the latest job's without jobId); null when no batch ran. */
 export async function batchResultsOf(
