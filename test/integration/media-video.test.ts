@@ -42,6 +42,17 @@ beforeAll(async () => {
     '-y',
     path.join(base, 'subA', 'sound.mp4'),
   ]);
+  await mkdir(path.join(base, 'subB'), { recursive: true });
+  await runFfmpeg([
+    '-i',
+    path.join(base, 'subA', 'gop.mp4'),
+    '-c',
+    'copy',
+    '-metadata:s:v:0',
+    'rotate=90',
+    '-y',
+    path.join(base, 'subB', 'turned.mp4'),
+  ]);
   const avi = await readFile(path.join(base, 'subA', 'intra.avi'));
   await writeFile(path.join(base, 'subA', 'half.avi'), avi.subarray(0, avi.length >> 1));
   dataset = await openDataset(base);
@@ -138,6 +149,16 @@ describe('video decoding runs', () => {
       expect(readIndex(await decodeFrame(dataset, clip, index))).toBe(index);
     }
     expect(videoDecodeStats.runs - before).toBeLessThanOrEqual(3);
+  });
+});
+
+describe('rotated videos (phone recordings)', () => {
+  it('report the turned size and decode turned frames, still frame-exact', async () => {
+    const clip = dataset.clips.find((candidate) => candidate.id === 'subB/turned');
+    expect(clip).toMatchObject({ width: 144, height: 192, frameCount: FRAMES });
+    if (!clip) return;
+    const frame = await decodeFrame(dataset, clip, 77, { grey: true });
+    expect({ width: frame.width, height: frame.height }).toEqual({ width: 144, height: 192 });
   });
 });
 

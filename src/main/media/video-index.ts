@@ -91,12 +91,23 @@ export async function probeVideo(file: string, signal?: AbortSignal): Promise<Vi
     file,
     frameCount: unique.length,
     fps: declaredFps(text) ?? measuredFps(unique) ?? 30,
-    ...(geometry ? { width: Number(geometry[1]), height: Number(geometry[2]) } : {}),
+    ...(geometry ? displaySize(Number(geometry[1]), Number(geometry[2]), text) : {}),
     startTime: Number(/start: (-?[\d.]+)/.exec(text)?.[1] ?? 0),
     pts,
     seconds: unique.map((p) => p.seconds),
     indexOfPts: new Map(pts.map((value, index) => [value, index])),
   };
+}
+
+/** Coded size turned as ffmpeg will turn the frames (phone videos carry a rotation). */
+function displaySize(width: number, height: number, header: string) {
+  const rotation = Number(
+    /rotate\s*:\s*(-?\d+)/.exec(header)?.[1] ??
+      /rotation of (-?[\d.]+) degrees/.exec(header)?.[1] ??
+      0,
+  );
+  const quarterTurn = Math.abs(Math.round(rotation / 90)) % 2 === 1;
+  return quarterTurn ? { width: height, height: width } : { width, height };
 }
 
 function declaredFps(header: string): number | null {
