@@ -190,9 +190,9 @@ async function startJob(
     },
     (error: Error) => finish(ctx, job, 'failed', error.message, status.failed),
   );
-  // A batch that failed (landmark worker or model down) leaves no broken engine behind.
+  // The landmark workers (≈100 MB each) live for one batch; a failed one leaves nothing broken.
   void job.finished.then(async () => {
-    if (job.status.state !== 'failed' || state.engine !== engine) return;
+    if (state.engine !== engine || state.starting) return;
     state.engine = null;
     await engine.close().catch(() => undefined);
   });
