@@ -11,7 +11,9 @@ export type DatasetKind =
   | 'smic-hs'
   | 'casme3-a'
   | 'generic'
-  | 'demo';
+  | 'demo'
+  /** Several datasets side by side (e.g. the MEGC2019 composite); see Clip.sourceKind. */
+  | 'composite';
 
 export interface Problem {
   severity: 'error' | 'warning';
@@ -23,8 +25,7 @@ export interface Problem {
 
 /** Where a clip's frames come from; paths are relative to the dataset root. */
 export type ClipSource =
-  | { kind: 'images'; dir: string; files: string[] }
-  | { kind: 'video'; file: string };
+  { kind: 'images'; dir: string; files: string[] } | { kind: 'video'; file: string };
 
 export interface Clip {
   /** Stable within the dataset: `${subject}/${name}`. */
@@ -42,6 +43,8 @@ export interface Clip {
    * Datasets' spreadsheets give onset/apex/offset in these numbers; the app works in indexes.
    */
   frameNumbers?: number[];
+  /** The layout a clip of a composite comes from. */
+  sourceKind?: DatasetKind;
   /** Emotion label carried by the layout itself (SMIC-HS folders, demo clips). */
   folderEmotion?: string;
   problems: Problem[];

@@ -4,11 +4,13 @@ import type { HandlersFor } from '../app/handler';
 import { NotFoundError, type AppContext } from '../app/context';
 import { openDataset } from './index';
 import { attachImportedAnnotations } from '../annotations/imported';
+import { cancelPrefetch } from '../media/frame-response';
 
 export const datasetHandlers: HandlersFor<typeof datasetRequests> = {
   'dataset.open': async ({ path }, ctx) => {
     const dataset = await openDataset(path);
     dataset.problems.push(...(await attachImportedAnnotations(dataset, ctx.dataFolder)));
+    if (ctx.dataset) cancelPrefetch(ctx.dataset);
     ctx.setDataset(dataset);
     return summarise(dataset);
   },
@@ -44,6 +46,8 @@ function summariseClip(clip: Clip): ClipSummary {
     width: clip.width,
     height: clip.height,
     kind: clip.source.kind,
+    frameNumbers: clip.frameNumbers,
+    sourceKind: clip.sourceKind,
     folderEmotion: clip.folderEmotion,
     problems: clip.problems,
   };

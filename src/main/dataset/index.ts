@@ -128,6 +128,7 @@ async function loadComposite(
     const ownProblems: Problem[] = [];
     for (const clip of await spec.scan(root, listing, spec.fps, ownProblems)) {
       if (clip.source.kind === 'images') clip.source.dir = path.join(offset, clip.source.dir);
+      clip.sourceKind = spec.kind;
       for (const problem of clip.problems)
         problem.path = problem.path && path.join(offset, problem.path);
       clips.push(clip);
@@ -145,7 +146,7 @@ async function loadComposite(
     message: `several datasets found and loaded together: ${layouts.map((l) => `${l.spec.label} (${path.relative(opened, l.root)})`).join(', ')}`,
   });
   const fps = mostCommon(clips.map((clip) => clip.fps)) ?? GENERIC_FPS;
-  return { root: opened, kind: 'generic', fps, clips, official: {}, videoFpsFromFile: false };
+  return { root: opened, kind: 'composite', fps, clips, official: {}, videoFpsFromFile: false };
 }
 
 /** CASME II ships raw and cropped frames of the same clips: load one (raw), say so. */

@@ -12,6 +12,9 @@ export interface ClipSummary {
   width?: number;
   height?: number;
   kind: 'images' | 'video';
+  /** The number in each frame's file name, per index (image sequences). */
+  frameNumbers?: number[];
+  sourceKind?: DatasetKind;
   folderEmotion?: string;
   problems: Problem[];
 }
