@@ -150,6 +150,13 @@ describe('dataset layouts', () => {
     expect(fpsOf('s1/s1_ne_01')).toBe(100);
     expect(fpsOf('spNO.1/a')).toBe(30);
     expect(dataset.clips).toHaveLength(24);
+    expect(dataset.kind).toBe('composite');
+    const sourceOf = (id: string) => dataset.clips.find((c) => c.id === id)?.sourceKind;
+    expect([sourceOf('sub01/EP02_01f'), sourceOf('s1/s1_ne_01'), sourceOf('spNO.1/a')]).toEqual([
+      'casme2',
+      'smic-hs',
+      'casme3-a',
+    ]);
     const smic = dataset.clips.find((c) => c.id === 's1/s1_ne_01');
     expect(smic?.source).toMatchObject({
       dir: path.join('SMIC', 'HS', 's1', 'micro', 'negative', 's1_ne_01'),
