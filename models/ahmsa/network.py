@@ -46,12 +46,13 @@ def normalise_per_sample(flow: torch.Tensor) -> torch.Tensor:
     """Per-sample, per-channel min-max to [0, 1]; a constant channel becomes all zeros.
 
     This makes the composite's 8-bit stretched PNGs (0..255) and float flow maps in pixels look
-    alike, whatever their scale or offset.
+    alike, whatever their scale or offset. (Computed on [N, 3, 784]: onnxruntime broadcasts over the
+    last axis much faster than over [N, 3, 1, 1].)
     """
     flat = flow.flatten(2)
-    low = flat.amin(dim=2, keepdim=True).unsqueeze(-1)
-    high = flat.amax(dim=2, keepdim=True).unsqueeze(-1)
-    return (flow - low) / (high - low).clamp_min(NORMALISE_EPSILON)
+    low = flat.amin(dim=2, keepdim=True)
+    scale = 1.0 / (flat.amax(dim=2, keepdim=True) - low).clamp_min(NORMALISE_EPSILON)
+    return ((flat - low) * scale).reshape(flow.shape)
 
 
 class DropPath(nn.Module):
@@ -75,9 +76,17 @@ class ChannelLayerNorm(nn.LayerNorm):
     def forward(self, grid: torch.Tensor) -> torch.Tensor:
         return super().forward(grid.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)
 
+    def forward_tokens(self, tokens: torch.Tensor) -> torch.Tensor:
+        return super().forward(tokens)
+
 
 def pointwise(inputs: int, outputs: int) -> nn.Conv2d:
     return nn.Conv2d(inputs, outputs, kernel_size=1)
+
+
+def pointwise_on_tokens(conv: nn.Conv2d, tokens: torch.Tensor) -> torch.Tensor:
+    """A 1×1 convolution applied to [N, tokens, C] as the equivalent linear map."""
+    return F.linear(tokens, conv.weight.flatten(1), conv.bias)
 
 
 class ChannelAttention(nn.Module):
@@ -92,6 +101,15 @@ class ChannelAttention(nn.Module):
         average = grid.mean(dim=(2, 3), keepdim=True)
         maximum = grid.amax(dim=(2, 3), keepdim=True)
         return grid * torch.sigmoid(self.mlp(average) + self.mlp(maximum))
+
+    def forward_tokens(self, tokens: torch.Tensor) -> torch.Tensor:
+        first, _, second = self.mlp
+
+        def mlp(descriptor: torch.Tensor) -> torch.Tensor:
+            return pointwise_on_tokens(second, F.relu(pointwise_on_tokens(first, descriptor)))
+
+        weights = torch.sigmoid(mlp(tokens.mean(dim=1, keepdim=True)) + mlp(tokens.amax(dim=1, keepdim=True)))
+        return tokens * weights
 
 
 class SpatialSelfAttention(nn.Module):
@@ -116,6 +134,14 @@ class SpatialSelfAttention(nn.Module):
         mixed = value @ self.dropout(attention).transpose(-2, -1)  # [N, heads, head_width, tokens]
         return self.merge(mixed.reshape(batch, self.heads * self.head_width, height, width))
 
+    def forward_tokens(self, tokens: torch.Tensor) -> torch.Tensor:
+        batch, count, _ = tokens.shape
+        qkv = pointwise_on_tokens(self.query_key_value, tokens).reshape(batch, count, 3, self.heads, self.head_width)
+        query, key, value = qkv.permute(2, 0, 3, 1, 4).unbind(0)  # each [N, heads, tokens, head_width]
+        attention = torch.softmax((query @ key.transpose(-2, -1)) * self.scale, dim=-1)
+        mixed = (self.dropout(attention) @ value).transpose(1, 2).reshape(batch, count, -1)
+        return pointwise_on_tokens(self.merge, mixed)
+
 
 class FeedForward(nn.Module):
     def __init__(self, width: int, ratio: float, dropout: float) -> None:
@@ -127,6 +153,10 @@ class FeedForward(nn.Module):
 
     def forward(self, grid: torch.Tensor) -> torch.Tensor:
         return self.layers(grid)
+
+    def forward_tokens(self, tokens: torch.Tensor) -> torch.Tensor:
+        expand, activation, dropout, project = self.layers
+        return pointwise_on_tokens(project, dropout(activation(pointwise_on_tokens(expand, tokens))))
 
 
 class MultiScaleAttentionBlock(nn.Module):
@@ -148,6 +178,11 @@ class MultiScaleAttentionBlock(nn.Module):
         grid = grid + self.drop_path(self.spatial_attention(self.norm_spatial(grid)))
         return grid + self.drop_path(self.feedforward(self.norm_feedforward(grid)))
 
+    def forward_tokens(self, tokens: torch.Tensor) -> torch.Tensor:
+        tokens = tokens + self.drop_path(self.channel_attention.forward_tokens(self.norm_channel.forward_tokens(tokens)))
+        tokens = tokens + self.drop_path(self.spatial_attention.forward_tokens(self.norm_spatial.forward_tokens(tokens)))
+        return tokens + self.drop_path(self.feedforward.forward_tokens(self.norm_feedforward.forward_tokens(tokens)))
+
 
 class AdaptiveDownsample(nn.Module):
     """3×3 convolution → LayerNorm → adaptive max pooling to the next (halved) grid."""
@@ -160,6 +195,13 @@ class AdaptiveDownsample(nn.Module):
 
     def forward(self, grid: torch.Tensor) -> torch.Tensor:
         return self.pool(self.norm(self.conv(grid)))
+
+    def forward_tokens(self, tokens: torch.Tensor, grid: int) -> torch.Tensor:
+        batch, _, width = tokens.shape
+        convolved = self.conv(tokens.transpose(1, 2).reshape(batch, width, grid, grid))
+        normalised = self.norm.forward_tokens(convolved.flatten(2).transpose(1, 2))
+        pooled = self.pool(normalised.transpose(1, 2).reshape(batch, width, grid, grid))
+        return pooled.flatten(2).transpose(1, 2)
 
 
 class AHMSANet(nn.Module):
@@ -196,15 +238,33 @@ class AHMSANet(nn.Module):
         )
         self.apply(_initialise)
 
+    # False: blocks run on [N, C, H, W] grids with 1×1 convolutions (fast in PyTorch eager, which
+    # runs convolutions on oneDNN). True: the same parameters on [N, tokens, C] with linear maps and
+    # last-axis LayerNorm (fewer transposes and layout changes in onnxruntime); used for export.
+    token_layout: bool = False
+
     def forward(self, flow: torch.Tensor) -> torch.Tensor:
         grid = self.patch_embedding(normalise_per_sample(flow))
         if self.positional is not None:
             grid = grid + self.positional
+        if self.token_layout:
+            return self._forward_tokens(grid)
         for index, level in enumerate(self.levels):
             grid = level(grid)
             if index < len(self.downsamples):
                 grid = self.downsamples[index](grid)
         return self.head(grid.mean(dim=(2, 3)))
+
+    def _forward_tokens(self, grid: torch.Tensor) -> torch.Tensor:
+        side = INPUT_SIZE // PATCH_SIZE  # a Python constant, so the exported graph keeps static shapes
+        tokens = grid.flatten(2).transpose(1, 2)
+        for index, level in enumerate(self.levels):
+            for block in level:
+                tokens = block.forward_tokens(tokens)
+            if index < len(self.downsamples):
+                tokens = self.downsamples[index].forward_tokens(tokens, side)
+                side = max(1, side // 2)
+        return self.head(tokens.mean(dim=1))
 
 
 def mirror_flow(flow: torch.Tensor) -> torch.Tensor:

@@ -176,7 +176,7 @@ def run_loso(arguments: argparse.Namespace, dataset: FlowDataset, preset: Preset
                 finished(future.result())
     minutes = (time.time() - started) / 60.0
 
-    order = [s for s in folds]
+    order = list(folds)
     indices = np.concatenate([np.asarray(results[s]["indices"], dtype=np.int64) for s in order])
     probabilities = np.concatenate([np.asarray(results[s]["probabilities"], dtype=np.float32) for s in order])
     predicted = probabilities.argmax(axis=1)
@@ -187,7 +187,7 @@ def run_loso(arguments: argparse.Namespace, dataset: FlowDataset, preset: Preset
     metrics.update({
         "folds": len(folds), "subset": len(folds) != len(all_subjects), "preset": preset.to_dict(),
         "seed": arguments.seed, "minutesThisRun": minutes,
-        "foldSeconds": sum(results[s]["seconds"] for s in order) / 60.0 * 60.0,
+        "foldMinutesSum": sum(results[s]["seconds"] for s in order) / 60.0,
         "threads": arguments.threads, "workers": arguments.workers,
         "command": " ".join(["python3", "-m", "models.ahmsa.train", *sys.argv[1:]]),
         "classes": list(CLASS_NAMES), "stopping": "final epoch of a fixed schedule",

@@ -100,3 +100,17 @@ def test_mirror_average_is_invariant_to_mirroring_the_input() -> None:
     assert torch.equal(mirror_flow(flow)[:, 0], -flow[:, 0].flip(-1))
     with torch.no_grad():
         assert torch.allclose(model(flow), model(mirror_flow(flow)), atol=1e-5)
+
+
+def test_token_layout_computes_the_same_function() -> None:
+    torch.manual_seed(3)
+    model = AHMSANet(SMALL).eval()
+    with torch.no_grad():
+        for parameter in model.parameters():
+            parameter.add_(torch.randn_like(parameter) * 0.05)
+        flow = torch.randn(4, 3, 28, 28)
+        grid_output = model(flow)
+        model.token_layout = True
+        token_output = model(flow)
+    assert grid_output.std() > 1e-3
+    assert torch.allclose(grid_output, token_output, atol=1e-5)
