@@ -1,6 +1,6 @@
 import os from 'node:os';
 import type { Clip, DatasetIndex, ThreeClass } from '../../shared/domain';
-import { buildModelInput } from '../face/model-input';
+import { buildModelInput, isMachineryFailure } from '../face/model-input';
 import { LandmarkDetector } from '../face/landmarks';
 import { frameCache } from '../media/frame-cache';
 import { decodeFrame, frameKey } from '../media/frames';
@@ -113,7 +113,7 @@ export class ClipEngine {
     Object.assign(timings, input.timings);
     if (input.status === 'failed') {
       const result = outcome('failed', input.reasons, apex);
-      result.transient = input.reasons.some((reason) => reason.startsWith('face landmarks failed'));
+      result.transient = input.reasons.some(isMachineryFailure);
       return result;
     }
     started = performance.now();

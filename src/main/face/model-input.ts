@@ -65,6 +65,11 @@ export interface ModelInputOptions {
   detector?: LandmarkDetector;
 }
 
+/** A reason that comes from the machinery (landmark worker, flow addon), not the clip: retry it. */
+export function isMachineryFailure(reason: string): boolean {
+  return reason.startsWith('face landmarks failed:') || reason.startsWith('optical flow failed:');
+}
+
 export const DEFAULT_CROP_SIZE = 224;
 export const MIN_FRAME_SIDE = 64;
 /** Share of the crop outside the frame above which the face counts as cut by the border. */
