@@ -12,8 +12,9 @@ import type { AppContext } from '../app/context';
 import { findClip } from '../dataset/handlers';
 import { predictionsOf } from '../model/predictions';
 import { saveWorkspaceSettings, settingsFile, workspaceSettings } from '../workspace/settings';
-import { annotationStore, storeOfCoder } from './handlers';
-import { listCoders } from './store';
+import { annotationStore } from './handlers';
+import { appDataStorageFolder, datasetStorageFolder } from './location';
+import { AnnotationStore, listCoders } from './store';
 
 /**
  * Several coders on one dataset: who is coding, the others' sets (withheld in blind mode),
@@ -31,8 +32,14 @@ export const codingHandlers: HandlersFor<typeof codingRequests> = {
   }),
   'coding.state': async (_args, ctx) => {
     const { settings } = await workspaceSettings(ctx);
-    const folder = (await annotationStore(ctx).where()).folder;
-    const coders = new Set([ctx.coder, ...(await listCoders(folder))]);
+    const dataset = ctx.requireDataset();
+    const folders = new Set([
+      (await annotationStore(ctx).where()).folder,
+      datasetStorageFolder(dataset.root),
+      appDataStorageFolder(dataset.root, ctx.dataFolder),
+    ]);
+    const coders = new Set([ctx.coder]);
+    for (const folder of folders) for (const coder of await listCoders(folder)) coders.add(coder);
     return {
       coder: ctx.coder,
       coders: [...coders].sort(),
@@ -125,15 +132,33 @@ export const codingHandlers: HandlersFor<typeof codingRequests> = {
       coder: CONSENSUS_CODER,
       updatedAt: savedAt,
     };
-    // The shared store of the consensus coder: the same instance annotations.save uses when
-    // someone codes as 'consensus', so writes are coalesced, never interleaved.
-    const store = storeOfCoder(ctx, CONSENSUS_CODER);
-    await store.save(annotation);
+    // Beside the current coder's file. Coding as 'consensus' uses its live store; otherwise a
+    // store at the same location (the live one, if any, merges these saves before its next write).
+    const store =
+      ctx.coder === CONSENSUS_CODER
+        ? annotationStore(ctx)
+        : await readableStore(ctx, CONSENSUS_CODER);
+    await serialised(ctx, () => store.save(annotation));
     const file = store.file;
     ctx.emit('annotations.changed', { clipId, coder: CONSENSUS_CODER });
     return { savedAt, coder: CONSENSUS_CODER, file };
   },
 };
+
+/**
+ * The current coder's live store; for anyone else a fresh read of their file (it may have been
+ * copied in or saved by another process since): never written to, so no second writer.
+ */
+async function readableStore(ctx: AppContext, coder: string): Promise<AnnotationStore> {
+  if (coder === ctx.coder) return annotationStore(ctx);
+  const dataset = ctx.requireDataset();
+  const location = await annotationStore(ctx).where();
+  return new AnnotationStore({
+    location,
+    coder,
+    dataset: { name: dataset.name, root: dataset.root },
+  });
+}
 
 async function readCoder(
   ctx: AppContext,
@@ -141,8 +166,7 @@ async function readCoder(
   clipId?: string,
 ): Promise<CoderAnnotations> {
   try {
-    const store = storeOfCoder(ctx, coder);
-    const all = await store.all();
+    const all = await (await readableStore(ctx, coder)).all();
     return {
       coder,
       hidden: false,
@@ -151,6 +175,15 @@ async function readCoder(
   } catch (error) {
     return { coder, hidden: false, annotations: [], error: (error as Error).message };
   }
+}
+
+const chains = new WeakMap<AppContext, Promise<unknown>>();
+
+/** Adjudications write one after another, so two never read and rewrite the file at once. */
+function serialised<T>(ctx: AppContext, work: () => Promise<T>): Promise<T> {
+  const next = (chains.get(ctx) ?? Promise.resolve()).catch(() => undefined).then(work);
+  chains.set(ctx, next);
+  return next;
 }
 
 function describeDisagreement(

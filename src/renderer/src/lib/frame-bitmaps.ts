@@ -86,12 +86,22 @@ export class FrameBitmaps {
   }
 
   private async load(clipId: string, index: number): Promise<ImageBitmap> {
-    const response = await fetch(this.urlOf(clipId, index));
+    const url = this.urlOf(clipId, index);
+    let response: Response;
+    try {
+      response = await fetch(url);
+    } catch {
+      // A policy that allows the frame protocol for images only (not for fetch): decode via <img>.
+      return this.remember(clipId, index, await bitmapViaImage(url, `${clipId} frame ${index}`));
+    }
     if (!response.ok) {
       const reason = (await response.text().catch(() => '')).trim() || `HTTP ${response.status}`;
       throw new Error(reason);
     }
-    const bitmap = await createImageBitmap(await response.blob());
+    return this.remember(clipId, index, await createImageBitmap(await response.blob()));
+  }
+
+  private remember(clipId: string, index: number, bitmap: ImageBitmap): ImageBitmap {
     this.ready.set(keyOf(clipId, index), bitmap);
     while (this.ready.size > this.capacity) {
       // Dropped, not closed: the viewer may still be drawing it (e.g. the onset reference).
@@ -99,6 +109,17 @@ export class FrameBitmaps {
     }
     return bitmap;
   }
+}
+
+async function bitmapViaImage(url: string, what: string): Promise<ImageBitmap> {
+  const image = new Image();
+  image.src = url;
+  try {
+    await image.decode();
+  } catch {
+    throw new Error(`${what} could not be loaded or decoded`);
+  }
+  return createImageBitmap(image);
 }
 
 function keyOf(clipId: string, index: number): string {

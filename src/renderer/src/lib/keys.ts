@@ -42,7 +42,8 @@ export function isTypingTarget(target: EventTarget | null): boolean {
   if (target.isContentEditable) return true;
   if (target instanceof HTMLTextAreaElement || target instanceof HTMLSelectElement) return true;
   if (target instanceof HTMLInputElement) {
-    return !['checkbox', 'radio', 'button', 'submit', 'range'].includes(target.type);
+    // Radio groups keep their arrow keys (Escape leaves them).
+    return !['checkbox', 'button', 'submit', 'range'].includes(target.type);
   }
   return false;
 }

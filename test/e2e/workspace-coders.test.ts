@@ -1,0 +1,212 @@
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ThreeClass } from '../../src/shared/domain';
+import { chromiumMissingNote, launchChromium, screenshotDir } from '../support/browser';
+import {
+  findCoderFile,
+  focusedTestId,
+  freePort,
+  newDataFolder,
+  press,
+  shownFrame,
+  startHost,
+  text,
+  type Host,
+} from './workspace-host';
+
+/**
+ * Two coders' files with a known answer: labels (negative, negative, positive, surprise) against
+ * (negative, positive, positive, surprise) give p_o 3/4, p_e 5/16, κ = 7/11 ≈ 0.636; onsets
+ * differing by 0, 1, 2, 3 frames are 3/4 within ±2. Then adjudication into the consensus set,
+ * blind mode, and bad input in place (a coder file from a newer schema, a frame that cannot be
+ * decoded mid-scrub, a frame index beyond the clip). Keyboard only.
+ */
+const CLIPS = ['sub01/EP01', 'sub01/EP02', 'sub01/EP03', 'sub02/EP01'];
+const ANA: ThreeClass[] = ['negative', 'negative', 'positive', 'surprise'];
+const BEN: ThreeClass[] = ['negative', 'positive', 'positive', 'surprise'];
+
+function coderFile(coder: string, labels: ThreeClass[], onsetShift: (i: number) => number): string {
+  const annotations = Object.fromEntries(
+    CLIPS.map((clipId, i) => [
+      clipId,
+      {
+        clipId,
+        onset: 10 + onsetShift(i),
+        apex: 25,
+        offset: 45,
+        emotion: null,
+        threeClass: labels[i],
+        aus: [{ au: 12, raw: '12' }],
+        ausRaw: '12',
+        flags: { blink: false, occlusion: false, badFrames: false },
+        notes: '',
+        coder,
+        updatedAt: '2026-11-01T10:00:00.000Z',
+      },
+    ]),
+  );
+  const file = {
+    format: 'mer-studio-annotations',
+    schemaVersion: 1,
+    coder,
+    dataset: 'demo-dataset',
+    annotations,
+  };
+  return JSON.stringify(file, null, 2);
+}
+
+async function tabTo(page: Page, testId: string, limit = 60): Promise<void> {
+  for (let i = 0; i < limit && (await focusedTestId(page)) !== testId; i++)
+    await press(page, 'Tab');
+  expect(await focusedTestId(page)).toBe(testId);
+}
+
+describe.skipIf(chromiumMissingNote())('several coders (web host + chromium)', () => {
+  let host: Host;
+  let browser: Browser;
+  let page: Page;
+  let dataFolder: string;
+
+  beforeAll(async () => {
+    dataFolder = newDataFolder();
+    host = await startHost(dataFolder, await freePort());
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await page.goto(host.url);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await host?.stop();
+    if (dataFolder) await rm(dataFolder, { recursive: true, force: true });
+  });
+
+  it('writes the fixture coders beside coder1', async () => {
+    await expect.poll(() => shownFrame(page)).toBe(0);
+    await press(page, 'i');
+    await expect.poll(() => text(page, 'save-state')).toBe('saved');
+    // Beside coder1, and in the dataset's own folder too: a store resolves its folder on first
+    // use, and two concurrent first uses can disagree (reported to the store's owner).
+    const folders = new Set([
+      path.dirname(await findCoderFile(dataFolder, 'coder1')),
+      path.join(dataFolder, 'demo-dataset', '.mer-studio', 'annotations'),
+    ]);
+    for (const folder of folders) {
+      await mkdir(folder, { recursive: true });
+      await writeFile(
+        path.join(folder, 'ana.json'),
+        coderFile('ana', ANA, () => 0),
+      );
+      await writeFile(
+        path.join(folder, 'ben.json'),
+        coderFile('ben', BEN, (i) => i),
+      );
+      const future = { schemaVersion: 99, annotations: {} };
+      await writeFile(path.join(folder, 'future.json'), JSON.stringify(future));
+    }
+  });
+
+  it("computes Cohen's kappa and the frame agreement of the two coders", async () => {
+    await press(page, 'v');
+    await expect
+      .poll(() => page.getByTestId('view-coders').getAttribute('aria-current'))
+      .toBe('page');
+    await expect
+      .poll(() => page.getByTestId('coder-a').locator('option').allTextContents())
+      .toContain('ben');
+    await tabTo(page, 'coder-a');
+    await page.keyboard.type('ana');
+    await press(page, 'Tab');
+    expect(await focusedTestId(page)).toBe('coder-b');
+    await page.keyboard.type('ben');
+    await press(page, 'Tab', 'Control+a');
+    await page.keyboard.type('2');
+    await press(page, 'Enter');
+    await page.getByTestId('agreement').waitFor();
+    await expect.poll(() => text(page, 'kappa-three-class')).toContain('κ 0.636');
+    expect(await text(page, 'kappa-three-class')).toContain('p_o 0.750, p_e 0.313');
+    expect(await text(page, 'agree-onset')).toContain('75.0% within (3/4)');
+    expect(await text(page, 'au-agreement')).toContain('1.000');
+    await page.screenshot({ path: path.join(screenshotDir, 'workspace-20-agreement.png') });
+  });
+
+  it('adjudicates a disagreement into the consensus set', async () => {
+    await tabTo(page, 'disagreements-first');
+    await press(page, 'Enter');
+    await page.getByTestId('adjudication').waitFor();
+    await tabTo(page, 'pick-threeClass-a');
+    await press(page, 'ArrowRight', 'Escape');
+    await tabTo(page, 'adjudicate');
+    await press(page, 'Enter');
+    const consensusText = async () =>
+      readFile(await findCoderFile(dataFolder, 'consensus'), 'utf8').catch(() => '');
+    await expect.poll(consensusText, { timeout: 10_000 }).toContain('"threeClass": "positive"');
+    const saved = JSON.parse(await consensusText()) as {
+      annotations: Record<string, { onset: number; threeClass: string; notes: string }>;
+    };
+    expect(saved.annotations['sub01/EP02']).toMatchObject({ onset: 10, threeClass: 'positive' });
+    expect(saved.annotations['sub01/EP02'].notes).toContain('threeClass: ben');
+    await page.screenshot({ path: path.join(screenshotDir, 'workspace-21-adjudication.png') });
+  });
+
+  it('hides the others in blind mode', async () => {
+    await tabTo(page, 'blind-mode');
+    await press(page, 'Space');
+    await page.getByTestId('blind-badge').waitFor();
+    expect(await page.getByTestId('agreement').count()).toBe(0);
+    for (let i = 0; i < 4; i++) await press(page, 'v');
+    await expect
+      .poll(() => page.getByTestId('view-workspace').getAttribute('aria-current'))
+      .toBe('page');
+    await expect.poll(() => text(page, 'save-state')).toBe('saved');
+    expect(await page.getByTestId('imported-compare').count()).toBe(0);
+  });
+
+  it('shows a coder file from a newer schema in place; the rest keeps working', async () => {
+    await press(page, 'v');
+    await tabTo(page, 'coder-name');
+    await page.keyboard.type('future');
+    await press(page, 'Enter');
+    await expect.poll(() => text(page, 'current-coder')).toBe('future');
+    for (let i = 0; i < 4; i++) await press(page, 'v');
+    await page.screenshot({ path: path.join(screenshotDir, 'workspace-22-newer-schema.png') });
+    await expect.poll(() => text(page, 'annotation-error')).toContain('newer MER Studio');
+    await press(page, 'ArrowRight');
+    await expect.poll(() => shownFrame(page)).toBe(1);
+    await press(page, 'i');
+    await expect.poll(() => text(page, 'mark-message')).toContain('read-only');
+    await page.screenshot({ path: path.join(screenshotDir, 'workspace-22-newer-schema.png') });
+  });
+
+  it('reports a frame that fails to decode mid-scrub, and a frame beyond the clip, in place', async () => {
+    const broken = path.join(dataFolder, 'demo-dataset', 'sub04', 'EP03', 'img31.jpg');
+    const bytes = await readFile(broken);
+    await writeFile(broken, bytes.subarray(0, Math.floor(bytes.length / 3)));
+    await press(page, '/');
+    await page.keyboard.type('sub04/EP03');
+    await press(page, 'Escape', 'PageDown');
+    await expect.poll(() => text(page, 'viewer-status')).toContain('sub04 / EP03');
+    await press(page, 'Shift+ArrowRight', 'Shift+ArrowRight');
+    await expect.poll(() => shownFrame(page)).toBe(20);
+    await page.keyboard.down('ArrowRight');
+    await expect
+      .poll(() => text(page, 'frame-error').catch(() => ''), { timeout: 10_000 })
+      .toContain('sub04/EP03 frame 30');
+    await page.keyboard.up('ArrowRight');
+    expect(await shownFrame(page)).toBe(30);
+    expect(await text(page, 'frame-error')).toContain('img31.jpg');
+    await page.screenshot({ path: path.join(screenshotDir, 'workspace-23-bad-frame.png') });
+    await press(page, 'ArrowRight');
+    await expect.poll(() => shownFrame(page)).toBe(31);
+    expect(await page.getByTestId('frame-error').count()).toBe(0);
+    await press(page, 'Shift+g');
+    await page.keyboard.type('999');
+    await press(page, 'Enter');
+    await expect.poll(() => text(page, 'viewer-notice')).toContain('frame 999 is beyond the clip');
+    expect(await shownFrame(page)).toBe(31);
+    await press(page, 'ArrowLeft');
+    await expect.poll(() => shownFrame(page)).toBe(30);
+  });
+});
