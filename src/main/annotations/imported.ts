@@ -3,7 +3,7 @@ import { mkdir, readFile, readdir, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { ClipAnnotation, DatasetIndex, Problem } from '../../shared/domain';
 import type { ImportReport, ImportedSetSummary } from '../../shared/contract/annotations';
-import { readIfExists, writeFileAtomic } from './atomic-write';
+import { readIfExists, writeFileAtomic } from '../app/atomic-write';
 import { appDataStorageFolder, datasetStorageFolder, type StorageLocation } from './location';
 import type { ImportOutcome } from './import/import';
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { writeFileAtomic } from './atomic-write';
+import { writeFileAtomic } from '../app/atomic-write';
 
 /** Where a dataset's annotations (annotations/<coder>.json, imported/<source>.json) are kept. */
 export interface StorageLocation {

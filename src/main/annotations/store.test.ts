@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ClipAnnotation } from '../../shared/domain';
-import { backupOf } from './atomic-write';
+import { backupOf } from '../app/atomic-write';
 import { appDataStorageFolder, resolveStorage, type StorageLocation } from './location';
 import { STORE_SCHEMA_VERSION } from './schema';
 import { AnnotationStore, coderFileName, coderOfFileName, listCoders } from './store';

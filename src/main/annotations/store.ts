@@ -2,7 +2,12 @@ import { constants as fsConstants } from 'node:fs';
 import { copyFile, mkdir, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ClipAnnotation } from '../../shared/domain';
-import { backupOf, readIfExists, removeStaleTemporaries, writeFileAtomic } from './atomic-write';
+import {
+  backupOf,
+  readIfExists,
+  removeStaleTemporaries,
+  writeFileAtomic,
+} from '../app/atomic-write';
 import { isReadOnlyError, type StorageLocation } from './location';
 import {
   NewerSchemaError,

@@ -1,35 +1,93 @@
-import { open, rename, unlink } from 'node:fs/promises';
+import {
+  copyFile,
+  link,
+  open,
+  readFile,
+  readdir,
+  rename,
+  rm,
+  stat,
+  unlink,
+} from 'node:fs/promises';
 import path from 'node:path';
 
+let sequence = 0;
+
 /**
- * Writes a file so that a crash at any moment leaves either the old or the new content:
- * write a temporary sibling, fsync it, then rename it over the target.
+ * Writes a file so that a crash at any moment leaves either the old or the new content: write a
+ * temporary sibling, fsync it, rename it over the target, fsync the folder (so the rename itself
+ * survives a power cut). With `backup`, the previous content stays in `<file>.bak` (a hard link,
+ * or a copy where links are not supported), so a damaged main file still leaves the last state.
  */
-export async function writeFileAtomic(file: string, content: string): Promise<void> {
-  const temporary = `${file}.${process.pid}.${Date.now()}.tmp`;
-  const handle = await open(temporary, 'w');
+export async function writeFileAtomic(
+  file: string,
+  content: string | Uint8Array,
+  options: { backup?: boolean } = {},
+): Promise<void> {
+  const temporary = `${file}.tmp-${process.pid}-${++sequence}`;
+  const handle = await open(temporary, 'wx');
   try {
-    await handle.writeFile(content, 'utf8');
+    await handle.writeFile(content);
     await handle.sync();
-  } finally {
+  } catch (error) {
     await handle.close();
+    await unlink(temporary).catch(() => undefined);
+    throw error;
   }
+  await handle.close();
   try {
+    if (options.backup) await keepBackup(file);
     await rename(temporary, file);
   } catch (error) {
     await unlink(temporary).catch(() => undefined);
     throw error;
   }
-  await syncDirectory(path.dirname(file));
+  await syncFolder(path.dirname(file));
 }
 
-/** Makes the rename itself durable (POSIX); not supported on Windows, where it is skipped. */
-async function syncDirectory(dir: string): Promise<void> {
+export function backupOf(file: string): string {
+  return `${file}.bak`;
+}
+
+async function keepBackup(file: string): Promise<void> {
+  const exists = await stat(file).then(
+    () => true,
+    () => false,
+  );
+  if (!exists) return;
+  const backup = backupOf(file);
+  await rm(backup, { force: true });
+  await link(file, backup).catch(() => copyFile(file, backup));
+}
+
+/** fsync on a folder makes renames in it durable; Windows cannot open folders: skipped there. */
+async function syncFolder(folder: string): Promise<void> {
   if (process.platform === 'win32') return;
-  const handle = await open(dir, 'r');
+  const handle = await open(folder, 'r');
   try {
     await handle.sync();
   } finally {
     await handle.close();
+  }
+}
+
+/** The text of a file, or null when it does not exist. */
+export async function readIfExists(file: string): Promise<string | null> {
+  return readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return null;
+    throw error;
+  });
+}
+
+/** Removes temporary files left by writers that were killed mid-save (older than a minute). */
+export async function removeStaleTemporaries(file: string): Promise<void> {
+  const folder = path.dirname(file);
+  const prefix = `${path.basename(file)}.tmp-`;
+  const names = await readdir(folder).catch(() => [] as string[]);
+  const now = Date.now();
+  for (const name of names.filter((candidate) => candidate.startsWith(prefix))) {
+    const info = await stat(path.join(folder, name)).catch(() => null);
+    if (info && now - info.mtimeMs > 60_000)
+      await unlink(path.join(folder, name)).catch(() => undefined);
   }
 }

@@ -1,5 +1,6 @@
 import { constants } from 'node:fs';
-import { access, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { access, mkdir, readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../app/atomic-write';
 import path from 'node:path';
 import { z } from 'zod';
 import type { Problem } from '../../shared/domain';
@@ -79,14 +80,13 @@ function parseSettings(text: string, problems: Problem[]): DatasetSettings {
   return {};
 }
 
-/** Saves the settings atomically (temporary file then rename); a clear error on read-only disks. */
+/** Saves the settings atomically; a clear error on read-only disks. */
 export async function writeDatasetSettings(root: string, settings: DatasetSettings): Promise<void> {
   const checked = settingsSchema.parse(settings);
   const file = path.join(root, SETTINGS_FILE);
   try {
     await mkdir(path.dirname(file), { recursive: true });
-    await writeFile(`${file}.tmp`, `${JSON.stringify(checked, null, 2)}\n`);
-    await rename(`${file}.tmp`, file);
+    await writeFileAtomic(file, `${JSON.stringify(checked, null, 2)}\n`);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const why =

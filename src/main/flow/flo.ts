@@ -1,4 +1,5 @@
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../app/atomic-write';
 
 import type { FlowField } from './types';
 import { checkFlowField } from './validate';
@@ -55,9 +56,7 @@ export async function readFlo(file: string): Promise<FlowField> {
   return decodeFlo(await readFile(file), file);
 }
 
-/** Writes via a temporary file and a rename, so a reader never sees half a file. */
+/** Writes whole or not at all, so a reader never sees half a file. */
 export async function writeFlo(file: string, flow: FlowField): Promise<void> {
-  const temporary = `${file}.${process.pid}.tmp`;
-  await writeFile(temporary, encodeFlo(flow));
-  await rename(temporary, file);
+  await writeFileAtomic(file, encodeFlo(flow));
 }

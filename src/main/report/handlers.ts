@@ -9,7 +9,7 @@ import { predictionsOf } from '../model/predictions';
 import { CLIP_REPORT_HEADER, clipReportRows } from './clip-rows';
 import { buildReport } from './build';
 import { toCsv } from './csv';
-import { writeReportFile } from './write';
+import { writeFileAtomic } from '../app/atomic-write';
 
 export const reportHandlers: HandlersFor<typeof reportRequests> = {
   'report.exportCsv': async ({ clipIds, bom }, ctx) => {
@@ -67,7 +67,7 @@ async function writeReport(
     try {
       await mkdir(folder, { recursive: true });
       const file = path.join(folder, name);
-      await writeReportFile(file, content);
+      await writeFileAtomic(file, content);
       return file;
     } catch (error) {
       lastError = error;

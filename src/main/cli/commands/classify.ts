@@ -23,7 +23,7 @@ import { megcRows } from '../../report/megc';
 import { metricsSummaryHeader, metricsSummaryRows } from '../../report/metrics-csv';
 import { confusionMatrixPng } from '../../report/matrix-image';
 import { unwritableReason } from '../../report/output';
-import { writeReportFile } from '../../report/write';
+import { writeFileAtomic } from '../../app/atomic-write';
 import type { CliCommand, CliIO } from '../command';
 import { ExitCode, UserError } from '../command';
 import { parseCommandArgs, positiveInteger, printJson } from '../options';
@@ -222,7 +222,7 @@ async function classifyDataset(
         }).catch((error: Error) => {
           throw new UserError(error.message);
         });
-        await writeReportFile(path.resolve(file), built.bytes);
+        await writeFileAtomic(path.resolve(file), built.bytes);
         written.push({ kind, path: path.resolve(file) });
       }
     }
@@ -513,7 +513,7 @@ async function writeMapReports(
   const bom = values.bom ?? false;
   const write = async (kind: ReportKind, file: string | undefined, content: string | Buffer) => {
     if (!file) return;
-    await writeReportFile(path.resolve(file), content);
+    await writeFileAtomic(path.resolve(file), content);
     written.push({ kind, path: path.resolve(file) });
   };
   const header = [
