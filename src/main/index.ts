@@ -24,7 +24,9 @@ async function start(): Promise<void> {
   await app.whenReady();
   const ctx = new AppContext('electron', defaultDataFolder());
   registerFrameProtocol(ctx);
-  ipcMain.handle('mer:request', (_event, name: unknown, args: unknown) => dispatch(ctx, name, args));
+  ipcMain.handle('mer:request', (_event, name: unknown, args: unknown) =>
+    dispatch(ctx, name, args),
+  );
   const dataset = process.env.MER_DATASET ?? (await ensureDemoDataset(ctx.dataFolder));
   const opened = await dispatch(ctx, 'dataset.open', { path: dataset });
   if (!opened.ok) console.error(`could not open ${dataset}: ${opened.error.message}`);

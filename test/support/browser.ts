@@ -13,7 +13,9 @@ export const hasChromium = existsSync(chromiumPath);
 export function chromiumMissingNote(): boolean {
   if (hasChromium) return false;
   if (process.env.CI) throw new Error(`chromium not found at ${chromiumPath}: CI must install it`);
-  console.warn(`[skipped] e2e: no chromium at ${chromiumPath} (apt-get install chromium, or set CHROMIUM_PATH)`);
+  console.warn(
+    `[skipped] e2e: no chromium at ${chromiumPath} (apt-get install chromium, or set CHROMIUM_PATH)`,
+  );
   return true;
 }
 

@@ -21,7 +21,10 @@ export function positiveInteger(value: string | undefined, name: string, fallbac
   if (value === undefined) return fallback;
   const number = Number(value);
   if (!Number.isInteger(number) || number <= 0) {
-    throw new UserError(`${name} must be a positive whole number, got ${JSON.stringify(value)}`, ExitCode.usage);
+    throw new UserError(
+      `${name} must be a positive whole number, got ${JSON.stringify(value)}`,
+      ExitCode.usage,
+    );
   }
   return number;
 }

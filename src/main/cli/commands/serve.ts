@@ -33,9 +33,11 @@ Starts the web host: the same app as the desktop window, in your browser. It lis
     });
     const ctx = new AppContext('web', defaultDataFolder());
     reportFfmpeg(io);
-    const dataset = values.dataset ?? (await ensureDemoDataset(ctx.dataFolder, (done, total) =>
-      io.err(`generating the demo dataset: clip ${done}/${total}`),
-    ));
+    const dataset =
+      values.dataset ??
+      (await ensureDemoDataset(ctx.dataFolder, (done, total) =>
+        io.err(`generating the demo dataset: clip ${done}/${total}`),
+      ));
     const opened = await dispatch(ctx, 'dataset.open', { path: dataset });
     if (!opened.ok) io.err(`could not open ${dataset}: ${opened.error.message}`);
     const port = values.port === undefined ? 0 : positiveInteger(values.port, '--port', 0);

@@ -85,8 +85,22 @@ export async function generateDemoDataset(
     const look = subjectLook(random);
     for (let c = 0; c < settings.clipsPerSubject; c++) {
       const motion = DEMO_MOTIONS[(s + c) % DEMO_MOTIONS.length];
-      const truth = clipTiming(subject, `EP${String(c + 1).padStart(2, '0')}`, motion, settings, random);
-      await writeClip(path.join(outDir, subject, truth.clip), base, motion, truth, look, settings, random);
+      const truth = clipTiming(
+        subject,
+        `EP${String(c + 1).padStart(2, '0')}`,
+        motion,
+        settings,
+        random,
+      );
+      await writeClip(
+        path.join(outDir, subject, truth.clip),
+        base,
+        motion,
+        truth,
+        look,
+        settings,
+        random,
+      );
       manifest.clips.push(truth);
       onProgress?.(manifest.clips.length, total);
     }
@@ -155,7 +169,10 @@ function pick(motion: DemoMotion) {
 }
 
 /** Motion strength at frame t: smooth rise onset → apex, smooth fall apex → offset. */
-export function envelope(t: number, truth: Pick<DemoClipTruth, 'onset' | 'apex' | 'offset'>): number {
+export function envelope(
+  t: number,
+  truth: Pick<DemoClipTruth, 'onset' | 'apex' | 'offset'>,
+): number {
   const smooth = (x: number) => x * x * (3 - 2 * x);
   if (t <= truth.onset || t >= truth.offset) return 0;
   if (t <= truth.apex) return smooth((t - truth.onset) / (truth.apex - truth.onset));
@@ -286,7 +303,8 @@ function bilinear(
   const y1 = Math.min(y0 + 1, height - 1);
   const fx = cx - x0;
   const fy = cy - y0;
-  const top = image[(y0 * width + x0) * 3 + channel] * (1 - fx) + image[(y0 * width + x1) * 3 + channel] * fx;
+  const top =
+    image[(y0 * width + x0) * 3 + channel] * (1 - fx) + image[(y0 * width + x1) * 3 + channel] * fx;
   const bottom =
     image[(y1 * width + x0) * 3 + channel] * (1 - fx) + image[(y1 * width + x1) * 3 + channel] * fx;
   return top * (1 - fy) + bottom * fy;
