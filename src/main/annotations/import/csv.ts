@@ -42,7 +42,8 @@ export function guessDelimiter(text: string): string {
 }
 
 /** RFC 4180 CSV: quoted fields may hold delimiters, doubled quotes and line breaks. */
-export function parseCsv(text: string, delimiter = guessDelimiter(text)): string[][] {
+export function parseCsv(csv: string, delimiter = guessDelimiter(csv)): string[][] {
+  const text = csv.startsWith('\uFEFF') ? csv.slice(1) : csv;
   const rows: string[][] = [];
   let row: string[] = [];
   let field = '';
