@@ -46,9 +46,24 @@ describe("Cohen's kappa", () => {
   });
 
   it('is 1 for perfect agreement, negative below chance, undefined with one label only', () => {
-    expect(cohensKappa([['a', 'a'], ['b', 'b']]).kappa).toBe(1);
-    expect(cohensKappa([['a', 'b'], ['b', 'a']]).kappa).toBe(-1);
-    expect(cohensKappa([['a', 'a'], ['a', 'a']]).kappa).toBeNull();
+    expect(
+      cohensKappa([
+        ['a', 'a'],
+        ['b', 'b'],
+      ]).kappa,
+    ).toBe(1);
+    expect(
+      cohensKappa([
+        ['a', 'b'],
+        ['b', 'a'],
+      ]).kappa,
+    ).toBe(-1);
+    expect(
+      cohensKappa([
+        ['a', 'a'],
+        ['a', 'a'],
+      ]).kappa,
+    ).toBeNull();
     expect(cohensKappa([]).kappa).toBeNull();
   });
 });

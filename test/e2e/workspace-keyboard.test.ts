@@ -141,7 +141,7 @@ describe.skipIf(chromiumMissingNote())(
     it('shows the difference image and the flow and strain overlays, zooms, plays the loop', async () => {
       await press(page, 'd');
       await expect.poll(() => text(page, 'overlay-badge')).toContain('×6');
-      await press(page, '=', '=');
+      await press(page, '2', '=', '=');
       await expect.poll(() => text(page, 'viewer-status')).toContain('zoom 225%');
       await page.screenshot({ path: path.join(screenshotDir, 'workspace-02-difference-zoom.png') });
       await press(page, '0', 'f');
