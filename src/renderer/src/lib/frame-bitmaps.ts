@@ -8,11 +8,12 @@ export class FrameBitmaps {
   private readonly ready = new Map<string, ImageBitmap>();
   private readonly queue: Array<{ clipId: string; index: number }> = [];
   private active = 0;
+  private bytes = 0;
 
   constructor(
     private readonly urlOf: (clipId: string, index: number) => string,
-    /** Bitmaps kept (a 640×480 frame is about 1.2 MB). */
-    private readonly capacity = 320,
+    /** Decoded bytes kept (RGBA: a 640×480 frame is 1.2 MB, so 256 MB holds about 200). */
+    private readonly budgetBytes = 256 * 1024 * 1024,
     private readonly concurrency = 6,
   ) {}
 
@@ -103,9 +104,12 @@ export class FrameBitmaps {
 
   private remember(clipId: string, index: number, bitmap: ImageBitmap): ImageBitmap {
     this.ready.set(keyOf(clipId, index), bitmap);
-    while (this.ready.size > this.capacity) {
+    this.bytes += sizeOf(bitmap);
+    while (this.bytes > this.budgetBytes && this.ready.size > 1) {
       // Dropped, not closed: the viewer may still be drawing it (e.g. the onset reference).
-      this.ready.delete(this.ready.keys().next().value as string);
+      const [oldest, dropped] = this.ready.entries().next().value as [string, ImageBitmap];
+      this.ready.delete(oldest);
+      this.bytes -= sizeOf(dropped);
     }
     return bitmap;
   }
@@ -120,6 +124,10 @@ async function bitmapViaImage(url: string, what: string): Promise<ImageBitmap> {
     throw new Error(`${what} could not be loaded or decoded`);
   }
   return createImageBitmap(image);
+}
+
+function sizeOf(bitmap: ImageBitmap): number {
+  return bitmap.width * bitmap.height * 4;
 }
 
 function keyOf(clipId: string, index: number): string {
