@@ -86,7 +86,11 @@ export const codingHandlers: HandlersFor<typeof codingRequests> = {
         clipId: clip.id,
         statuses,
         threeClass: mine?.threeClass ?? imported?.threeClass ?? null,
-        emotion: mine?.emotion ?? imported?.emotion ?? clip.folderEmotion ?? null,
+        emotion:
+          mine?.emotion ??
+          imported?.emotion ??
+          (settings.blind ? null : clip.folderEmotion) ??
+          null,
         notes,
       };
     });
