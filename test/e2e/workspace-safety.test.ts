@@ -1,4 +1,4 @@
-import { readFile, rm } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -77,6 +77,11 @@ describe.skipIf(chromiumMissingNote())(
       await expect.poll(() => text(page, 'save-state'), { timeout: 15_000 }).toBe('saved');
       expect(await page.getByTestId('notes').inputValue()).toBe('typed just before the crash');
       expect(await page.getByTestId('flag-blink').isChecked()).toBe(true);
+      // One coder1.json: a restart must find the earlier saves where it keeps the new ones.
+      const files = (await readdir(dataFolder, { recursive: true })).filter((f) =>
+        f.endsWith(path.join('annotations', 'coder1.json')),
+      );
+      expect(files, `coder1.json in: ${files.join(', ')}`).toHaveLength(1);
       expect(await text(page, 'mark-onset')).toBe('10');
       const onDisk = JSON.parse(await readFile(await coderFile(), 'utf8')) as CoderFile;
       expect(onDisk.annotations['sub01/EP01'].notes).toBe('typed just before the crash');
