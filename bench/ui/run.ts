@@ -5,7 +5,7 @@
  * the same run: the display's refresh interval (requestAnimationFrame with no work) and the raw
  * HTTP fetch (+ decode) of a frame the backend has cached.
  *
- *   npx electron-vite build && npx tsx bench/ui/run.ts [--frames 400] [--clips 5] [--hold-ms 2500]
+ *   npx electron-vite build && npx tsx bench/ui/run.ts [--frames 300] [--clips 7] [--hold-ms 2500]
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -18,8 +18,8 @@ import { freePort, startHost } from '../../test/e2e/workspace-host';
 
 const { values } = parseArgs({
   options: {
-    frames: { type: 'string', default: '400' },
-    clips: { type: 'string', default: '5' },
+    frames: { type: 'string', default: '300' },
+    clips: { type: 'string', default: '7' },
     'hold-ms': { type: 'string', default: '2500' },
   },
 });
@@ -66,6 +66,24 @@ async function makeDataset(root: string): Promise<void> {
   }
   await mkdir(path.join(root, '.mer-studio'), { recursive: true });
   await writeFile(path.join(root, '.mer-studio', 'dataset.json'), JSON.stringify({ fps: 200 }));
+}
+
+/** PageDown to the next clip; milliseconds from the key to its first frame on screen. */
+async function openNext(page: Page, clipId: string): Promise<number> {
+  await drawLog(page);
+  await page.keyboard.press('PageDown');
+  await page.waitForFunction(
+    (id) =>
+      (
+        window as unknown as { __merFrameLog: Array<{ type: string; clipId: string }> }
+      ).__merFrameLog.some((e) => e.type === 'draw' && e.clipId === id),
+    clipId,
+  );
+  const keyAt = await page.evaluate(() => (window as unknown as { __merKeyAt: number }).__merKeyAt);
+  const draw = (await drawLog(page)).find(
+    (entry) => entry.type === 'draw' && entry.clipId === clipId,
+  )!;
+  return draw.t - keyAt;
 }
 
 function stats(samples: number[]): { n: number; p50: number; p95: number; max: number } {
@@ -204,31 +222,26 @@ async function main(): Promise<void> {
         `createImageBitmap p50 ${ms(decodeStats.p50)} p95 ${ms(decodeStats.p95)}`,
     );
 
-    const firstFrames: number[] = [];
+    // Cold: PageDown at once after the previous clip showed (before the neighbour prefetch runs).
+    // Warm: PageDown after a pause, when the next clip's first frame has been decoded ahead.
+    const coldFrames: number[] = [];
+    const warmFrames: number[] = [];
     for (let c = 1; c < CLIPS; c++) {
-      await drawLog(page);
-      await page.keyboard.press('PageDown');
-      const clipId = `sub01/clip${c + 1}`;
-      await page.waitForFunction(
-        (id) =>
-          (
-            window as unknown as { __merFrameLog: Array<{ type: string; clipId: string }> }
-          ).__merFrameLog.some((e) => e.type === 'draw' && e.clipId === id),
-        clipId,
-      );
-      const keyAt = await page.evaluate(
-        () => (window as unknown as { __merKeyAt: number }).__merKeyAt,
-      );
-      const draw = (await drawLog(page)).find(
-        (entry) => entry.type === 'draw' && entry.clipId === clipId,
-      )!;
-      firstFrames.push(draw.t - keyAt);
+      const warm = c > (CLIPS - 1) / 2;
+      if (warm) await page.waitForTimeout(1000);
+      (warm ? warmFrames : coldFrames).push(await openNext(page, `sub01/clip${c + 1}`));
     }
-    const first = stats(firstFrames);
-    console.log(
-      `first frame of a newly opened clip (key → drawn), ${first.n} clips: ${firstFrames.map(ms).join(', ')} · ` +
-        `p50 ${ms(first.p50)} max ${ms(first.max)} · ratio to a cached raw fetch ${(first.p50 / fetchStats.p50).toFixed(1)}×`,
-    );
+    for (const [label, samples] of [
+      ['cold (not prefetched)', coldFrames],
+      ['warm (next clip prefetched)', warmFrames],
+    ] as const) {
+      const first = stats(samples);
+      console.log(
+        `first frame of a newly opened clip, ${label} (key → drawn), ${first.n} clips: ` +
+          `${samples.map(ms).join(', ')} · p50 ${ms(first.p50)} max ${ms(first.max)} · ` +
+          `ratio to a cached raw fetch ${(first.p50 / fetchStats.p50).toFixed(1)}×`,
+      );
+    }
 
     await page.keyboard.press('Home');
     await page.waitForTimeout(300);
