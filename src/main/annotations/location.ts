@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createHash } from 'node:crypto';
 import { mkdir, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -50,7 +51,8 @@ export async function resolveStorage(
 
 /** null when the folder can be created and written, else the error code. */
 export async function probeWritable(folder: string): Promise<string | null> {
-  const probe = path.join(folder, `.write-test-${process.pid}`);
+  // A name of its own per probe: concurrent probes must not delete each other's file.
+  const probe = path.join(folder, `.write-test-${process.pid}-${randomUUID()}`);
   try {
     await mkdir(folder, { recursive: true });
     await writeFile(probe, '');

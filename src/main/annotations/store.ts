@@ -66,6 +66,7 @@ export class AnnotationStore {
   private state: CoderFile | null = null;
   private refusal: Error | null = null;
   private location: StorageLocation | null = null;
+  private locating: Promise<StorageLocation> | null = null;
   private changeCount = 0;
   private writtenCount = 0;
   private writing: Promise<void> | null = null;
@@ -86,10 +87,10 @@ export class AnnotationStore {
 
   /** Where the annotations are kept (resolved on first use). */
   async where(): Promise<StorageLocation> {
-    if (!this.location) {
-      const locate = this.options.location as () => Promise<StorageLocation>;
-      this.location = await locate();
-    }
+    if (this.location) return this.location;
+    // Concurrent first calls share one lookup, so they cannot settle on different folders.
+    this.locating ??= (this.options.location as () => Promise<StorageLocation>)();
+    this.location = await this.locating;
     return this.location;
   }
 

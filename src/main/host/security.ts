@@ -8,7 +8,7 @@ export const CONTENT_SECURITY_POLICY = [
   "script-src 'self'",
   "style-src 'self'",
   "img-src 'self' data: blob: mer-frame:",
-  "connect-src 'self'",
+  "connect-src 'self' mer-frame:",
   "font-src 'self'",
   "base-uri 'none'",
   "form-action 'none'",

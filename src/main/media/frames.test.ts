@@ -96,6 +96,9 @@ describe('decodeFrame on image sequences', () => {
   it('scales to a display size', async () => {
     const frame = await decodeFrame(casme, clipOf(casme), 3, { maxSide: 32 });
     expect(frame).toMatchObject({ width: 32, height: 24, channels: 3 });
+    const grey = await decodeFrame(casme, clipOf(casme), 3, { maxSide: 32, grey: true });
+    expect(grey).toMatchObject({ width: 32, height: 24, channels: 1 });
+    expect(grey.data.length).toBe(32 * 24);
   });
 
   it('refuses indexes outside the clip', async () => {

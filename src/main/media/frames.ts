@@ -222,12 +222,15 @@ function startVideoRun(
 }
 
 async function resizeRaw(frame: RawFrame, maxSide: number): Promise<RawFrame> {
-  const { data, info } = await sharp(frame.data, {
+  let image = sharp(frame.data, {
     raw: { width: frame.width, height: frame.height, channels: frame.channels },
-  })
-    .resize(maxSide, maxSide, { fit: 'inside' })
-    .raw()
-    .toBuffer({ resolveWithObject: true });
+  }).resize(maxSide, maxSide, { fit: 'inside' });
+  // sharp writes sRGB unless told otherwise: a grey frame must stay one channel.
+  if (frame.channels === 1) image = image.toColourspace('b-w');
+  const { data, info } = await image.raw().toBuffer({ resolveWithObject: true });
+  if (info.channels !== frame.channels) {
+    throw new Error(`resize changed ${frame.channels} channel(s) into ${info.channels}`);
+  }
   return {
     width: info.width,
     height: info.height,

@@ -4,7 +4,7 @@ import type { motionRequests, MotionCurve, StrainMaps } from '../../shared/contr
 import type { Clip, DatasetIndex } from '../../shared/domain';
 import type { AppContext } from '../app/context';
 import type { HandlersFor } from '../app/handler';
-import { startMotionWorker } from './start-worker';
+import { startWorker } from '../app/workers';
 import { findClip } from '../dataset/handlers';
 import { computeFlow, computeStrain, flowToColor, heatmap } from '../flow';
 import { checkIndex, decodeFrame, type RawFrame } from '../media/frames';
@@ -89,7 +89,7 @@ function runCurveWorker(
   jobId: string,
   job: CurveJob,
 ): Promise<Extract<WorkerMessage, { type: 'done' }>> {
-  const worker = startMotionWorker({ workerData: job });
+  const worker = startWorker('motion/motion-worker', { workerData: job });
   jobs.set(jobId, worker);
   const started = performance.now();
   return new Promise((resolve, reject) => {
