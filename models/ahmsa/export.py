@@ -90,6 +90,7 @@ def loso_section(metrics_path: Path | None) -> dict | None:
         "folds": metrics["folds"],
         "samples": metrics["samples"],
         "command": metrics["command"],
+        "python": "/usr/bin/python3 (Debian python3-torch); run from the repository root",
         "minutes": round(metrics["minutesThisRun"], 1),
         "threads": metrics.get("threads"),
         "workers": metrics.get("workers"),

@@ -189,7 +189,7 @@ def run_loso(arguments: argparse.Namespace, dataset: FlowDataset, preset: Preset
         "seed": arguments.seed, "minutesThisRun": minutes,
         "foldMinutesSum": sum(results[s]["seconds"] for s in order) / 60.0,
         "threads": arguments.threads, "workers": arguments.workers,
-        "command": " ".join(["python3", "-m", "models.ahmsa.train", *sys.argv[1:]]),
+        "command": " ".join([sys.executable, "-m", "models.ahmsa.train", *arguments.raw_argv]),
         "classes": list(CLASS_NAMES), "stopping": "final epoch of a fixed schedule",
     })
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2))
@@ -221,6 +221,7 @@ def run_all(arguments: argparse.Namespace, dataset: FlowDataset, preset: Preset,
 
 def main(argv: list[str] | None = None) -> int:
     arguments = parse_arguments(argv)
+    arguments.raw_argv = list(sys.argv[1:] if argv is None else argv)
     reporter = Reporter(arguments.json or arguments.progress)
     preset = with_overrides(get_preset(arguments.preset), arguments.epochs, arguments.ensemble)
     try:
