@@ -17,5 +17,6 @@ def shipped_architecture() -> ProbabilityModel:
     """Same layers and member count as the shipped ONNX model (weights do not change the speed)."""
     card = json.loads(SHIPPED_CARD.read_text())
     network = NetworkConfig.from_dict(card["preset"]["network"])
-    members = card["preset"]["training"].get("ensemble_seeds", 1)
-    return ProbabilityModel([AHMSANet(network) for _ in range(members)]).eval()
+    training = card["preset"]["training"]
+    members = [AHMSANet(network) for _ in range(training.get("ensemble_seeds", 1))]
+    return ProbabilityModel(members, bool(training.get("mirror_average", False))).eval()

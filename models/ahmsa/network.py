@@ -287,11 +287,13 @@ class ProbabilityModel(nn.Module):
         self.mirror_average = mirror_average
 
     def forward(self, flow: torch.Tensor) -> torch.Tensor:
-        inputs = [flow, mirror_flow(flow)] if self.mirror_average else [flow]
-        probabilities = [torch.softmax(member(x), dim=1) for member in self.members for x in inputs]
-        if len(probabilities) == 1:
-            return probabilities[0]
-        return torch.stack(probabilities, dim=0).mean(dim=0)
+        # The face and its mirror go through each member as one batch of 2N (fewer, larger ops).
+        inputs = torch.cat([flow, mirror_flow(flow)], dim=0) if self.mirror_average else flow
+        probabilities = [torch.softmax(member(inputs), dim=1) for member in self.members]
+        mean = probabilities[0] if len(probabilities) == 1 else torch.stack(probabilities, dim=0).mean(dim=0)
+        if self.mirror_average:
+            mean = mean.reshape(2, -1, NUM_CLASSES).mean(dim=0)
+        return mean
 
 
 def _initialise(module: nn.Module) -> None:
