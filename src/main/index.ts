@@ -2,7 +2,7 @@
  * The Electron shell, kept thin: one secure window, the contract on one IPC channel, frames on
  * the mer-frame: protocol. Everything else is in the services, which never import electron.
  */
-import { app, BrowserWindow, ipcMain, protocol, session, shell } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, protocol, session, shell } from 'electron';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { EventName } from '../shared/contract';
@@ -31,6 +31,13 @@ async function start(): Promise<void> {
   const opened = await dispatch(ctx, 'dataset.open', { path: dataset });
   if (!opened.ok) console.error(`could not open ${dataset}: ${opened.error.message}`);
   const window = createWindow();
+  ipcMain.handle('mer:choose-folder', async () => {
+    const choice = await dialog.showOpenDialog(window, {
+      title: 'Open a dataset folder',
+      properties: ['openDirectory'],
+    });
+    return choice.canceled ? null : (choice.filePaths[0] ?? null);
+  });
   for (const event of EVENTS) {
     ctx.events.on(event, (payload) => window.webContents.send(`mer:event:${event}`, payload));
   }

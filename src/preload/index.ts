@@ -16,6 +16,7 @@ contextBridge.exposeInMainWorld('merBridge', {
     ipcRenderer.on(`mer:event:${event}`, forward);
     return () => ipcRenderer.off(`mer:event:${event}`, forward);
   },
+  chooseFolder: (): Promise<string | null> => ipcRenderer.invoke('mer:choose-folder'),
   frameUrl: (clipId: string, index: number, options: FrameUrlOptions = {}): string => {
     const query = new URLSearchParams();
     if (options.maxSide) query.set('maxSide', String(options.maxSide));

@@ -72,6 +72,10 @@ describe.skipIf(chromiumMissingNote())('batch results (web host + chromium)', ()
     await page.getByTestId('open-clip').first().click();
     const opened = await page.evaluate(() => (window as unknown as { opened: string[] }).opened);
     expect(opened).toEqual([clipId]);
+    // The workspace takes over with that clip.
+    await expect
+      .poll(() => page.locator('strong[title="subject / clip"]').textContent())
+      .toBe(clipId.replace('/', ' / '));
     await page.screenshot({ path: path.join(screenshotDir, 'batch-02-cell.png'), fullPage: true });
   });
 

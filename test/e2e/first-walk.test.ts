@@ -1,7 +1,10 @@
+import { mkdtempSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateDemoDataset } from '../../src/main/dataset/demo/generate';
 import { parseCsv } from '../../src/main/report/csv';
 import { chromiumMissingNote, launchChromium, screenshotDir } from '../support/browser';
 import { startBuiltWebHost, type RunningHost } from '../support/web-host';
@@ -91,6 +94,56 @@ describe.skipIf(chromiumMissingNote())('first walk (web host + chromium)', () =>
     expect(['negative', 'positive', 'surprise']).toContain(cell('prediction'));
     expect(cell('provider')).toBe('cpu');
     await page.screenshot({ path: path.join(screenshotDir, '03-exported.png') });
+  });
+});
+
+describe.skipIf(chromiumMissingNote())('opening a dataset folder (web host + chromium)', () => {
+  let host: RunningHost;
+  let browser: Browser;
+  let page: Page;
+  let otherDataset: string;
+
+  beforeAll(async () => {
+    otherDataset = path.join(mkdtempSync(path.join(os.tmpdir(), 'mer-open-')), 'small');
+    await generateDemoDataset(otherDataset, {
+      subjects: 1,
+      clipsPerSubject: 2,
+      framesPerClip: 20,
+      width: 160,
+      height: 120,
+    });
+    host = await startBuiltWebHost();
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
+    await page.goto(host.url);
+    await page.getByTestId('open-dataset').waitFor();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await host?.stop();
+  });
+
+  it('says clearly when a folder is no dataset, and keeps the open one', async () => {
+    const empty = mkdtempSync(path.join(os.tmpdir(), 'mer-not-a-dataset-'));
+    await page.getByTestId('open-dataset').click();
+    await page.getByTestId('dataset-path').fill(empty);
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.getByTestId('open-error').textContent()).toContain(empty);
+    await page.keyboard.press('Escape');
+    expect(await page.locator('header').textContent()).toContain('12 clips');
+  });
+
+  it('opens another dataset folder by its path', async () => {
+    await page.getByTestId('open-dataset').click();
+    await page.getByTestId('dataset-path').fill(otherDataset);
+    await page.keyboard.press('Enter');
+    await expect
+      .poll(() => page.locator('header').textContent())
+      .toContain('small · demo · 2 clips');
+    await expect
+      .poll(() => page.locator('strong[title="subject / clip"]').textContent())
+      .toBe('sub01 / EP01');
   });
 });
 

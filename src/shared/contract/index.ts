@@ -63,6 +63,8 @@ export interface MerApi {
   on<E extends EventName>(event: E, listener: (payload: EventMap[E]) => void): () => void;
   /** URL of a decoded frame as an image the renderer can put in <img> or fetch. */
   frameUrl(clipId: string, index: number, options?: FrameUrlOptions): string;
+  /** The desktop's folder picker (Electron only; in a browser the user types the path). */
+  chooseFolder?(): Promise<string | null>;
 }
 
 export interface FrameUrlOptions {

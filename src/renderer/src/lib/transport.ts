@@ -14,6 +14,7 @@ interface Bridge {
   request(name: RequestName, args: unknown): Promise<Reply<unknown>>;
   on(event: EventName, listener: (payload: unknown) => void): () => void;
   frameUrl(clipId: string, index: number, options?: FrameUrlOptions): string;
+  chooseFolder(): Promise<string | null>;
 }
 
 /** An error from the backend, with the contract's error code. */
@@ -43,6 +44,7 @@ function electronApi(bridge: Bridge): MerApi {
     request: async (name, args) => unwrap(await bridge.request(name, args)) as never,
     on: (event, listener) => bridge.on(event, listener as (payload: unknown) => void),
     frameUrl: (clipId, index, options) => bridge.frameUrl(clipId, index, options),
+    chooseFolder: () => bridge.chooseFolder(),
   };
 }
 
