@@ -126,8 +126,20 @@ class SpatialSelfAttention(nn.Module):
         self.dropout = nn.Dropout(dropout)
         self.scale = 1.0 / math.sqrt(head_width)
 
+    def value_only(self, inputs: torch.Tensor, tokens_last: bool) -> torch.Tensor:
+        """Attention over a single token: its softmax weight is exactly 1, so the output is V.
+        Used in evaluation only (training keeps the attention dropout of the full path)."""
+        inner = self.heads * self.head_width
+        weight = self.query_key_value.weight[2 * inner :]
+        bias = self.query_key_value.bias[2 * inner :]
+        if tokens_last:
+            return pointwise_on_tokens(self.merge, F.linear(inputs, weight.flatten(1), bias))
+        return self.merge(F.conv2d(inputs, weight, bias))
+
     def forward(self, grid: torch.Tensor) -> torch.Tensor:
         batch, _, height, width = grid.shape
+        if height * width == 1 and not self.training:
+            return self.value_only(grid, tokens_last=False)
         qkv = self.query_key_value(grid).reshape(batch, 3, self.heads, self.head_width, height * width)
         query, key, value = qkv.unbind(1)  # each [N, heads, head_width, tokens]
         attention = torch.softmax((query.transpose(-2, -1) @ key) * self.scale, dim=-1)
@@ -136,6 +148,8 @@ class SpatialSelfAttention(nn.Module):
 
     def forward_tokens(self, tokens: torch.Tensor) -> torch.Tensor:
         batch, count, _ = tokens.shape
+        if count == 1 and not self.training:
+            return self.value_only(tokens, tokens_last=True)
         qkv = pointwise_on_tokens(self.query_key_value, tokens).reshape(batch, count, 3, self.heads, self.head_width)
         query, key, value = qkv.permute(2, 0, 3, 1, 4).unbind(0)  # each [N, heads, tokens, head_width]
         attention = torch.softmax((query @ key.transpose(-2, -1)) * self.scale, dim=-1)

@@ -114,3 +114,19 @@ def test_token_layout_computes_the_same_function() -> None:
         token_output = model(flow)
     assert grid_output.std() > 1e-3
     assert torch.allclose(grid_output, token_output, atol=1e-5)
+
+
+def test_single_token_attention_shortcut_equals_full_attention() -> None:
+    from models.ahmsa.network import SpatialSelfAttention
+
+    torch.manual_seed(4)
+    attention = SpatialSelfAttention(width=24, heads=3, head_width=8, dropout=0.0)
+    grid = torch.randn(5, 24, 1, 1)
+    attention.eval()
+    with torch.no_grad():
+        shortcut = attention(grid)
+        shortcut_tokens = attention.forward_tokens(grid.flatten(2).transpose(1, 2))
+        attention.train()  # the full softmax path (dropout is 0)
+        full = attention(grid)
+    assert torch.allclose(shortcut, full, atol=1e-6)
+    assert torch.allclose(shortcut_tokens, full.flatten(2).transpose(1, 2), atol=1e-6)
