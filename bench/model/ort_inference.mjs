@@ -38,6 +38,15 @@ async function samplesPerSecond(batch) {
 }
 
 const results = {};
-for (const batch of values.batches.split(',').map(Number)) results[String(batch)] = await samplesPerSecond(batch);
-const version = createRequire(resolve(repoRoot, 'package.json'))('onnxruntime-node/package.json').version;
-process.stdout.write(JSON.stringify({ runtime: `onnxruntime-node ${version} cpu`, threads, samplesPerSecond: results }) + '\n');
+for (const batch of values.batches.split(',').map(Number))
+  results[String(batch)] = await samplesPerSecond(batch);
+const version = createRequire(resolve(repoRoot, 'package.json'))(
+  'onnxruntime-node/package.json',
+).version;
+process.stdout.write(
+  JSON.stringify({
+    runtime: `onnxruntime-node ${version} cpu`,
+    threads,
+    samplesPerSecond: results,
+  }) + '\n',
+);
