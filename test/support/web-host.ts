@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,19 +12,40 @@ export interface RunningHost {
   /** The same URL without the token. */
   origin: string;
   dataFolder: string;
-  process: ChildProcess;
-  stop(): Promise<void>;
+  child: ChildProcess;
+  stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** Starts the built web host (`mer-studio serve`) as a user would, in a fresh data folder. */
-export async function startBuiltWebHost(args: string[] = []): Promise<RunningHost> {
+export function newDataFolder(): string {
+  return mkdtempSync(path.join(os.tmpdir(), 'mer-e2e-'));
+}
+
+/** A free port on 127.0.0.1, so a restarted host can serve the same origin (same browser storage). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** `mer-studio serve` (the built CLI) on a data folder and port, as a user would start it. */
+export async function startHost(
+  dataFolder: string,
+  port = 0,
+  extra: string[] = [],
+): Promise<RunningHost> {
   const cli = path.join(root, 'out/main/cli.js');
   if (!existsSync(cli)) throw new Error('out/main/cli.js is missing: run `npm run build` first');
-  const dataFolder = mkdtempSync(path.join(os.tmpdir(), 'mer-e2e-'));
-  const child = spawn(process.execPath, [path.join(root, 'bin/mer-studio.js'), 'serve', ...args], {
-    env: { ...process.env, MER_DATA_DIR: dataFolder },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const portArgs = port > 0 ? ['--port', String(port)] : [];
+  const child = spawn(
+    process.execPath,
+    [path.join(root, 'bin/mer-studio.js'), 'serve', ...portArgs, ...extra],
+    { env: { ...process.env, MER_DATA_DIR: dataFolder }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let log = '';
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`web host did not start:\n${log}`)), 120_000);
@@ -37,18 +59,23 @@ export async function startBuiltWebHost(args: string[] = []): Promise<RunningHos
     };
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);
-    child.on('exit', (code) => reject(new Error(`web host exited (${code}):\n${log}`)));
+    child.once('exit', (code) => reject(new Error(`web host exited (${code}):\n${log}`)));
   });
   return {
     url,
     origin: new URL(url).origin,
     dataFolder,
-    process: child,
-    stop: () =>
+    child,
+    stop: (signal = 'SIGTERM') =>
       new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve();
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once('exit', () => resolve());
-        child.kill('SIGTERM');
+        child.kill(signal);
       }),
   };
+}
+
+/** The web host on the demo dataset in a fresh data folder, on a free port. */
+export function startBuiltWebHost(args: string[] = []): Promise<RunningHost> {
+  return startHost(newDataFolder(), 0, args);
 }
