@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { BatchRow, BatchState } from '../../shared/contract/batch';
 import type { DatasetIndex } from '../../shared/domain';
 import { argmaxClass } from '../model/session';
@@ -101,6 +102,8 @@ export async function runBatch(options: BatchRunOptions): Promise<BatchRunOutcom
   let transientRun = 0;
   let fatal: Error | null = null;
   const stop = new AbortController();
+  // Every clip in flight (decode, flow, landmarks) listens for cancel on this one signal.
+  setMaxListeners(0, stop.signal);
   const onAbort = () => stop.abort();
   signal?.addEventListener('abort', onAbort, { once: true });
   const worker = async () => {
