@@ -1,21 +1,10 @@
+import { seededRandom } from '../../shared/random';
 import type { FlowField, GreyImage } from './types';
 
 /**
  * Synthetic frame pairs with exactly known flow, for tests and benchmarks: a textured frame1 and
  * frame0(x) = frame1(x + flow(x)) sampled with Keys bicubic interpolation.
  */
-
-/** Deterministic pseudo-random numbers in [0, 1) (mulberry32). */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Smooth random texture in [0, 255]: white noise blurred by three box passes of `radius`. */
 export function randomTexture(width: number, height: number, seed = 1, radius = 2): GreyImage {

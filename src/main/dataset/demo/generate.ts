@@ -4,7 +4,7 @@ import sharp from 'sharp';
 import { projectFile } from '../../app/paths';
 import type { ThreeClass } from '../../../shared/domain';
 import { DEMO_MOTIONS, type DemoMotion } from './motions';
-import { gaussianNoise, seededRandom } from './random';
+import { gaussianNoise, seededRandom } from '../../../shared/random';
 
 /**
  * The built-in demo dataset: 200 fps image sequences made by warping a real (public-domain) face
