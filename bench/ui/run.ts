@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import type { Page } from 'playwright-core';
 import { launchChromium } from '../../test/support/browser';
-import { freePort, startHost } from '../../test/e2e/workspace-host';
+import { freePort, startHost } from '../../test/support/web-host';
 
 const { values } = parseArgs({
   options: {

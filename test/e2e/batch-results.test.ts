@@ -1,11 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCsv } from '../../src/main/report/csv';
-import { chromiumMissingNote, launchChromium, screenshotDir } from '../support/browser';
-import { startBuiltWebHost, type RunningHost } from '../support/web-host';
+import { openAppSession, type AppSession } from '../support/app-session';
+import { chromiumMissingNote, screenshotDir } from '../support/browser';
 
 /**
  * The results view in chromium through the web host, on the built-in demo dataset (12 clips with
@@ -13,22 +13,16 @@ import { startBuiltWebHost, type RunningHost } from '../support/web-host';
  * (the 'mer-open-clip' event), export the reports and read them back.
  */
 describe.skipIf(chromiumMissingNote())('batch results (web host + chromium)', () => {
-  let host: RunningHost;
-  let browser: Browser;
+  let app: AppSession;
   let page: Page;
 
   beforeAll(async () => {
-    host = await startBuiltWebHost();
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
-    await page.goto(host.url);
+    app = await openAppSession({ viewport: { width: 1500, height: 950 } });
+    page = app.page;
     await page.getByTestId('view-results').click();
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await host?.stop();
-  });
+  afterAll(() => app?.close());
 
   it('runs a batch with a progress bar and shows UF1/UAR when it ends', async () => {
     await page.getByTestId('batch-start').click();

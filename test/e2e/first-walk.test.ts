@@ -2,12 +2,13 @@ import { mkdtempSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateDemoDataset } from '../../src/main/dataset/demo/generate';
 import { parseCsv } from '../../src/main/report/csv';
-import { chromiumMissingNote, launchChromium, screenshotDir } from '../support/browser';
-import { startBuiltWebHost, type RunningHost } from '../support/web-host';
+import { openAppSession, type AppSession } from '../support/app-session';
+import { chromiumMissingNote, screenshotDir } from '../support/browser';
+import type { RunningHost } from '../support/web-host';
 
 /**
  * The first walk through real components, in chromium through the web host: the demo clips are
@@ -15,20 +16,16 @@ import { startBuiltWebHost, type RunningHost } from '../support/web-host';
  * native addon computes flow, the ONNX model classifies, and the CSV export holds it all.
  */
 describe.skipIf(chromiumMissingNote())('first walk (web host + chromium)', () => {
+  let app: AppSession;
   let host: RunningHost;
-  let browser: Browser;
   let page: Page;
 
   beforeAll(async () => {
-    host = await startBuiltWebHost();
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
+    app = await openAppSession({ viewport: { width: 1400, height: 860 } });
+    ({ host, page } = app);
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await host?.stop();
-  });
+  afterAll(() => app?.close());
 
   it('refuses requests without the token', async () => {
     const response = await fetch(`${host.origin}/`);
@@ -98,8 +95,7 @@ describe.skipIf(chromiumMissingNote())('first walk (web host + chromium)', () =>
 });
 
 describe.skipIf(chromiumMissingNote())('opening a dataset folder (web host + chromium)', () => {
-  let host: RunningHost;
-  let browser: Browser;
+  let app: AppSession;
   let page: Page;
   let otherDataset: string;
 
@@ -112,17 +108,12 @@ describe.skipIf(chromiumMissingNote())('opening a dataset folder (web host + chr
       width: 160,
       height: 120,
     });
-    host = await startBuiltWebHost();
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
-    await page.goto(host.url);
+    app = await openAppSession({ viewport: { width: 1400, height: 860 } });
+    page = app.page;
     await page.getByTestId('open-dataset').waitFor();
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await host?.stop();
-  });
+  afterAll(() => app?.close());
 
   it('says clearly when a folder is no dataset, and keeps the open one', async () => {
     const empty = mkdtempSync(path.join(os.tmpdir(), 'mer-not-a-dataset-'));

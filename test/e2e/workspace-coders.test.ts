@@ -1,20 +1,11 @@
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ThreeClass } from '../../src/shared/domain';
-import { chromiumMissingNote, launchChromium, screenshotDir } from '../support/browser';
-import {
-  findCoderFile,
-  focusedTestId,
-  freePort,
-  newDataFolder,
-  press,
-  shownFrame,
-  startHost,
-  text,
-  type Host,
-} from './workspace-host';
+import { openAppSession, type AppSession } from '../support/app-session';
+import { chromiumMissingNote, screenshotDir } from '../support/browser';
+import { findCoderFile, focusedTestId, press, shownFrame, text } from './workspace-host';
 
 /**
  * Two coders' files with a known answer: labels (negative, negative, positive, surprise) against
@@ -64,24 +55,16 @@ async function tabTo(page: Page, testId: string, limit = 60): Promise<void> {
 }
 
 describe.skipIf(chromiumMissingNote())('several coders (web host + chromium)', () => {
-  let host: Host;
-  let browser: Browser;
+  let app: AppSession;
   let page: Page;
   let dataFolder: string;
 
   beforeAll(async () => {
-    dataFolder = newDataFolder();
-    host = await startHost(dataFolder, await freePort());
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    await page.goto(host.url);
+    app = await openAppSession();
+    ({ page, dataFolder } = app);
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await host?.stop();
-    if (dataFolder) await rm(dataFolder, { recursive: true, force: true });
-  });
+  afterAll(() => app?.close());
 
   it('writes the fixture coders beside coder1', async () => {
     await expect.poll(() => shownFrame(page)).toBe(0);

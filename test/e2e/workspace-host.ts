@@ -2,8 +2,6 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 
-export { freePort, newDataFolder, startHost, type RunningHost as Host } from '../support/web-host';
-
 export const text = async (page: Page, testId: string): Promise<string> =>
   ((await page.getByTestId(testId).first().textContent()) ?? '').trim();
 

@@ -1,18 +1,9 @@
-import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumMissingNote, launchChromium, screenshotDir } from '../support/browser';
-import {
-  focusedTestId,
-  freePort,
-  newDataFolder,
-  press,
-  shownFrame,
-  startHost,
-  text,
-  type Host,
-} from './workspace-host';
+import { openAppSession, type AppSession } from '../support/app-session';
+import { chromiumMissingNote, screenshotDir } from '../support/browser';
+import { focusedTestId, press, shownFrame, text } from './workspace-host';
 
 interface LogEntry {
   type: 'open' | 'draw';
@@ -29,27 +20,18 @@ interface LogEntry {
 describe.skipIf(chromiumMissingNote())(
   'annotation workspace by keyboard (web host + chromium)',
   () => {
-    let host: Host;
-    let browser: Browser;
+    let app: AppSession;
     let page: Page;
-    let dataFolder: string;
 
     beforeAll(async () => {
-      dataFolder = newDataFolder();
-      host = await startHost(dataFolder, await freePort());
-      browser = await launchChromium();
-      page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-      await page.goto(host.url);
+      app = await openAppSession();
+      page = app.page;
       await page.evaluate(
         () => ((window as unknown as { __merFrameLog: LogEntry[] }).__merFrameLog = []),
       );
     });
 
-    afterAll(async () => {
-      await browser?.close();
-      await host?.stop();
-      if (dataFolder) await rm(dataFolder, { recursive: true, force: true });
-    });
+    afterAll(() => app?.close());
 
     it('moves to the next clip and steps frames by ±1 and ±N', async () => {
       await expect.poll(() => shownFrame(page)).toBe(0);

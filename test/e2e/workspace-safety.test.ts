@@ -1,18 +1,11 @@
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumMissingNote, launchChromium, screenshotDir } from '../support/browser';
-import {
-  findCoderFile,
-  freePort,
-  newDataFolder,
-  press,
-  shownFrame,
-  startHost,
-  text,
-  type Host,
-} from './workspace-host';
+import { openAppSession, type AppSession } from '../support/app-session';
+import { chromiumMissingNote, screenshotDir } from '../support/browser';
+import { freePort, startHost } from '../support/web-host';
+import { findCoderFile, press, shownFrame, text } from './workspace-host';
 
 interface CoderFile {
   annotations: Record<string, { onset: number | null; notes: string; flags: { blink: boolean } }>;
@@ -26,27 +19,20 @@ interface CoderFile {
 describe.skipIf(chromiumMissingNote())(
   'autosave survives a killed backend (web host + chromium)',
   () => {
-    let host: Host;
-    let browser: Browser;
+    let app: AppSession;
     let page: Page;
     let dataFolder: string;
     let port: number;
     const coderFile = () => findCoderFile(dataFolder, 'coder1');
 
     beforeAll(async () => {
-      dataFolder = newDataFolder();
+      // A fixed port, so the restarted host serves the same origin (the same browser storage).
       port = await freePort();
-      host = await startHost(dataFolder, port);
-      browser = await launchChromium();
-      page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-      await page.goto(host.url);
+      app = await openAppSession({ port });
+      ({ page, dataFolder } = app);
     });
 
-    afterAll(async () => {
-      await browser?.close();
-      await host?.stop();
-      if (dataFolder) await rm(dataFolder, { recursive: true, force: true });
-    });
+    afterAll(() => app?.close());
 
     it('saves an onset, then loses the backend during the next autosave and says so', async () => {
       await expect.poll(() => shownFrame(page)).toBe(0);
@@ -59,7 +45,7 @@ describe.skipIf(chromiumMissingNote())(
       await page.keyboard.type('typed just before the crash');
       await press(page, 'Escape');
       // The autosave is due 400 ms after the last key: kill the backend inside that window.
-      await host.stop('SIGKILL');
+      await app.host.stop('SIGKILL');
       await expect.poll(() => text(page, 'save-state'), { timeout: 15_000 }).toBe('not saved');
       expect(await text(page, 'save-error')).toMatch(/backend/);
       await page.screenshot({ path: path.join(screenshotDir, 'workspace-10-backend-killed.png') });
@@ -69,8 +55,8 @@ describe.skipIf(chromiumMissingNote())(
     });
 
     it('restores and saves the unsaved change once the host is back on the same data folder', async () => {
-      host = await startHost(dataFolder, port);
-      await page.goto(host.url);
+      app.host = await startHost(dataFolder, port);
+      await page.goto(app.host.url);
       await expect
         .poll(() => text(page, 'annotation-notice'), { timeout: 15_000 })
         .toContain('restored unsaved changes');

@@ -74,8 +74,3 @@ export async function startHost(
       }),
   };
 }
-
-/** The web host on the demo dataset in a fresh data folder, on a free port. */
-export function startBuiltWebHost(args: string[] = []): Promise<RunningHost> {
-  return startHost(newDataFolder(), 0, args);
-}
