@@ -31,6 +31,15 @@ import { hasSharedData, sharedDataDir, sharedPath } from '../../test/support/sha
 const PYTHON = '/usr/bin/python3';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const MIDDLEBURY = ['Grove2', 'Hydrangea', 'RubberWhale'];
+const FACE_PRESETS = ['ipol', 'accurate', 'fast'] as const;
+/** From the IPOL defaults to the `accurate` preset one change at a time (AEE only). */
+const ACCURATE_STEPS: readonly [string, FlowRunOptions][] = [
+  ['IPOL defaults', {}],
+  ['no pre-smoothing (sigma 0)', { sigma: 0 }],
+  ['+ warping cubic a = -0.75', { sigma: 0, warpCubicA: -0.75 }],
+  ['+ pyramid step 0.8 = accurate', { preset: 'accurate' }],
+  ['accurate + median filter', { preset: 'accurate', medianFilter: true }],
+];
 
 interface BenchCase {
   name: string;
@@ -278,10 +287,16 @@ async function main(): Promise<void> {
       `${bench.name}@accurate`,
       await measureOurs(bench, { threads: 2, preset: 'accurate' }),
     );
+    for (const [step, options] of ACCURATE_STEPS) {
+      ours.set(
+        `${bench.name}@step ${step}`,
+        await measureOurs(bench, { threads: 2, ...options }, 1),
+      );
+    }
     await measureReference(bench);
   }
   for (const face of faces) {
-    for (const preset of ['ipol', 'fast'] as const) {
+    for (const preset of FACE_PRESETS) {
       for (const threads of [1, 2]) {
         const key = `${face.name}@${preset}@${threads}`;
         ours.set(key, await measureOurs(face, { threads, preset }, 20));
@@ -291,6 +306,10 @@ async function main(): Promise<void> {
   }
   for (const bench of large) {
     ours.set(`${bench.name}@2`, await measureOurs(bench, { threads: 2 }, 1));
+    ours.set(
+      `${bench.name}@accurate`,
+      await measureOurs(bench, { threads: 2, preset: 'accurate' }, 1),
+    );
     await measureReference(bench);
   }
 
@@ -315,6 +334,7 @@ async function main(): Promise<void> {
         fmtSeconds(c2),
         ratio(c1, o1),
         ratio(c2, o2),
+        ratio(c2, accurate),
       ];
     });
     const meanRef = (t: number, pick: (m: Measurement) => number): string => {
@@ -325,9 +345,9 @@ async function main(): Promise<void> {
       const found = middlebury.map((b) => ours.get(`${b.name}@${key}`));
       return mean(found.map((m) => pick(m!))).toFixed(3);
     };
-    const meanSpeedup = (t: number): string => {
+    const meanSpeedup = (t: number, oursKey = String(t)): string => {
       const r = middlebury.map((b) => reference.get(`${b.name}@${t}`));
-      const o = middlebury.map((b) => ours.get(`${b.name}@${t}`));
+      const o = middlebury.map((b) => ours.get(`${b.name}@${oursKey}`));
       return r.every(Boolean)
         ? `${(mean(r.map((m) => m!.seconds)) / mean(o.map((m) => m!.seconds))).toFixed(1)}x`
         : 'n/a';
@@ -346,6 +366,7 @@ async function main(): Promise<void> {
       meanRef(2, (m) => m.seconds),
       meanSpeedup(1),
       meanSpeedup(2),
+      meanSpeedup(2, 'accurate'),
     ]);
     console.log('\nMiddlebury (grey = Rec.601 luma; times in s per pair)');
     console.log(
@@ -364,15 +385,32 @@ async function main(): Promise<void> {
           'OpenCV 2T',
           'speed-up 1T',
           'speed-up 2T',
+          'accurate speed-up 2T',
         ],
         rows,
       ),
     );
   }
 
+  if (middlebury.length > 0) {
+    console.log(
+      '\nFrom the IPOL defaults to `accurate`, one change at a time (mean AEE, 2 threads)',
+    );
+    const stepRows = ACCURATE_STEPS.map(([step]) => {
+      const found = middlebury.map((b) => ours.get(`${b.name}@step ${step}`)!);
+      return [
+        step,
+        mean(found.map((m) => m.aee)).toFixed(3),
+        ...found.map((m) => m.aee.toFixed(3)),
+        mean(found.map((m) => m.seconds)).toFixed(3),
+      ];
+    });
+    console.log(table(['parameters', 'mean AEE', ...middlebury.map((b) => b.name), 's'], stepRows));
+  }
+
   for (const face of faces) {
     console.log(`\n${face.name}, smooth motion <= 2 px (times in ms)`);
-    const faceRows = (['ipol', 'fast'] as const).map((preset) => {
+    const faceRows = FACE_PRESETS.map((preset) => {
       const o1 = ours.get(`${face.name}@${preset}@1`);
       const o2 = ours.get(`${face.name}@${preset}@2`);
       return [
@@ -396,6 +434,12 @@ async function main(): Promise<void> {
     console.log('\nLarge motion (translation; EPE over pixels still visible in frame1, 2 threads)');
     const rows = large.flatMap((b) => [
       ['ours ipol', b.name, fmtAee(ours.get(`${b.name}@2`)), fmtSeconds(ours.get(`${b.name}@2`))],
+      [
+        'ours accurate',
+        b.name,
+        fmtAee(ours.get(`${b.name}@accurate`)),
+        fmtSeconds(ours.get(`${b.name}@accurate`)),
+      ],
       [
         'OpenCV defaults',
         b.name,

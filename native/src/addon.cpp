@@ -137,6 +137,7 @@ FlowRequest readOptions(const Napi::Value& value) {
   p.epsilon = static_cast<float>(optionalNumber(options, "epsilon", p.epsilon));
   p.zoom = static_cast<float>(optionalNumber(options, "zoom", p.zoom));
   p.sigma = static_cast<float>(optionalNumber(options, "sigma", p.sigma));
+  p.warpCubicA = static_cast<float>(optionalNumber(options, "warpCubicA", p.warpCubicA));
   p.warps = optionalInteger(options, "warps", p.warps, 1, 100);
   p.maxIterations = optionalInteger(options, "maxIterations", p.maxIterations, 1, 100000);
   p.scales = optionalInteger(options, "scales", p.scales, 0, 100);

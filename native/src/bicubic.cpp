@@ -9,7 +9,7 @@ AxisTaps axisTaps(int outputCount, int inputCount, float scale) {
   for (int i = 0; i < outputCount; ++i) {
     const float position = static_cast<float>(i) / scale;
     const float base = std::floor(position);
-    keysWeights(position - base, &taps.weight[static_cast<std::size_t>(i) * 4]);
+    keysWeights(position - base, kCatmullRom, &taps.weight[static_cast<std::size_t>(i) * 4]);
     for (int k = 0; k < 4; ++k) {
       const int index = static_cast<int>(base) - 1 + k;
       taps.index[static_cast<std::size_t>(i) * 4 + k] =

@@ -1,5 +1,6 @@
-// Keys cubic convolution (a = -0.5, i.e. Catmull-Rom) with clamped (Neumann) boundaries, used for
-// pyramid resampling, flow upsampling and warping I1 and its gradients.
+// Keys cubic convolution with clamped (Neumann) boundaries: a = -0.5 (Catmull-Rom, the IPOL
+// choice) for pyramid resampling and flow upsampling; warping I1 and its gradients takes `a` as a
+// parameter (OpenCV's INTER_CUBIC uses -0.75).
 #pragma once
 
 #include <algorithm>
@@ -11,13 +12,16 @@
 
 namespace mer {
 
-inline void keysWeights(float t, float w[4]) {
+constexpr float kCatmullRom = -0.5f;
+
+/** Weights of the taps at distances 1+t, t, 1-t, 2-t from a sample at fraction t of a pixel. */
+inline void keysWeights(float t, float a, float w[4]) {
   const float t2 = t * t;
   const float t3 = t2 * t;
-  w[0] = -0.5f * t3 + t2 - 0.5f * t;
-  w[1] = 1.5f * t3 - 2.5f * t2 + 1.0f;
-  w[2] = -1.5f * t3 + 2.0f * t2 + 0.5f * t;
-  w[3] = 0.5f * t3 - 0.5f * t2;
+  w[0] = a * (t3 - 2.0f * t2 + t);
+  w[1] = (a + 2.0f) * t3 - (a + 3.0f) * t2 + 1.0f;
+  w[2] = -(a + 2.0f) * t3 + (2.0f * a + 3.0f) * t2 - a * t;
+  w[3] = a * (t2 - t3);
 }
 
 /** Whether the whole 4×4 neighbourhood of (x, y) lies inside the plane. */
@@ -28,16 +32,16 @@ inline bool tapInside(const Plane& plane, float x, float y) {
 
 /**
  * Bicubic sample of an interleaved 4-channel plane (4 floats per pixel, see gradientTapsRows) at
- * pixel position (x, y), all channels at once. (x, y) must satisfy tapInside for the image size.
+ * pixel position (x, y) with Keys coefficient a, all channels at once. (x, y) must satisfy tapInside for the image size.
  */
-inline Vec4 sampleInterleavedInside(const Plane& taps, float x, float y) {
+inline Vec4 sampleInterleavedInside(const Plane& taps, float x, float y, float a) {
   // x, y >= 1 here, so truncation is floor (and cheaper than floorf without SSE4.1).
   const int ix = static_cast<int>(x);
   const int iy = static_cast<int>(y);
   float wx[4];
   float wy[4];
-  keysWeights(x - static_cast<float>(ix), wx);
-  keysWeights(y - static_cast<float>(iy), wy);
+  keysWeights(x - static_cast<float>(ix), a, wx);
+  keysWeights(y - static_cast<float>(iy), a, wy);
   const int column = 4 * (ix - 1);
   const int top = iy - 1;
   const Vec4 wx0 = Vec4::splat(wx[0]), wx1 = Vec4::splat(wx[1]);

@@ -32,6 +32,9 @@ constexpr float kZoomSigmaZero = 0.6f;
 // Below this many pixels per thread a level is solved by one thread
 // (see solveLevelWithFittingTeam).
 constexpr long long kMinPixelsPerMember = 8192;
+// With the median filter on, each warp's iterations run in rounds of this many, each starting
+// with the filter (OpenCV: 10 outer × 30 inner iterations).
+constexpr int kMedianEvery = 30;
 
 struct Level {
   Level(int w, int h)
@@ -133,6 +136,11 @@ MER_VECTOR_CLONES void dualRow(const WarpFields& f, int y, float tauOverTheta) {
   dualPixel(p11[last], p12[last], p21[last], p22[last], 0.0f, u1down[last] - u1[last], 0.0f,
             u2down[last] - u2[last], tauOverTheta);
 }
+
+struct Iterations {
+  int count;  // -1: cancelled
+  bool converged;
+};
 
 void zeroRows(const Plane& plane, RowRange rows) {
   const std::size_t count = static_cast<std::size_t>(rows.end - rows.begin) * plane.width;
@@ -306,11 +314,10 @@ class Tvl1Solver {
     team.barrier();
     for (int warp = 0; warp < params_.warps; ++warp) {
       warpRows(WarpPlanes{level.frame0.plane(), level.frame1Taps.plane(), fields.u, fields.v,
-                          fields.dx, fields.dy, fields.rhoC},
+                          fields.dx, fields.dy, fields.rhoC, params_.warpCubicA},
                rows.begin, rows.end);
       team.barrier();
-      if (params_.medianFilter) medianStep(team, fields, rows);
-      const int iterations = iterate(team, fields);
+      const int iterations = iterateWarp(team, fields, rows);
       if (iterations < 0) return false;
       if (team.index() == 0) levelIterations_[levelIndex] += iterations;
     }
@@ -318,13 +325,31 @@ class Tvl1Solver {
   }
 
   /**
-   * Iterations of one warp. Row y's primal update needs the dual rows y-1 and y as they were, and
-   * the dual update of row y-1 needs the new flow of rows y-1 and y, so each member walks its rows
-   * updating primal row y then dual row y-1 (one pass over memory); the dual update of its last
-   * row waits for the next member's first primal row (after the barrier).
-   * Returns the iteration count, or -1 when cancelled.
+   * One warp's iterations; with the median filter, in rounds of kMedianEvery that each start by
+   * filtering the flow. Returns the iteration count, or -1 when cancelled.
    */
-  int iterate(Team& team, const WarpFields& f) {
+  int iterateWarp(Team& team, const WarpFields& fields, RowRange rows) {
+    if (!params_.medianFilter) return iterate(team, fields, params_.maxIterations).count;
+    int done = 0;
+    for (;;) {
+      medianStep(team, fields, rows);
+      const Iterations round =
+          iterate(team, fields, std::min(kMedianEvery, params_.maxIterations - done));
+      if (round.count < 0) return -1;
+      done += round.count;
+      if (round.converged || done >= params_.maxIterations) return done;
+    }
+  }
+
+  /**
+   * Iterations of one warp (or of one round between median filters). Row y's primal update needs
+   * the dual rows y-1 and y as they were, and the dual update of row y-1 needs the new flow of rows
+   * y-1 and y, so each member walks its rows updating primal row y then dual row y-1 (one pass
+   * over memory); the dual update of its last row waits for the next member's first primal row
+   * (after the barrier).
+   * Stops when converged or after `cap` iterations; count -1 when cancelled.
+   */
+  Iterations iterate(Team& team, const WarpFields& f, int cap) {
     const RowRange rows = team.rows(f.u.height);
     const float lambdaTheta = params_.lambda * params_.theta;
     const float tauOverTheta = params_.tau / params_.theta;
@@ -343,10 +368,10 @@ class Tvl1Solver {
       errorSlots_[slot][team.index()] = change;
       if (team.index() == 0) cancelSlots_[slot] = cancel_.load(std::memory_order_relaxed);
       team.barrier();
-      if (cancelSlots_[slot]) return -1;
+      if (cancelSlots_[slot]) return {-1, false};
       double total = 0.0;
       for (int member = 0; member < team.size(); ++member) total += errorSlots_[slot][member];
-      if (total <= stopBelow || n >= params_.maxIterations) return n;
+      if (total <= stopBelow || n >= cap) return {n, total <= stopBelow};
     }
   }
 
@@ -405,6 +430,8 @@ void validateParams(const Tvl1Params& p) {
   require(std::isfinite(p.zoom) && p.zoom >= 0.05f && p.zoom <= 0.95f,
           "zoom must be in [0.05, 0.95]");
   require(std::isfinite(p.sigma) && p.sigma >= 0 && p.sigma <= 10, "sigma must be in [0, 10]");
+  require(std::isfinite(p.warpCubicA) && p.warpCubicA >= -1 && p.warpCubicA <= 0,
+          "warpCubicA must be in [-1, 0]");
   require(p.scales >= 0 && p.scales <= 100, "scales must be an integer in [0, 100] (0 = auto)");
 }
 

@@ -5,7 +5,8 @@
 //   interpolation), and at each level `warps` linearisations around the current flow. Each warp
 //   iterates the thresholding step, the primal update u = v + θ·div p and the dual projection
 //   p = (p + τ/θ·∇u)/(1 + τ/θ·|∇u|) until the mean squared change of u is below ε², or
-//   `maxIterations`. An optional 5×5 median filter of the flow after each warp mimics OpenCV.
+//   `maxIterations`. Options from OpenCV's variant: a 5×5 median filter of the flow every 30
+//   iterations of each warp, and the Keys coefficient of the warping interpolation.
 #pragma once
 
 #include <atomic>
@@ -27,6 +28,9 @@ struct Tvl1Params {
   float sigma = 0.8f;
   int scales = 0;  // 0 = as many as the IPOL cap allows
   bool medianFilter = false;
+  // Keys cubic coefficient for warping I1 and its gradient: -0.5 (Catmull-Rom) in IPOL, -0.75 in
+  // OpenCV's INTER_CUBIC. Without pre-smoothing, -0.75 is markedly more exact (see FLOW_PRESETS).
+  float warpCubicA = -0.5f;
 };
 
 struct FlowResult {

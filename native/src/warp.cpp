@@ -33,7 +33,7 @@ void warpRowPortable(const WarpPlanes& p, int y) {
       continue;
     }
     float warped[4];
-    sampleInterleavedInside(p.frame1Taps, sampleX, sampleY).store(warped);
+    sampleInterleavedInside(p.frame1Taps, sampleX, sampleY, p.cubicA).store(warped);
     storeWarped(warped, u[x], v[x], i0[x], dx[x], dy[x], rhoC[x]);
   }
 }
@@ -58,8 +58,8 @@ __attribute__((target("avx2"))) void warpRowAvx2(const WarpPlanes& p, int y) {
     const int iy = static_cast<int>(sampleY);
     float wx[4];
     float wy[4];
-    keysWeights(sampleX - static_cast<float>(ix), wx);
-    keysWeights(sampleY - static_cast<float>(iy), wy);
+    keysWeights(sampleX - static_cast<float>(ix), p.cubicA, wx);
+    keysWeights(sampleY - static_cast<float>(iy), p.cubicA, wy);
     const __m256 w01 = _mm256_setr_ps(wx[0], wx[0], wx[0], wx[0], wx[1], wx[1], wx[1], wx[1]);
     const __m256 w23 = _mm256_setr_ps(wx[2], wx[2], wx[2], wx[2], wx[3], wx[3], wx[3], wx[3]);
     __m256 rows[4];

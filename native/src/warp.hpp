@@ -12,10 +12,11 @@ struct WarpPlanes {
   Plane u, v;        // current flow
   Plane dx, dy;      // out: ∇I1 at x + u
   Plane rhoC;        // out: I1(x + u) − ∇I1(x + u)·u − I0(x)
+  float cubicA;      // Keys coefficient of the interpolation (see Tvl1Params::warpCubicA)
 };
 
 /**
- * Rows [rowBegin, rowEnd) of the warp, by bicubic (Keys) interpolation. A pixel whose 4×4
+ * Rows [rowBegin, rowEnd) of the warp, by bicubic (Keys) interpolation with coefficient cubicA. A pixel whose 4×4
  * neighbourhood leaves the image gets dx = dy = rhoC = 0, i.e. no data term (IPOL behaviour): the
  * regulariser fills it in from its neighbours. Uses AVX2 (two taps per 256-bit load; about 5 % less
  * CPU for a 224×224 flow, measured A/B) when the CPU has it; the two paths sum in a different

@@ -34,6 +34,7 @@ int main() {
       params.scales = (height % 4 == 0) ? 10 : 0;
       params.maxIterations = 40;
       params.sigma = (width % 5 == 0) ? 0.0f : 0.8f;
+      params.warpCubicA = (height % 2 == 0) ? -0.75f : -0.5f;
       const int threads = 1 + (width + 2 * height) % 3;
       const mer::FlowResult flow =
           mer::computeTvl1(frame0.data(), frame1.data(), width, height, params, threads, pool,

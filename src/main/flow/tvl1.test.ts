@@ -173,6 +173,21 @@ describe('computeFlow on synthetic pairs with known motion', () => {
     const result = await computeFlow(frame0, frame1, { maxIterations: 2, warps: 3 });
     expect(result.iterationsPerLevel.every((n) => n === 6)).toBe(true);
   });
+
+  it('keeps the iteration cap per warp when the median filter splits a warp into rounds', async () => {
+    const { frame0, frame1 } = syntheticPair(64, 64, 1, 2);
+    const neverConverges = { epsilon: 1e-12, warps: 2, medianFilter: true };
+    const result = await computeFlow(frame0, frame1, { ...neverConverges, maxIterations: 45 });
+    expect(result.iterationsPerLevel.every((n) => n === 2 * 45)).toBe(true);
+  });
+
+  it('warps with either cubic coefficient and stays exact on smooth sub-pixel motion', async () => {
+    const { frame0, frame1, flow } = syntheticPair(96, 80, 1.5, 8);
+    for (const warpCubicA of [-0.5, -0.75, -1, 0]) {
+      const result = await computeFlow(frame0, frame1, { warpCubicA, sigma: 0 });
+      expect(endpointErrorStats(result, flow).mean).toBeLessThan(0.15); // -0.5: 0.09, -0.75: 0.11
+    }
+  });
 });
 
 describe('computeFlow runs off the event loop', () => {
@@ -287,6 +302,10 @@ describe('computeFlow bad input', () => {
     await expect(computeFlow(good, good, { zoom: 1 })).rejects.toThrow(/zoom/);
     await expect(computeFlow(good, good, { threads: 0 })).rejects.toThrow(/threads/);
     await expect(computeFlow(good, good, { epsilon: Number.NaN })).rejects.toThrow(/epsilon/);
+    await expect(computeFlow(good, good, { warpCubicA: -1.5 })).rejects.toThrow(
+      /warpCubicA must be in \[-1, 0\]/,
+    );
+    await expect(computeFlow(good, good, { warpCubicA: 0.5 })).rejects.toThrow(/warpCubicA/);
     await expect(computeFlow(good, good, { preset: 'turbo' as unknown as 'fast' })).rejects.toThrow(
       /unknown flow preset/,
     );

@@ -19,6 +19,7 @@ const OPTION_KEYS: readonly (keyof Tvl1Options)[] = [
   'sigma',
   'scales',
   'medianFilter',
+  'warpCubicA',
 ];
 
 /** Creates the error an aborted computation rejects with (name "AbortError", like fetch). */
