@@ -13,6 +13,7 @@ export default defineConfig({
           // Worker threads, each its own entry (see src/main/app/workers.ts).
           'landmark-worker': resolve(__dirname, 'src/main/face/landmark-worker.ts'),
           'motion-worker': resolve(__dirname, 'src/main/motion/motion-worker.ts'),
+          'model-worker': resolve(__dirname, 'src/main/model/model-worker.ts'),
         },
       },
     },

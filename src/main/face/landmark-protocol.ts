@@ -1,4 +1,5 @@
 /** Messages between LandmarkDetector (main thread) and landmark-worker (worker thread). */
+import type { WorkerReadyMessage } from '../app/worker-client';
 
 export interface DetectRequest {
   id: number;
@@ -22,4 +23,4 @@ export type DetectReply =
   | { id: number; ok: true; faces: DetectedFace[]; milliseconds: number }
   | { id: number; ok: false; error: string };
 
-export type WorkerReady = { ready: true; backend: string } | { ready: false; error: string };
+export type WorkerReady = WorkerReadyMessage<{ backend: string }>;

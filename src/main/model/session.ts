@@ -1,14 +1,19 @@
-import { existsSync } from 'node:fs';
 import { access } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import * as ort from 'onnxruntime-node';
 import { THREE_CLASSES, type ExecutionProvider, type ThreeClass } from '../../shared/domain';
 import { projectFile } from '../app/paths';
+import { WorkerClient } from '../app/worker-client';
+import { startWorker } from '../app/workers';
+import { MAP_CHANNELS, MAP_SIZE } from '../face/maps';
 import { readModelCard, type ModelCard } from './card';
+import type {
+  ClassifyReply,
+  ClassifyRequest,
+  GraphDescription,
+  ModelWorkerData,
+  ModelWorkerInfo,
+} from './model-protocol';
 
-export const MAP_SIZE = 28;
-export const MAP_CHANNELS = 3;
+export { MAP_CHANNELS, MAP_SIZE };
 const SAMPLE_LENGTH = MAP_CHANNELS * MAP_SIZE * MAP_SIZE;
 
 export function shippedModelPath(): string {
@@ -16,9 +21,9 @@ export function shippedModelPath(): string {
 }
 
 /**
- * One onnxruntime session per model, created once. Inference runs on onnxruntime's own threads
- * (session.run is asynchronous), so the event loop stays free. The CUDA execution provider is
- * asked for first; when it is not installed or fails to start, the CPU provider runs instead.
+ * One onnxruntime session per model, created once, in its own worker thread
+ * (src/main/model/model-worker.ts), so inference never stalls the event loop. The CUDA execution
+ * provider is asked for first; when it is not installed or fails to start, the CPU provider runs.
  */
 export class ModelSession {
   private constructor(
@@ -26,7 +31,7 @@ export class ModelSession {
     readonly card: ModelCard,
     readonly provider: ExecutionProvider,
     readonly providerNote: string | undefined,
-    private readonly session: ort.InferenceSession,
+    private readonly worker: WorkerClient<ModelWorkerInfo, ClassifyReply>,
   ) {}
 
   static async open(
@@ -37,9 +42,19 @@ export class ModelSession {
       throw new Error(`${modelPath}: model file not found`);
     });
     const card = await readModelCard(modelPath);
-    const { session, provider, note } = await createSession(modelPath, wanted);
-    checkCardAgainstGraph(modelPath, card, session);
-    return new ModelSession(modelPath, card, provider, note, session);
+    const workerData: ModelWorkerData = { modelPath, wanted };
+    const worker = new WorkerClient<ModelWorkerInfo, ClassifyReply>(
+      startWorker('model/model-worker', { workerData }),
+      'model worker',
+    );
+    try {
+      const { provider, providerNote, graph } = await worker.ready;
+      checkCardAgainstGraph(modelPath, card, graph);
+      return new ModelSession(modelPath, card, provider, providerNote, worker);
+    } catch (error) {
+      await worker.close();
+      throw error;
+    }
   }
 
   /** Classifies N maps laid out [N, 3, 28, 28]; returns class probabilities per sample. */
@@ -48,11 +63,19 @@ export class ModelSession {
       throw new Error(`model input must be N×3×28×28 floats, got ${maps.length} values`);
     }
     const count = maps.length / SAMPLE_LENGTH;
-    const feeds = {
-      [this.card.input.name]: new ort.Tensor('float32', maps, [count, 3, MAP_SIZE, MAP_SIZE]),
-    };
-    const output = (await this.session.run(feeds))[this.card.output.name];
-    const values = output.data as Float32Array;
+    const copy = Float32Array.from(maps).buffer; // transferred to the worker
+    const reply = await this.worker.request(
+      (id): ClassifyRequest => ({
+        id,
+        inputName: this.card.input.name,
+        outputName: this.card.output.name,
+        count,
+        maps: copy,
+      }),
+      [copy],
+    );
+    if (!reply.ok) throw new Error(`${this.path}: inference failed (${reply.error})`);
+    const values = new Float32Array(reply.values);
     return Array.from({ length: count }, (_, i) => {
       const row = Array.from(values.subarray(i * 3, i * 3 + 3));
       return toRecord(this.card.output.kind === 'logits' ? softmax(row) : row);
@@ -60,81 +83,30 @@ export class ModelSession {
   }
 
   async close(): Promise<void> {
-    await this.session.release();
+    await this.worker.close();
   }
-}
-
-async function createSession(modelPath: string, wanted: ExecutionProvider) {
-  const failures: string[] = [];
-  if (wanted === 'cuda') {
-    if (!cudaProviderInstalled()) {
-      failures.push('CUDA provider not installed (run `npm run setup:cuda` on a GPU machine)');
-    } else {
-      try {
-        const session = await ort.InferenceSession.create(modelPath, {
-          executionProviders: ['cuda'],
-        });
-        return { session, provider: 'cuda' as const, note: undefined };
-      } catch (error) {
-        failures.push(`CUDA provider failed to start: ${(error as Error).message}`);
-      }
-    }
-  }
-  try {
-    const session = await ort.InferenceSession.create(modelPath, { executionProviders: ['cpu'] });
-    return { session, provider: 'cpu' as const, note: failures.join('; ') || undefined };
-  } catch (error) {
-    throw new Error(`${modelPath}: not a loadable ONNX model (${(error as Error).message})`, {
-      cause: error,
-    });
-  }
-}
-
-/**
- * onnxruntime-node lists CUDA as a backend it can use but does not bundle: its provider library
- * arrives with `npm run setup:cuda`. Looking for the file first avoids a noisy failed load.
- */
-function cudaProviderInstalled(): boolean {
-  const listed = ort.listSupportedBackends().some((backend) => backend.name === 'cuda');
-  if (!listed) return false;
-  const require = createRequire(import.meta.url);
-  const packageDir = path.dirname(require.resolve('onnxruntime-node/package.json'));
-  const binaryDir = path.join(packageDir, 'bin', `napi-v6`, process.platform, process.arch);
-  const library =
-    process.platform === 'win32'
-      ? 'onnxruntime_providers_cuda.dll'
-      : 'libonnxruntime_providers_cuda.so';
-  return existsSync(path.join(binaryDir, library));
 }
 
 /** The card must describe the graph: same input/output names, 3×28×28 in, 3 classes out. */
-function checkCardAgainstGraph(modelPath: string, card: ModelCard, session: ort.InferenceSession) {
+function checkCardAgainstGraph(modelPath: string, card: ModelCard, graph: GraphDescription) {
   const problems: string[] = [];
-  if (!session.inputNames.includes(card.input.name)) {
-    problems.push(`input "${card.input.name}" not in graph (${session.inputNames.join(', ')})`);
+  if (!graph.inputNames.includes(card.input.name)) {
+    problems.push(`input "${card.input.name}" not in graph (${graph.inputNames.join(', ')})`);
   }
-  if (!session.outputNames.includes(card.output.name)) {
-    problems.push(`output "${card.output.name}" not in graph (${session.outputNames.join(', ')})`);
+  if (!graph.outputNames.includes(card.output.name)) {
+    problems.push(`output "${card.output.name}" not in graph (${graph.outputNames.join(', ')})`);
   }
-  const inputShape = graphShape(session.inputMetadata, card.input.name);
+  const inputShape = graph.shapes[card.input.name];
   if (inputShape && inputShape.slice(1).join('x') !== '3x28x28') {
     problems.push(`graph input shape is [${inputShape.join(', ')}], expected [N, 3, 28, 28]`);
   }
-  const outputShape = graphShape(session.outputMetadata, card.output.name);
+  const outputShape = graph.shapes[card.output.name];
   if (outputShape && outputShape[outputShape.length - 1] !== THREE_CLASSES.length) {
     problems.push(`graph output shape is [${outputShape.join(', ')}], expected [N, 3]`);
   }
   if (problems.length > 0) {
     throw new Error(`${modelPath}: model does not match its card: ${problems.join('; ')}`);
   }
-}
-
-function graphShape(
-  metadata: readonly ort.InferenceSession.ValueMetadata[] | undefined,
-  name: string,
-): Array<number | string> | null {
-  const entry = metadata?.find((item) => item.name === name);
-  return entry && entry.isTensor ? [...entry.shape] : null;
 }
 
 function softmax(values: number[]): number[] {
