@@ -49,10 +49,17 @@ def normalise_per_sample(flow: torch.Tensor) -> torch.Tensor:
     alike, whatever their scale or offset. (Computed on [N, 3, 784]: onnxruntime broadcasts over the
     last axis much faster than over [N, 3, 1, 1].)
     """
+    return _normalise_with_spread(flow)[0]
+
+
+def _normalise_with_spread(flow: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """normalise_per_sample(flow), and each channel's (max - min) in normalised units [N, 3, 1]:
+    1, or 0 for a constant channel."""
     flat = flow.flatten(2)
     low = flat.amin(dim=2, keepdim=True)
-    scale = 1.0 / (flat.amax(dim=2, keepdim=True) - low).clamp_min(NORMALISE_EPSILON)
-    return ((flat - low) * scale).reshape(flow.shape)
+    spread = flat.amax(dim=2, keepdim=True) - low
+    scale = 1.0 / spread.clamp_min(NORMALISE_EPSILON)
+    return ((flat - low) * scale).reshape(flow.shape), spread * scale
 
 
 class DropPath(nn.Module):
@@ -84,9 +91,9 @@ def pointwise(inputs: int, outputs: int) -> nn.Conv2d:
     return nn.Conv2d(inputs, outputs, kernel_size=1)
 
 
-def pointwise_on_tokens(conv: nn.Conv2d, tokens: torch.Tensor) -> torch.Tensor:
-    """A 1×1 convolution applied to [N, tokens, C] as the equivalent linear map."""
-    return F.linear(tokens, conv.weight.flatten(1), conv.bias)
+def pointwise_on_tokens(conv: nn.Conv2d, rows: torch.Tensor) -> torch.Tensor:
+    """A 1×1 convolution applied to token rows [N·T, C] as the equivalent linear map (a Gemm)."""
+    return F.linear(rows, conv.weight.flatten(1), conv.bias)
 
 
 class ChannelAttention(nn.Module):
@@ -95,6 +102,7 @@ class ChannelAttention(nn.Module):
     def __init__(self, width: int, reduction: int) -> None:
         super().__init__()
         hidden = max(1, width // reduction)
+        self.width = width
         self.mlp = nn.Sequential(pointwise(width, hidden), nn.ReLU(), pointwise(hidden, width))
 
     def forward(self, grid: torch.Tensor) -> torch.Tensor:
@@ -102,14 +110,15 @@ class ChannelAttention(nn.Module):
         maximum = grid.amax(dim=(2, 3), keepdim=True)
         return grid * torch.sigmoid(self.mlp(average) + self.mlp(maximum))
 
-    def forward_tokens(self, tokens: torch.Tensor) -> torch.Tensor:
+    def forward_tokens(self, rows: torch.Tensor, count: int) -> torch.Tensor:
         first, _, second = self.mlp
 
         def mlp(descriptor: torch.Tensor) -> torch.Tensor:
             return pointwise_on_tokens(second, F.relu(pointwise_on_tokens(first, descriptor)))
 
-        weights = torch.sigmoid(mlp(tokens.mean(dim=1, keepdim=True)) + mlp(tokens.amax(dim=1, keepdim=True)))
-        return tokens * weights
+        tokens = rows.reshape(-1, count, self.width)
+        weights = torch.sigmoid(mlp(tokens.mean(dim=1)) + mlp(tokens.amax(dim=1)))
+        return (tokens * weights.unsqueeze(1)).reshape(-1, self.width)
 
 
 class SpatialSelfAttention(nn.Module):
@@ -146,14 +155,20 @@ class SpatialSelfAttention(nn.Module):
         mixed = value @ self.dropout(attention).transpose(-2, -1)  # [N, heads, head_width, tokens]
         return self.merge(mixed.reshape(batch, self.heads * self.head_width, height, width))
 
-    def forward_tokens(self, tokens: torch.Tensor) -> torch.Tensor:
-        batch, count, _ = tokens.shape
+    def forward_tokens(self, rows: torch.Tensor, count: int) -> torch.Tensor:
         if count == 1 and not self.training:
-            return self.value_only(tokens, tokens_last=True)
-        qkv = pointwise_on_tokens(self.query_key_value, tokens).reshape(batch, count, 3, self.heads, self.head_width)
-        query, key, value = qkv.permute(2, 0, 3, 1, 4).unbind(0)  # each [N, heads, tokens, head_width]
+            return self.value_only(rows, tokens_last=True)
+        # Three linear maps instead of one split: onnxruntime copies a split of the middle axis slowly.
+        inner = self.heads * self.head_width
+        weight, bias = self.query_key_value.weight.flatten(1), self.query_key_value.bias
+        query, key, value = (
+            F.linear(rows, weight[i * inner : (i + 1) * inner], bias[i * inner : (i + 1) * inner])
+            .reshape(-1, count, self.heads, self.head_width)
+            .transpose(1, 2)  # [N, heads, tokens, head_width]
+            for i in range(3)
+        )
         attention = torch.softmax((query @ key.transpose(-2, -1)) * self.scale, dim=-1)
-        mixed = (self.dropout(attention) @ value).transpose(1, 2).reshape(batch, count, -1)
+        mixed = (self.dropout(attention) @ value).transpose(1, 2).reshape(-1, inner)
         return pointwise_on_tokens(self.merge, mixed)
 
 
@@ -168,9 +183,9 @@ class FeedForward(nn.Module):
     def forward(self, grid: torch.Tensor) -> torch.Tensor:
         return self.layers(grid)
 
-    def forward_tokens(self, tokens: torch.Tensor) -> torch.Tensor:
+    def forward_tokens(self, rows: torch.Tensor) -> torch.Tensor:
         expand, activation, dropout, project = self.layers
-        return pointwise_on_tokens(project, dropout(activation(pointwise_on_tokens(expand, tokens))))
+        return pointwise_on_tokens(project, dropout(activation(pointwise_on_tokens(expand, rows))))
 
 
 class MultiScaleAttentionBlock(nn.Module):
@@ -192,10 +207,11 @@ class MultiScaleAttentionBlock(nn.Module):
         grid = grid + self.drop_path(self.spatial_attention(self.norm_spatial(grid)))
         return grid + self.drop_path(self.feedforward(self.norm_feedforward(grid)))
 
-    def forward_tokens(self, tokens: torch.Tensor) -> torch.Tensor:
-        tokens = tokens + self.drop_path(self.channel_attention.forward_tokens(self.norm_channel.forward_tokens(tokens)))
-        tokens = tokens + self.drop_path(self.spatial_attention.forward_tokens(self.norm_spatial.forward_tokens(tokens)))
-        return tokens + self.drop_path(self.feedforward.forward_tokens(self.norm_feedforward.forward_tokens(tokens)))
+    def forward_tokens(self, rows: torch.Tensor, count: int) -> torch.Tensor:
+        """Evaluation only (stochastic depth would drop rows here, not samples)."""
+        rows = rows + self.channel_attention.forward_tokens(self.norm_channel.forward_tokens(rows), count)
+        rows = rows + self.spatial_attention.forward_tokens(self.norm_spatial.forward_tokens(rows), count)
+        return rows + self.feedforward.forward_tokens(self.norm_feedforward.forward_tokens(rows))
 
 
 class AdaptiveDownsample(nn.Module):
@@ -203,6 +219,8 @@ class AdaptiveDownsample(nn.Module):
 
     def __init__(self, width: int, output_grid: int) -> None:
         super().__init__()
+        self.width = width
+        self.output_grid = output_grid
         self.conv = nn.Conv2d(width, width, kernel_size=3, padding=1)
         self.norm = ChannelLayerNorm(width)
         self.pool = nn.AdaptiveMaxPool2d(output_grid)
@@ -210,12 +228,13 @@ class AdaptiveDownsample(nn.Module):
     def forward(self, grid: torch.Tensor) -> torch.Tensor:
         return self.pool(self.norm(self.conv(grid)))
 
-    def forward_tokens(self, tokens: torch.Tensor, grid: int) -> torch.Tensor:
-        batch, _, width = tokens.shape
-        convolved = self.conv(tokens.transpose(1, 2).reshape(batch, width, grid, grid))
-        normalised = self.norm.forward_tokens(convolved.flatten(2).transpose(1, 2))
-        pooled = self.pool(normalised.transpose(1, 2).reshape(batch, width, grid, grid))
-        return pooled.flatten(2).transpose(1, 2)
+    def forward_tokens(self, rows: torch.Tensor, side: int) -> torch.Tensor:
+        convolved = self.conv(rows.reshape(-1, side, side, self.width).permute(0, 3, 1, 2))
+        normalised = self.norm.forward_tokens(convolved.permute(0, 2, 3, 1))
+        # side is a multiple of the output grid (4 → 2 → 1), so adaptive pooling is this plain
+        # pooling, which the exporter also handles when the traced sizes are not static.
+        pooled = F.max_pool2d(normalised.permute(0, 3, 1, 2), kernel_size=side // self.output_grid)
+        return pooled.permute(0, 2, 3, 1).reshape(-1, self.width)
 
 
 class AHMSANet(nn.Module):
@@ -258,27 +277,62 @@ class AHMSANet(nn.Module):
     token_layout: bool = False
 
     def forward(self, flow: torch.Tensor) -> torch.Tensor:
-        grid = self.patch_embedding(normalise_per_sample(flow))
-        if self.positional is not None:
-            grid = grid + self.positional
+        return self.classify_grid(self.embed(normalise_per_sample(flow)))
+
+    def embed(self, normalised: torch.Tensor) -> torch.Tensor:
+        """Normalised maps [N, 3, 28, 28] → token grid [N, C, 4, 4] (patch embedding + position)."""
+        grid = self.patch_embedding(normalised)
+        return grid if self.positional is None else grid + self.positional
+
+    def embed_tokens_with_mirror(self, flow: torch.Tensor) -> torch.Tensor:
+        """embed(normalise(x)) for x = flow and x = mirror_flow(flow), as token rows [2N·16, C]
+        (sample-major, then row-major grid positions), with one normalisation and one convolution of
+        the unmirrored input.
+
+        Exact rewrite used for export: the 7×7 patches do not overlap, so embedding the mirrored map
+        is embedding the map with column-reversed kernels, then reversing the token columns; and
+        normalising -u gives (max - u)·scale = range·scale - (u - min)·scale, a linear function of
+        the normalised u.
+        """
+        normalised, spread = _normalise_with_spread(flow)
+        weight, bias = self.patch_embedding.weight, self.patch_embedding.bias
+        reversed_kernel = weight.flip(-1)
+        mirrored_weight = torch.cat([-reversed_kernel[:, :1], reversed_kernel[:, 1:]], dim=1)
+        both = F.conv2d(normalised, torch.cat([weight, mirrored_weight]), stride=PATCH_SIZE)
+        width = weight.shape[0]
+        u_weight_sums = weight[:, 0].sum(dim=(1, 2)).reshape(1, width, 1, 1)
+        mirrored = both[:, width:] + spread[:, :1].reshape(-1, 1, 1, 1) * u_weight_sums
+        side = INPUT_SIZE // PATCH_SIZE
+        # Token r·side + c of the mirror is token r·side + (side - 1 - c) of `mirrored` (a gather of
+        # whole token rows: onnxruntime gathers along the last axis element by element, slowly).
+        mirrored_order = torch.arange(side * side, device=flow.device).reshape(side, side).flip(1).flatten()
+        tokens = torch.cat([both[:, :width].flatten(2).transpose(1, 2),
+                            mirrored.flatten(2).transpose(1, 2).index_select(1, mirrored_order)])
+        offset = bias.reshape(1, width, 1, 1) if self.positional is None else bias.reshape(1, width, 1, 1) + self.positional
+        return (tokens + offset.flatten(2).transpose(1, 2)).reshape(-1, width)
+
+    def classify_grid(self, grid: torch.Tensor) -> torch.Tensor:
+        """Token grid [N, C, 4, 4] → logits [N, 3]."""
         if self.token_layout:
-            return self._forward_tokens(grid)
+            return self.classify_tokens(grid.flatten(2).transpose(1, 2).reshape(-1, self.config.width))
         for index, level in enumerate(self.levels):
             grid = level(grid)
             if index < len(self.downsamples):
                 grid = self.downsamples[index](grid)
         return self.head(grid.mean(dim=(2, 3)))
 
-    def _forward_tokens(self, grid: torch.Tensor) -> torch.Tensor:
-        side = INPUT_SIZE // PATCH_SIZE  # a Python constant, so the exported graph keeps static shapes
-        tokens = grid.flatten(2).transpose(1, 2)
+    def classify_tokens(self, rows: torch.Tensor) -> torch.Tensor:
+        """Token rows [N·16, C] (sample-major, row-major grid positions) → logits [N, 3]. Every
+        reshape names its sizes as Python constants (batch -1), so the exported graph computes no
+        shapes at run time."""
+        side = INPUT_SIZE // PATCH_SIZE
         for index, level in enumerate(self.levels):
             for block in level:
-                tokens = block.forward_tokens(tokens)
+                rows = block.forward_tokens(rows, side * side)
             if index < len(self.downsamples):
-                tokens = self.downsamples[index].forward_tokens(tokens, side)
+                rows = self.downsamples[index].forward_tokens(rows, side)
                 side = max(1, side // 2)
-        return self.head(tokens.mean(dim=1))
+        return self.head(rows.reshape(-1, side * side, self.config.width).mean(dim=1))
 
 
 def mirror_flow(flow: torch.Tensor) -> torch.Tensor:
@@ -301,13 +355,19 @@ class ProbabilityModel(nn.Module):
         self.mirror_average = mirror_average
 
     def forward(self, flow: torch.Tensor) -> torch.Tensor:
-        # The face and its mirror go through each member as one batch of 2N (fewer, larger ops).
-        inputs = torch.cat([flow, mirror_flow(flow)], dim=0) if self.mirror_average else flow
-        probabilities = [torch.softmax(member(inputs), dim=1) for member in self.members]
+        probabilities = [torch.softmax(self._logits(member, flow), dim=1) for member in self.members]
         mean = probabilities[0] if len(probabilities) == 1 else torch.stack(probabilities, dim=0).mean(dim=0)
         if self.mirror_average:
             mean = mean.reshape(2, -1, NUM_CLASSES).mean(dim=0)
         return mean
+
+    def _logits(self, member: AHMSANet, flow: torch.Tensor) -> torch.Tensor:
+        """Logits of flow, then (with mirror_average) of its mirror, as one batch of 2N."""
+        if not self.mirror_average:
+            return member(flow)
+        if member.token_layout:  # the exported graph: the mirror folded into the embedding
+            return member.classify_tokens(member.embed_tokens_with_mirror(flow))
+        return member(torch.cat([flow, mirror_flow(flow)], dim=0))
 
 
 def _initialise(module: nn.Module) -> None:

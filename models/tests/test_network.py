@@ -125,8 +125,25 @@ def test_single_token_attention_shortcut_equals_full_attention() -> None:
     attention.eval()
     with torch.no_grad():
         shortcut = attention(grid)
-        shortcut_tokens = attention.forward_tokens(grid.flatten(2).transpose(1, 2))
+        shortcut_tokens = attention.forward_tokens(grid.flatten(1), count=1)
         attention.train()  # the full softmax path (dropout is 0)
         full = attention(grid)
     assert torch.allclose(shortcut, full, atol=1e-6)
-    assert torch.allclose(shortcut_tokens, full.flatten(2).transpose(1, 2), atol=1e-6)
+    assert torch.allclose(shortcut_tokens, full.flatten(1), atol=1e-6)
+
+
+@pytest.mark.parametrize("constant_u", [False, True])
+def test_mirror_folded_into_the_embedding_equals_embedding_the_mirror(constant_u: bool) -> None:
+    from models.ahmsa.network import mirror_flow
+
+    torch.manual_seed(5)
+    model = AHMSANet(SMALL).eval()
+    flow = torch.randn(6, 3, 28, 28) * 40
+    if constant_u:
+        flow[:, 0] = 3.0
+    with torch.no_grad():
+        expected = model.embed(normalise_per_sample(torch.cat([flow, mirror_flow(flow)])))
+        folded = model.embed_tokens_with_mirror(flow)
+    expected = expected.flatten(2).transpose(1, 2).reshape(-1, SMALL.width)
+    assert expected.std() > 1e-2
+    assert torch.allclose(folded, expected, atol=1e-5)
