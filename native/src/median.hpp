@@ -1,5 +1,5 @@
 // 5×5 median filter with replicated borders (OpenCV's medianBlur behaviour), applied to the flow
-// after each warp when the optional median step is on.
+// every 30 iterations of each warp when the optional median step is on (see tvl1.hpp).
 #pragma once
 
 #include "image.hpp"
