@@ -16,11 +16,13 @@ const { values } = parseArgs({
 });
 const threads = Number(values.threads);
 const seconds = Number(values.seconds);
+// The app's CPU session options (src/main/model/model-worker.ts) except the thread count.
 const session = await ort.InferenceSession.create(values.model, {
   executionProviders: ['cpu'],
   intraOpNumThreads: threads,
   interOpNumThreads: 1,
   graphOptimizationLevel: 'all',
+  extra: { session: { intra_op: { allow_spinning: '0' } } },
 });
 
 async function samplesPerSecond(batch) {

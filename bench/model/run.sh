@@ -1,47 +1,58 @@
 #!/bin/sh
 # Model benchmarks: ONNX Runtime vs PyTorch eager inference on the same CPU in the same run, and
 # LOSO wall time per preset. Prints figures and ratios; asserts nothing about time.
-# usage: bench/model/run.sh [threads (default: all cores)] [seconds per measurement (default 3)] [rounds (default 3)]
+# usage: bench/model/run.sh [thread counts (default: "1 <all cores>")] [seconds per measurement (default 3)] [rounds (default 3)]
 # Both runtimes run the shipped architecture (models/ahmsa-net.onnx; PyTorch rebuilds it from the card).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-threads=${1:-$(nproc)}
+thread_counts=${1:-"1 $(nproc)"}
 seconds=${2:-3}
+rounds=${3:-3}
 python=${MER_PYTHON:-/usr/bin/python3}
 out=$root/bench/results
 mkdir -p "$out"
 cd "$root"
 
-rounds=${3:-3}
-echo "== inference, $threads thread(s), batch 1 and 256 (samples/s; best of $rounds alternating rounds) =="
+echo "== inference, batch 1 and 256 (samples/s; best of $rounds alternating rounds; threads: $thread_counts) =="
 : > "$out/model-inference.jsonl"
 i=0
 while [ "$i" -lt "$rounds" ]; do
-  # alternate the two runtimes so both see the same machine load
-  "$python" "$here/torch_inference.py" --threads "$threads" --seconds "$seconds" >> "$out/model-inference.jsonl"
-  node "$here/ort_inference.mjs" --threads "$threads" --seconds "$seconds" >> "$out/model-inference.jsonl"
+  # alternate the runtimes so all see the same machine load
+  for threads in $thread_counts; do
+    "$python" "$here/torch_inference.py" --threads "$threads" --seconds "$seconds" >> "$out/model-inference.jsonl"
+    node "$here/ort_inference.mjs" --threads "$threads" --seconds "$seconds" >> "$out/model-inference.jsonl"
+  done
+  npx tsx "$here/service_inference.ts" --seconds "$seconds" >> "$out/model-inference.jsonl"
   i=$((i + 1))
 done
 "$python" - "$out/model-inference.jsonl" <<'PY'
 import json, sys
 from collections import defaultdict
-best, runtime_names, all_rates = {}, {}, defaultdict(list)
+rates = defaultdict(list)  # (runtime, threads, batch) -> samples/s of each round
 for line in open(sys.argv[1]):
     result = json.loads(line)
-    kind = "ort" if result["runtime"].startswith("onnxruntime") else "torch"
-    runtime_names[kind] = result["runtime"]
     for batch, rate in result["samplesPerSecond"].items():
-        all_rates[kind, batch].append(rate)
-        best[kind, batch] = max(best.get((kind, batch), 0.0), rate)
-print(f"{'batch':>6} {runtime_names['torch']:>26} {runtime_names['ort']:>30} {'ORT / PyTorch':>14}")
-for batch in sorted({b for _, b in best}, key=int):
-    torch_rate, ort_rate = best["torch", batch], best["ort", batch]
-    print(f"{batch:>6} {torch_rate:>26.1f} {ort_rate:>30.1f} {ort_rate / torch_rate:>13.2f}x"
-          f"   (all rounds: torch {', '.join(f'{r:.0f}' for r in all_rates['torch', batch])};"
-          f" ort {', '.join(f'{r:.0f}' for r in all_rates['ort', batch])})")
+        rates[result["runtime"], result["threads"], batch].append(rate)
+best = {key: max(values) for key, values in rates.items()}
+batches = sorted({key[2] for key in best}, key=int)
+def is_torch(runtime): return runtime.startswith("pytorch")
+print(f"{'runtime':>34} {'threads':>7} " + " ".join(f"{'batch ' + b:>12}" for b in batches))
+for runtime, threads in sorted({key[:2] for key in best}, key=lambda k: (not is_torch(k[0]), k[0], k[1])):
+    print(f"{runtime:>34} {threads:>7} " + " ".join(f"{best[runtime, threads, b]:>12.1f}" for b in batches))
+torch_name = next(key[0] for key in best if is_torch(key[0]))
+for batch in batches:
+    torch_rate, torch_threads = max((rate, key[1]) for key, rate in best.items() if key[:1] == (torch_name,) and key[2] == batch)
+    for runtime, threads in sorted({key[:2] for key in best if not is_torch(key[0])}):
+        rate = best[runtime, threads, batch]
+        line = f"batch {batch:>3}: {runtime} ({threads} thr) / best PyTorch ({torch_threads} thr) = {rate / torch_rate:.2f}x"
+        same = best.get((torch_name, threads, batch))
+        if same:
+            line += f"; / PyTorch at {threads} thr = {rate / same:.2f}x"
+        print(line)
 PY
 
+threads=$(nproc)
 echo "== LOSO wall time per preset (68 folds, $threads thread(s)) =="
 loso_json=$("$python" "$here/loso_time.py" --threads "$threads" --cpu-metrics "$root/models/runs/loso-cpu/metrics.json")
 echo "$loso_json" > "$out/model-loso-time.json"
