@@ -1,10 +1,11 @@
 """LOSO wall time per preset on this CPU.
 
 For each preset: time a few real training steps (full batch, the preset's network and augmentation)
-→ estimate = steps per fold × step time × folds (68 folds of about 435 training maps each).
+on threads/workers threads → estimate = steps per fold × step time × folds / workers (68 folds of
+about 435 training maps each; the trainer's --workers runs folds in parallel processes).
 For `cpu`, also print the measured wall time of a full LOSO run when its metrics.json is given.
 
-usage: /usr/bin/python3 bench/model/loso_time.py --threads N [--steps K] [--cpu-metrics models/runs/loso-cpu/metrics.json]
+usage: /usr/bin/python3 bench/model/loso_time.py --threads N [--workers W (default N)] [--steps K] [--cpu-metrics models/runs/loso-cpu/metrics.json]
 """
 from __future__ import annotations
 
@@ -42,18 +43,20 @@ def seconds_per_step(preset_name: str, steps: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--threads", type=int, required=True)
+    parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--steps", type=int, default=4)
     parser.add_argument("--cpu-metrics", type=Path, default=None)
     arguments = parser.parse_args()
-    torch.set_num_threads(arguments.threads)
-    report = {"threads": arguments.threads, "presets": {}}
+    workers = arguments.workers or arguments.threads
+    torch.set_num_threads(max(1, arguments.threads // workers))
+    report = {"threads": arguments.threads, "workers": workers, "presets": {}}
     for name in ("cpu", "paper"):
         training = get_preset(name).training
         step = seconds_per_step(name, arguments.steps)
         steps_per_fold = math.ceil(TRAINING_MAPS / min(training.batch_size, TRAINING_MAPS)) * training.epochs * training.ensemble_seeds
         report["presets"][name] = {
             "secondsPerStep": step, "stepsPerFold": steps_per_fold,
-            "estimatedMinutes": step * steps_per_fold * FOLDS / 60.0,
+            "estimatedMinutes": step * steps_per_fold * FOLDS / workers / 60.0,
         }
     if arguments.cpu_metrics and arguments.cpu_metrics.is_file():
         metrics = json.loads(arguments.cpu_metrics.read_text())

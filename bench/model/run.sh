@@ -53,14 +53,14 @@ for batch in batches:
 PY
 
 threads=$(nproc)
-echo "== LOSO wall time per preset (68 folds, $threads thread(s)) =="
+echo "== LOSO wall time per preset (68 folds, $threads thread(s) in $threads worker process(es)) =="
 loso_json=$("$python" "$here/loso_time.py" --threads "$threads" --cpu-metrics "$root/models/runs/loso-cpu/metrics.json")
 echo "$loso_json" > "$out/model-loso-time.json"
 "$python" - "$loso_json" <<'PY'
 import json, sys
 report = json.loads(sys.argv[1])
 for name, figures in report["presets"].items():
-    line = (f"{name:>6}: {figures['secondsPerStep'] * 1000:8.1f} ms/step x {figures['stepsPerFold']} steps/fold x 68 folds"
+    line = (f"{name:>6}: {figures['secondsPerStep'] * 1000:8.1f} ms/step x {figures['stepsPerFold']} steps/fold x 68 folds / {report['workers']} workers"
             f" = estimated {figures['estimatedMinutes']:.1f} min")
     if "measuredMinutes" in figures:
         used = figures["measuredWith"]
