@@ -272,8 +272,9 @@ class AHMSANet(nn.Module):
         self.apply(_initialise)
 
     # False: blocks run on [N, C, H, W] grids with 1×1 convolutions (fast in PyTorch eager, which
-    # runs convolutions on oneDNN). True: the same parameters on [N, tokens, C] with linear maps and
-    # last-axis LayerNorm (fewer transposes and layout changes in onnxruntime); used for export.
+    # runs convolutions on oneDNN). True: the same parameters on token rows [N·T, C] with linear
+    # maps and last-axis LayerNorm (fewer transposes and layout changes in onnxruntime); used for
+    # export, in evaluation mode only.
     token_layout: bool = False
 
     def forward(self, flow: torch.Tensor) -> torch.Tensor:
