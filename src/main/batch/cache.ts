@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { access, appendFile, constants, mkdir, open, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { Clip, DatasetIndex, ThreeClass } from '../../shared/domain';
+import type { Clip, DatasetIndex } from '../../shared/domain';
+import type { ClipOutcome } from './engine';
 
 /**
  * Per-clip results on disk, one JSON line appended per finished clip, so a batch started again
@@ -11,18 +12,11 @@ import type { Clip, DatasetIndex, ThreeClass } from '../../shared/domain';
  * line (crash mid-write) is ignored. Lives in <dataset>/.mer-studio/results/<modelId>.jsonl, or
  * under the app data folder when the dataset folder is read-only.
  */
-export interface CachedResult {
+export interface CachedResult extends Omit<ClipOutcome, 'transient'> {
   key: string;
   modelSha256: string;
   clipId: string;
-  onset: number;
-  apex: number;
-  apexSource: 'annotated' | 'suggested';
-  status: 'ok' | 'warning' | 'failed';
-  reasons: string[];
-  probabilities: Record<ThreeClass, number> | null;
   provider: string;
-  timings: Record<string, number>;
   finishedAt: string;
 }
 
