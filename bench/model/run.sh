@@ -21,7 +21,7 @@ while [ "$i" -lt "$rounds" ]; do
   # alternate the runtimes so all see the same machine load
   for threads in $thread_counts; do
     "$python" "$here/torch_inference.py" --threads "$threads" --seconds "$seconds" >> "$out/model-inference.jsonl"
-    node "$here/ort_inference.mjs" --threads "$threads" --seconds "$seconds" >> "$out/model-inference.jsonl"
+    npx tsx "$here/ort_inference.ts" --threads "$threads" --seconds "$seconds" >> "$out/model-inference.jsonl"
   done
   npx tsx "$here/service_inference.ts" --seconds "$seconds" >> "$out/model-inference.jsonl"
   i=$((i + 1))

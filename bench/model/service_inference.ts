@@ -7,6 +7,7 @@
  */
 import { parseArgs } from 'node:util';
 import { ModelSession, shippedModelPath } from '../../src/main/model/session';
+import { samplesPerSecond } from './throughput';
 
 const { values } = parseArgs({
   options: {
@@ -17,22 +18,9 @@ const { values } = parseArgs({
 const seconds = Number(values.seconds);
 const session = await ModelSession.open(shippedModelPath(), 'cpu');
 
-async function samplesPerSecond(batch: number): Promise<number> {
-  const maps = Float32Array.from({ length: batch * 3 * 28 * 28 }, () => Math.random() * 255);
-  for (let i = 0; i < 3; i++) await session.classify(maps);
-  let runs = 0;
-  const started = performance.now();
-  for (;;) {
-    await session.classify(maps);
-    runs += 1;
-    const elapsed = (performance.now() - started) / 1000;
-    if (elapsed >= seconds && runs >= 3) return (runs * batch) / elapsed;
-  }
-}
-
 const results: Record<string, number> = {};
 for (const batch of values.batches.split(',').map(Number)) {
-  results[String(batch)] = await samplesPerSecond(batch);
+  results[String(batch)] = await samplesPerSecond((maps) => session.classify(maps), batch, seconds);
 }
 await session.close();
 process.stdout.write(
