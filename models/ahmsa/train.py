@@ -24,10 +24,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from .audit import epoch_selection_audit
 from .checkpoint import save_checkpoint
 from .data import CLASS_NAMES, NUM_CLASSES, DataError, FlowDataset, load_dataset
 from .metrics import summarise
 from .presets import PRESETS, Preset, get_preset, with_overrides, with_settings
+from .network import ProbabilityModel
 from .training import predict_probabilities, train_ensemble
 
 
@@ -61,6 +63,9 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--resume", action="store_true", help="skip folds already finished in --out")
     parser.add_argument("--epochs", type=int, default=None, help="override the preset's epochs (recorded)")
     parser.add_argument("--ensemble", type=int, default=None, help="override the preset's seed count (recorded)")
+    parser.add_argument("--epoch-audit", action="store_true",
+                        help="also record every epoch's held-out predictions and write audit.json: how much "
+                             "test-set epoch selection would inflate the result (predictions stay final-epoch)")
     parser.add_argument("--set", action="append", default=[], metavar="SECTION.FIELD=VALUE",
                         help="override one preset field, e.g. training.mixup_alpha=0.2 (recorded; for exploration)")
     arguments = parser.parse_args(argv)
@@ -70,7 +75,7 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
 
 
 def run_configuration(arguments: argparse.Namespace, preset: Preset) -> dict:
-    return {"preset": preset.to_dict(), "seed": arguments.seed,
+    return {"preset": preset.to_dict(), "seed": arguments.seed, "epochAudit": arguments.epoch_audit,
             "flowMaps": str(arguments.flow_maps), "labels": str(arguments.labels)}
 
 
@@ -79,19 +84,27 @@ def fold_path(out: Path, subject: str) -> Path:
 
 
 def train_fold(maps: np.ndarray, labels: np.ndarray, subjects: list[str], held_out: str, preset: Preset,
-               seed: int, threads: int, json_lines: bool, out: Path) -> dict:
+               seed: int, threads: int, json_lines: bool, out: Path, epoch_audit: bool = False) -> dict:
     """One LOSO fold: train on every other subject, predict the held-out one, save the result."""
     torch.set_num_threads(threads)
     reporter = Reporter(json_lines)
     subject_array = np.asarray(subjects)
     train_mask = subject_array != held_out
+    held_out_maps = maps[~train_mask]
     started = time.time()
 
     def on_epoch(event: dict) -> None:
         reporter.event("epoch", None, subject=held_out, **event)
 
-    model = train_ensemble(maps[train_mask], labels[train_mask], preset, seed, on_epoch)
-    probabilities = predict_probabilities(model, maps[~train_mask])
+    by_member: dict[int, list[np.ndarray]] = {}
+
+    def record_epoch(member: int, epoch: int, snapshot: torch.nn.Module) -> None:
+        predictor = ProbabilityModel([snapshot], preset.training.mirror_average)
+        by_member.setdefault(member, []).append(predict_probabilities(predictor, held_out_maps))
+
+    model = train_ensemble(maps[train_mask], labels[train_mask], preset, seed, on_epoch,
+                           record_epoch if epoch_audit else None)
+    probabilities = predict_probabilities(model, held_out_maps)
     seconds = time.time() - started
     # The other mirror-averaging choice is stored too, for recipe studies on a tuning subset only;
     # pooled metrics always use `probabilities`, i.e. the preset's choice.
@@ -100,6 +113,8 @@ def train_fold(maps: np.ndarray, labels: np.ndarray, subjects: list[str], held_o
     result = {"subject": held_out, "indices": np.flatnonzero(~train_mask).tolist(),
               "probabilities": probabilities.tolist(), "seconds": seconds,
               "probabilitiesOtherMirrorAverage": alternative.tolist()}
+    if epoch_audit:  # [epochs, samples, 3], the ensemble's mean as the final prediction averages it
+        result["epochProbabilities"] = np.mean([by_member[m] for m in sorted(by_member)], axis=0).tolist()
     path = fold_path(out, held_out)
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".tmp")
@@ -167,11 +182,12 @@ def run_loso(arguments: argparse.Namespace, dataset: FlowDataset, preset: Preset
 
     if arguments.workers == 1:
         for subject in pending:
-            finished(train_fold(*common, subject, preset, arguments.seed, threads_each, reporter.json_lines, out))
+            finished(train_fold(*common, subject, preset, arguments.seed, threads_each, reporter.json_lines, out,
+                                arguments.epoch_audit))
     else:
         with ProcessPoolExecutor(arguments.workers, mp_context=get_context("spawn")) as pool:
             futures = [pool.submit(train_fold, *common, subject, preset, arguments.seed, threads_each,
-                                   reporter.json_lines, out) for subject in pending]
+                                   reporter.json_lines, out, arguments.epoch_audit) for subject in pending]
             for future in as_completed(futures):
                 finished(future.result())
     minutes = (time.time() - started) / 60.0
@@ -193,6 +209,10 @@ def run_loso(arguments: argparse.Namespace, dataset: FlowDataset, preset: Preset
         "classes": list(CLASS_NAMES), "stopping": "final epoch of a fixed schedule",
     })
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2))
+    if arguments.epoch_audit:
+        audit = epoch_selection_audit(truth, datasets, [np.asarray(results[s]["epochProbabilities"]) for s in order])
+        (out / "audit.json").write_text(json.dumps(audit, indent=2))
+        metrics = {**metrics, "audit": {key: audit[key] for key in ("note", "bestEpochForAll", "bestEpochPerSubject")}}
     return metrics
 
 
@@ -241,6 +261,11 @@ def main(argv: list[str] | None = None) -> int:
                  f"{summary['folds']} folds, {summary['minutesThisRun']:.1f} min)"]
         lines += [f"  {name}: UF1 {part['uf1']:.4f}  UAR {part['uar']:.4f}  ({part['samples']})"
                   for name, part in summary["perDataset"].items()]
+        if "audit" in summary:
+            for_all, per_subject = summary["audit"]["bestEpochForAll"], summary["audit"]["bestEpochPerSubject"]
+            lines += ["epoch audit (test-set selection, NOT an estimate; see audit.json):",
+                      f"  one epoch for all ({for_all['epoch']}): UF1 {for_all['uf1']:.4f}  UAR {for_all['uar']:.4f}",
+                      f"  best epoch per subject: UF1 {per_subject['uf1']:.4f}  UAR {per_subject['uar']:.4f}"]
         sys.stderr.write("\n".join(lines) + "\n")
     if arguments.json or arguments.progress:
         reporter.event("summary", None, **summary)

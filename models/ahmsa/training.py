@@ -1,6 +1,7 @@
 """Training one model (or a small seed ensemble) on a fixed schedule; no look at held-out data."""
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Callable
 
@@ -14,6 +15,8 @@ from .network import AHMSANet, ProbabilityModel, normalise_per_sample
 from .presets import Preset, TrainingConfig
 
 ProgressCallback = Callable[[dict], None]
+# Called after every epoch with (epoch, the model that would predict if training stopped there).
+EpochInspector = Callable[[int, AHMSANet], None]
 PROGRESS_MILESTONES = 4  # epoch reports per model: at 25 %, 50 %, 75 %, 100 % of the schedule
 
 
@@ -58,6 +61,7 @@ def train_single(
     preset: Preset,
     seed: int,
     progress: ProgressCallback | None = None,
+    inspect_epoch: EpochInspector | None = None,
 ) -> AHMSANet:
     config = preset.training
     torch.manual_seed(seed)
@@ -110,10 +114,21 @@ def train_single(
             correct += int((logits.argmax(dim=1) == hard).sum())
         if progress is not None and epoch in milestones:
             progress({"epoch": epoch, "epochs": config.epochs, "loss": loss_sum / count, "trainAccuracy": correct / count})
+        if inspect_epoch is not None:
+            inspect_epoch(epoch, predictor_snapshot(model, average))
     if average is not None:
         average.copy_to(model)
     model.eval()
     return model
+
+
+def predictor_snapshot(model: AHMSANet, average: "WeightAverage | None") -> AHMSANet:
+    """A copy of the model as it would predict now (EMA weights when averaging), in evaluation mode.
+    Makes no random draws, so inspecting epochs leaves training unchanged."""
+    snapshot = copy.deepcopy(model)
+    if average is not None:
+        average.copy_to(snapshot)
+    return snapshot.eval()
 
 
 class WeightAverage:
@@ -140,14 +155,18 @@ def train_ensemble(
     preset: Preset,
     seed: int,
     progress: ProgressCallback | None = None,
+    inspect_epoch: Callable[[int, int, AHMSANet], None] | None = None,
 ) -> ProbabilityModel:
-    """`ensemble_seeds` models with seeds seed, seed+1, …; their softmax outputs are averaged."""
+    """`ensemble_seeds` models with seeds seed, seed+1, …; their softmax outputs are averaged.
+    inspect_epoch, if given, is called with (member, epoch, snapshot) after every epoch."""
     members = []
     for member in range(preset.training.ensemble_seeds):
-        report = None
+        report = inspect = None
         if progress is not None:
             report = lambda event, member=member: progress({**event, "member": member})  # noqa: E731
-        members.append(train_single(maps, labels, preset, seed + member, report))
+        if inspect_epoch is not None:
+            inspect = lambda epoch, model, member=member: inspect_epoch(member, epoch, model)  # noqa: E731
+        members.append(train_single(maps, labels, preset, seed + member, report, inspect))
     return ProbabilityModel(members, preset.training.mirror_average).eval()
 
 

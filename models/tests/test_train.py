@@ -107,3 +107,45 @@ def test_settings_override_is_recorded_and_bad_ones_refused(tiny_set, tmp_path: 
     assert configuration["preset"]["training"]["mirror_average"] is True
     assert run(maps, labels, tmp_path / "bad", "--set", "training.no_such_field=1") == 2
     assert "no_such_field" in capsys.readouterr().err
+
+
+def test_epoch_audit_records_every_epoch_without_changing_the_predictions(tiny_set, tmp_path: Path, capsys) -> None:
+    maps, labels = tiny_set
+    assert run(maps, labels, tmp_path / "plain", "--epochs", "3", "--ensemble", "2") == 0
+    capsys.readouterr()
+    assert run(maps, labels, tmp_path / "audited", "--epochs", "3", "--ensemble", "2", "--epoch-audit") == 0
+    captured = capsys.readouterr()
+    assert (tmp_path / "plain" / "predictions.csv").read_text() == (tmp_path / "audited" / "predictions.csv").read_text()
+    assert "NOT an estimate" in captured.err
+    summary = json.loads(captured.out.splitlines()[-1])
+    audit = json.loads((tmp_path / "audited" / "audit.json").read_text())
+    assert summary["audit"]["bestEpochPerSubject"] == audit["bestEpochPerSubject"]
+    assert audit["epochs"] == 3 and len(audit["uf1ByEpoch"]) == 3
+    assert audit["finalEpoch"]["confusion"] == summary["confusion"]
+    fold = json.loads((tmp_path / "audited" / "folds" / "a.json").read_text())
+    # the last recorded epoch is the final prediction (the ensemble's mean)
+    assert np.allclose(fold["epochProbabilities"][-1], fold["probabilities"], atol=1e-6)
+    assert run(maps, labels, tmp_path / "audited", "--epochs", "3", "--ensemble", "2", "--resume") == 3
+
+
+def test_mer_studio_train_passes_the_flags_and_prints_the_audit(tiny_set, tmp_path: Path) -> None:
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    from .conftest import REPO_ROOT
+
+    if shutil.which("node") is None or not (REPO_ROOT / "out" / "main" / "cli.js").is_file():
+        pytest.skip("mer-studio is not built: npm run build")
+    maps, labels = tiny_set
+    command = ["node", str(REPO_ROOT / "bin" / "mer-studio.js"), "train", "--flow-maps", str(maps),
+               "--labels", str(labels), "--loso", "--out", str(tmp_path / "run"), "--threads", "1",
+               "--epochs", "2", "--epoch-audit", "--preset"]
+    environment = {**os.environ, "MER_PYTHON": sys.executable}
+    finished = subprocess.run([*command, "tiny"], capture_output=True, text=True, env=environment, timeout=300)
+    assert finished.returncode == 0, finished.stderr
+    assert "best epoch per subject: UF1" in finished.stdout
+    assert (tmp_path / "run" / "audit.json").is_file()
+    refused = subprocess.run([*command, "nope"], capture_output=True, text=True, env=environment, timeout=300)
+    assert refused.returncode == 2 and "nope" in refused.stderr

@@ -9,7 +9,7 @@ import { parseCommandArgs, positiveInteger, printJson } from '../options';
 
 const usage =
   'mer-studio train --flow-maps <dir> --labels <csv> --out <dir> [--loso] [--preset cpu|paper] [--json] ' +
-  '[--threads N] [--workers W] [--seed S] [--folds s1,s2] [--resume] [--epochs N] [--ensemble K]';
+  '[--threads N] [--workers W] [--seed S] [--folds s1,s2] [--resume] [--epochs N] [--ensemble K] [--epoch-audit]';
 
 const TRAINER_MODULE = 'models.ahmsa.train';
 const TRAINER_FILE = path.join('models', 'ahmsa', 'train.py');
@@ -44,6 +44,9 @@ labelled map and writes <out>/model.pt (export it with python -m models.ahmsa.ex
   --resume           skip folds already finished in --out
   --epochs N         override the preset's epochs (recorded in metrics.json)
   --ensemble K       override the preset's number of seeds averaged per model
+  --epoch-audit      also record every epoch's held-out predictions and write audit.json: what
+                     picking epochs by test-subject results (as HTNet's published figure does)
+                     would report. Not an estimate; predictions stay final-epoch
   --json             print the trainer's JSON summary on stdout
 
 Python: $MER_PYTHON if set, else /usr/bin/python3, else python3; it must import torch.`,
@@ -63,6 +66,7 @@ Python: $MER_PYTHON if set, else /usr/bin/python3, else python3; it must import 
         resume: { type: 'boolean' },
         epochs: { type: 'string' },
         ensemble: { type: 'string' },
+        'epoch-audit': { type: 'boolean' },
       },
       usage,
     );
@@ -87,6 +91,7 @@ Python: $MER_PYTHON if set, else /usr/bin/python3, else python3; it must import 
     ];
     if (values.loso) trainerArgs.push('--loso');
     if (values.resume) trainerArgs.push('--resume');
+    if (values['epoch-audit']) trainerArgs.push('--epoch-audit');
     if (values.folds) trainerArgs.push('--folds', values.folds);
     const numeric: Array<[string, string | undefined]> = [
       ['threads', values.threads],
@@ -258,9 +263,31 @@ function describeSummary(summary: Record<string, unknown>, loso: boolean, out: s
   for (const [name, part] of Object.entries(perDataset)) {
     lines.push(`  ${name}: UF1 ${format(part.uf1)}  UAR ${format(part.uar)}  (${part.samples})`);
   }
+  lines.push(...describeAudit(summary.audit));
   lines.push(
     `predictions: ${path.join(out, 'predictions.csv')}`,
     `metrics: ${path.join(out, 'metrics.json')}`,
   );
+  if (summary.audit) lines.push(`epoch audit: ${path.join(out, 'audit.json')}`);
   return lines.join('\n');
+}
+
+interface AuditFigures {
+  uf1: number;
+  uar: number;
+  epoch?: number;
+}
+
+function describeAudit(audit: unknown): string[] {
+  if (!audit || typeof audit !== 'object') return [];
+  const { bestEpochForAll: forAll, bestEpochPerSubject: perSubject } = audit as Record<
+    string,
+    AuditFigures
+  >;
+  const figures = (part: AuditFigures) => `UF1 ${part.uf1.toFixed(4)}  UAR ${part.uar.toFixed(4)}`;
+  return [
+    'epoch audit (epochs picked by test-subject results: NOT an estimate):',
+    `  one epoch for all (${String(forAll.epoch)}): ${figures(forAll)}`,
+    `  best epoch per subject: ${figures(perSubject)}`,
+  ];
 }
