@@ -98,7 +98,21 @@ def loso_section(metrics_path: Path | None) -> dict | None:
         "workers": metrics.get("workers"),
         "stopping": metrics.get("stopping"),
         "presetMatches": None,  # filled by build_card
+        **epoch_audit_section(metrics_path.with_name("audit.json")),
     }
+
+
+def epoch_audit_section(audit_path: Path) -> dict:
+    """The run's --epoch-audit figures, if it made them: what test-set epoch selection would report."""
+    if not audit_path.is_file():
+        return {}
+    audit = json.loads(audit_path.read_text())
+    for_all, per_subject = audit["bestEpochForAll"], audit["bestEpochPerSubject"]
+    return {"epochAudit": {
+        "note": audit["note"],
+        "bestEpochForAll": {"epoch": for_all["epoch"], "uf1": round(for_all["uf1"], 4), "uar": round(for_all["uar"], 4)},
+        "bestEpochPerSubject": {"uf1": round(per_subject["uf1"], 4), "uar": round(per_subject["uar"], 4)},
+    }}
 
 
 def build_card(onnx_path: Path, stored: dict, parameters: int, loso: dict | None, note: str | None) -> dict:

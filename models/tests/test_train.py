@@ -126,6 +126,12 @@ def test_epoch_audit_records_every_epoch_without_changing_the_predictions(tiny_s
     # the last recorded epoch is the final prediction (the ensemble's mean)
     assert np.allclose(fold["epochProbabilities"][-1], fold["probabilities"], atol=1e-6)
     assert run(maps, labels, tmp_path / "audited", "--epochs", "3", "--ensemble", "2", "--resume") == 3
+    # the model card carries the audit's figures beside the honest ones
+    from models.ahmsa.export import loso_section
+
+    card_figures = loso_section(tmp_path / "audited" / "metrics.json")["epochAudit"]
+    assert card_figures["bestEpochPerSubject"]["uf1"] == round(audit["bestEpochPerSubject"]["uf1"], 4)
+    assert "epochAudit" not in loso_section(tmp_path / "plain" / "metrics.json")
 
 
 def test_mer_studio_train_passes_the_flags_and_prints_the_audit(tiny_set, tmp_path: Path) -> None:
