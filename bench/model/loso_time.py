@@ -3,9 +3,10 @@
 For each preset: time a few real training steps (full batch, the preset's network and augmentation)
 on threads/workers threads → estimate = steps per fold × step time × folds / workers (68 folds of
 about 435 training maps each; the trainer's --workers runs folds in parallel processes).
-For `cpu`, also print the measured wall time of a full LOSO run when its metrics.json is given.
+For `cpu`, also print the wall time of the full LOSO run recorded in the shipped model's card
+(measured when that run was made, with its thread and worker counts).
 
-usage: /usr/bin/python3 bench/model/loso_time.py --threads N [--workers W (default N)] [--steps K] [--cpu-metrics models/runs/loso-cpu/metrics.json]
+usage: /usr/bin/python3 bench/model/loso_time.py --threads N [--workers W (default N)] [--steps K] [--card models/ahmsa-net.card.json]
 """
 from __future__ import annotations
 
@@ -45,7 +46,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, required=True)
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--steps", type=int, default=4)
-    parser.add_argument("--cpu-metrics", type=Path, default=None)
+    parser.add_argument("--card", type=Path, default=None, help="model card whose loso section gives a measured time")
     arguments = parser.parse_args()
     workers = arguments.workers or arguments.threads
     torch.set_num_threads(max(1, arguments.threads // workers))
@@ -58,11 +59,12 @@ def main() -> None:
             "secondsPerStep": step, "stepsPerFold": steps_per_fold,
             "estimatedMinutes": step * steps_per_fold * FOLDS / workers / 60.0,
         }
-    if arguments.cpu_metrics and arguments.cpu_metrics.is_file():
-        metrics = json.loads(arguments.cpu_metrics.read_text())
-        report["presets"]["cpu"]["measuredMinutes"] = metrics["minutesThisRun"]
-        report["presets"]["cpu"]["measuredWith"] = {"threads": metrics.get("threads"), "workers": metrics.get("workers"),
-                                                    "folds": metrics["folds"], "command": metrics["command"]}
+    card = json.loads(arguments.card.read_text()) if arguments.card and arguments.card.is_file() else {}
+    loso = card.get("loso")
+    if loso and card["preset"]["name"] == "cpu":
+        report["presets"]["cpu"]["measuredMinutes"] = loso["minutes"]
+        report["presets"]["cpu"]["measuredWith"] = {"threads": loso.get("threads"), "workers": loso.get("workers"),
+                                                    "folds": loso["folds"], "command": loso["command"]}
     print(json.dumps(report))
 
 

@@ -54,7 +54,7 @@ PY
 
 threads=$(nproc)
 echo "== LOSO wall time per preset (68 folds, $threads thread(s) in $threads worker process(es)) =="
-loso_json=$("$python" "$here/loso_time.py" --threads "$threads" --cpu-metrics "$root/models/runs/loso-cpu/metrics.json")
+loso_json=$("$python" "$here/loso_time.py" --threads "$threads" --card "$root/models/ahmsa-net.card.json")
 echo "$loso_json" > "$out/model-loso-time.json"
 "$python" - "$loso_json" <<'PY'
 import json, sys
@@ -64,6 +64,6 @@ for name, figures in report["presets"].items():
             f" = estimated {figures['estimatedMinutes']:.1f} min")
     if "measuredMinutes" in figures:
         used = figures["measuredWith"]
-        line += f"; measured full run {figures['measuredMinutes']:.1f} min ({used['workers']} workers, {used['threads']} threads)"
+        line += f"; the card's full LOSO run took {figures['measuredMinutes']:.1f} min ({used['workers']} workers, {used['threads']} threads)"
     print(line)
 PY
