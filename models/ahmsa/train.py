@@ -28,8 +28,8 @@ from .audit import epoch_selection_audit
 from .checkpoint import save_checkpoint
 from .data import CLASS_NAMES, NUM_CLASSES, DataError, FlowDataset, load_dataset
 from .metrics import summarise
-from .presets import PRESETS, Preset, get_preset, with_overrides, with_settings
 from .network import ProbabilityModel
+from .presets import PRESETS, Preset, get_preset, with_overrides, with_settings
 from .training import predict_probabilities, train_ensemble
 
 
@@ -71,6 +71,8 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     arguments = parser.parse_args(argv)
     if arguments.threads < 1 or arguments.workers < 1:
         parser.error("--threads and --workers must be at least 1")
+    if arguments.epoch_audit and not arguments.loso:
+        parser.error("--epoch-audit needs --loso (it scores every epoch on the held-out subjects)")
     return arguments
 
 

@@ -132,6 +132,10 @@ def test_epoch_audit_records_every_epoch_without_changing_the_predictions(tiny_s
     card_figures = loso_section(tmp_path / "audited" / "metrics.json")["epochAudit"]
     assert card_figures["bestEpochPerSubject"]["uf1"] == round(audit["bestEpochPerSubject"]["uf1"], 4)
     assert "epochAudit" not in loso_section(tmp_path / "plain" / "metrics.json")
+    with pytest.raises(SystemExit) as refused:  # no held-out subjects to score without --loso
+        train.main(["--flow-maps", str(maps), "--labels", str(labels), "--preset", "tiny",
+                    "--out", str(tmp_path / "all"), "--epoch-audit"])
+    assert refused.value.code == 2
 
 
 def test_mer_studio_train_passes_the_flags_and_prints_the_audit(tiny_set, tmp_path: Path) -> None:
