@@ -2,10 +2,13 @@
 
 Accepted labels CSV columns (matched by header name, case-insensitive):
 - map file: `file`, `filename`, `path` or `map` (relative to the maps folder; extension optional:
-  .png then .npy are tried); or, the 3db layout, `sub` + `filename_o` → `<sub>_<filename_o>.png`;
+  .png then .npy are tried); or a clip, `filename_o` or `clip` → `<subject>_<clip>`, else `<clip>`;
 - subject: `subject` or `sub` (required; one LOSO fold per subject);
 - label: `label`, either 0/1/2 or negative/positive/surprise (required);
 - source dataset: `dataset` or `db` (optional; used for per-dataset metrics; default "all").
+A file without a header whose rows are `db,subject,clip,label` (MEGC2019's combined_3class_gt.csv)
+is read as those columns. A name that matches no file falls back to the one map named
+`<anything>_<name>` (MEGC2019 writes SAMM subject 006 as 6; the maps keep 006_006_1_2.png).
 
 Map files: PNG 28×28 RGB (R=u, G=v, B=strain, any 8-bit scaling) or NPY float [3,28,28] or
 [28,28,3] in (u, v, strain) order, any scale (the model normalises per sample).
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import sys
+from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +28,8 @@ CLASS_NAMES = ("negative", "positive", "surprise")
 NUM_CLASSES = len(CLASS_NAMES)
 MAP_SIZE = 28
 FILE_COLUMNS = ("file", "filename", "path", "map")
+CLIP_COLUMNS = ("filename_o", "clip")
+HEADERLESS_COLUMNS = ["db", "subject", "clip", "label"]  # MEGC2019 ground truth
 SUBJECT_COLUMNS = ("subject", "sub")
 DATASET_COLUMNS = ("dataset", "db")
 MAP_EXTENSIONS = (".png", ".npy")
@@ -103,41 +109,77 @@ def _resolve_map(maps_dir: Path, name: str) -> Path | None:
     return None
 
 
+def _maps_by_suffix(maps_dir: Path) -> dict[str, list[Path]]:
+    """Every map of the folder under each name it ends with after an underscore (a_b_c: b_c, c)."""
+    index: dict[str, list[Path]] = defaultdict(list)
+    for path in sorted(maps_dir.iterdir()):
+        if path.suffix.lower() in MAP_EXTENSIONS and path.is_file():
+            parts = path.stem.split("_")
+            for start in range(1, len(parts)):
+                index["_".join(parts[start:])].append(path)
+    return index
+
+
+def _find_map(maps_dir: Path, names: list[str], by_suffix: dict[str, list[Path]]) -> Path | None:
+    """The first name that is a map, else the one map named <anything>_<last name>."""
+    for name in names:
+        path = _resolve_map(maps_dir, name)
+        if path is not None:
+            return path
+    last = names[-1]
+    stem = last[: -len(Path(last).suffix)] if Path(last).suffix.lower() in MAP_EXTENSIONS else last
+    matches = by_suffix.get(stem, [])
+    stems = {path.stem for path in matches}
+    return matches[0] if len(stems) == 1 else None  # .png first when a stem has both files
+
+
+def _read_rows(labels_path: Path) -> tuple[dict[str, str], list[dict[str, str]], int]:
+    """The header (lower-case name → name as written), the rows as dicts, the first row's line number."""
+    with labels_path.open(newline="", encoding="utf-8-sig") as handle:
+        lines = [row for row in csv.reader(handle) if any(cell.strip() for cell in row)]
+    if not lines:
+        raise DataError(f"{labels_path}: empty labels file")
+    first = lines[0]
+    headerless = len(first) == len(HEADERLESS_COLUMNS) and first[-1].strip().lower() in (*CLASS_NAMES, "0", "1", "2")
+    fieldnames = HEADERLESS_COLUMNS if headerless else first
+    rows = [dict(zip(fieldnames, line)) for line in (lines if headerless else lines[1:])]
+    return {name.strip().lower(): name for name in fieldnames if name}, rows, 1 if headerless else 2
+
+
 def load_dataset(maps_dir: Path, labels_path: Path, warn=lambda text: print(text, file=sys.stderr)) -> FlowDataset:
     maps_dir, labels_path = Path(maps_dir), Path(labels_path)
     if not maps_dir.is_dir():
         raise DataError(f"{maps_dir}: maps folder not found")
     if not labels_path.is_file():
         raise DataError(f"{labels_path}: labels file not found")
-    with labels_path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle)
-        if reader.fieldnames is None:
-            raise DataError(f"{labels_path}: empty labels file")
-        header = {name.strip().lower(): name for name in reader.fieldnames if name}
-        rows = list(reader)
+    header, rows, first_line = _read_rows(labels_path)
     file_column = _column(header, FILE_COLUMNS)
     subject_column = _column(header, SUBJECT_COLUMNS)
     dataset_column = _column(header, DATASET_COLUMNS)
     label_column = header.get("label")
-    clip_column = header.get("filename_o")
+    clip_column = _column(header, CLIP_COLUMNS)
     if subject_column is None or label_column is None:
-        raise DataError(f"{labels_path}: needs a subject column ({'/'.join(SUBJECT_COLUMNS)}) and a 'label' column")
+        raise DataError(f"{labels_path}: needs a subject column ({'/'.join(SUBJECT_COLUMNS)}) and a 'label' column "
+                        "(or MEGC2019's headerless db,subject,clip,label)")
     if file_column is None and clip_column is None:
-        raise DataError(f"{labels_path}: needs a map file column ({'/'.join(FILE_COLUMNS)}) or 'sub' + 'filename_o'")
+        raise DataError(f"{labels_path}: needs a map file column ({'/'.join(FILE_COLUMNS)}) or a clip column "
+                        f"({'/'.join(CLIP_COLUMNS)})")
     if not rows:
         raise DataError(f"{labels_path}: no rows")
+    by_suffix = _maps_by_suffix(maps_dir)
 
     maps, labels, subjects, datasets, names = [], [], [], [], []
     unknown: list[str] = []
-    for row_number, row in enumerate(rows, start=2):
+    for row_number, row in enumerate(rows, start=first_line):
         subject = (row.get(subject_column) or "").strip()
         if file_column is not None and (row.get(file_column) or "").strip():
-            name = row[file_column].strip()
+            candidates = [row[file_column].strip()]
         else:
-            name = f"{subject}_{(row.get(clip_column) or '').strip()}"
-        path = _resolve_map(maps_dir, name)
+            clip = (row.get(clip_column) or "").strip()
+            candidates = [f"{subject}_{clip}", clip]
+        path = _find_map(maps_dir, candidates, by_suffix)
         if path is None:
-            unknown.append(name)
+            unknown.append(candidates[0])
             continue
         if not subject:
             raise DataError(f"{labels_path}, row {row_number}: empty subject")

@@ -64,6 +64,33 @@ def test_bad_label_value_names_the_row(tmp_path: Path) -> None:
         load_dataset(tmp_path, tmp_path / "labels.csv")
 
 
+def test_headerless_megc2019_ground_truth_and_maps_found_by_their_clip_name(tmp_path: Path) -> None:
+    for name in ("006_006_1_2", "sub01_EP02_01f", "EP03_02", "a_x_1", "b_x_1"):
+        write_png(tmp_path / f"{name}.png")
+    labels = tmp_path / "gt.csv"
+    labels.write_text("samm,6,006_1_2,0\ncasme2,sub01,EP02_01f,1\ncasme2,sub02,EP03_02,surprise\n")
+    dataset = load_dataset(tmp_path, labels, warn=lambda text: None)
+    assert dataset.names == ["006_006_1_2.png", "sub01_EP02_01f.png", "EP03_02.png"]
+    assert dataset.subjects == ["6", "sub01", "sub02"] and dataset.datasets == ["samm", "casme2", "casme2"]
+    assert dataset.labels.tolist() == [0, 1, 2]
+    labels.write_text("smic,c,x_1,0\n")  # two maps end in _x_1: not guessed
+    with pytest.raises(DataError, match="c_x_1"):
+        load_dataset(tmp_path, labels)
+    labels.write_text("samm,6,006_1_2,0\ncasme2,sub01,EP02_01f,happy\n")  # no header: lines count from 1
+    with pytest.raises(DataError, match="row 2: label 'happy'"):
+        load_dataset(tmp_path, labels)
+
+
+def test_megc2019_ground_truth_reads_the_composite_like_its_labels_csv(composite_3db: Path) -> None:
+    ground_truth = composite_3db.parent / "annotations" / "megc2019" / "combined_3class_gt.csv"
+    if not ground_truth.is_file():
+        pytest.skip(f"{ground_truth} not found")
+    from_megc = load_dataset(composite_3db / "flow", ground_truth)
+    from_3db = load_dataset(composite_3db / "flow", composite_3db / "labels.csv")
+    assert from_megc.names == from_3db.names and from_megc.labels.tolist() == from_3db.labels.tolist()
+    assert len(from_megc.subject_order()) == 68
+
+
 def test_reads_the_3db_layout(composite_3db: Path) -> None:
     dataset = load_dataset(composite_3db / "flow", composite_3db / "labels.csv")
     assert dataset.maps.shape == (442, 3, 28, 28)

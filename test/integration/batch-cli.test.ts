@@ -305,6 +305,30 @@ describe('mer-studio classify --flow-maps', () => {
           ['smic', 164],
         ]);
       });
+
+      it("scores the same with MEGC2019's headerless ground truth (SAMM subjects unpadded)", async () => {
+        const run = async (labels: string) => {
+          const result = await cli(
+            'classify',
+            '--flow-maps',
+            sharedPath('3db', 'flow'),
+            '--labels',
+            labels,
+            '--provider',
+            'cpu',
+            '--json',
+          );
+          expect(result.code).toBe(0);
+          return JSON.parse(result.out) as {
+            counts: { labelled: number; labelProblems: number };
+            metrics: { overall: { uf1: number; uar: number; matrix: number[][] } };
+          };
+        };
+        const megc = await run(sharedPath('annotations', 'megc2019', 'combined_3class_gt.csv'));
+        const layout3db = await run(sharedPath('3db', 'labels.csv'));
+        expect(megc.counts).toMatchObject({ labelled: 442, labelProblems: 0 });
+        expect(megc.metrics.overall).toEqual(layout3db.metrics.overall);
+      });
     },
   );
   void hasSharedData;

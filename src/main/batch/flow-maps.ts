@@ -8,8 +8,9 @@ import { parseCsv } from '../report/csv';
 /**
  * Precomputed 28×28 maps (HTNet-style, like ../shared/data/3db/flow): PNG RGB = u, v, strain
  * (8-bit values are fed as 0..255; the model normalises inside its graph), or raw float32 files
- * (.f32, 3×28×28 little-endian, channel-major) — and an optional labels CSV in the 3db layout
- * (dataset,sub,filename_o,label; map name <sub>_<filename_o>.png).
+ * (.f32, 3×28×28 little-endian, channel-major) — and an optional labels CSV: the 3db layout
+ * (header dataset,sub,filename_o,label; map name <sub>_<filename_o>.png) or MEGC2019's headerless
+ * ground truth (db,subject,clip,label, as in combined_3class_gt.csv).
  */
 export interface FlowMap {
   file: string;
@@ -104,7 +105,13 @@ async function readMap(file: string): Promise<Float32Array> {
   return values;
 }
 
-/** Reads a 3db-style labels CSV by header name. Bad rows are reported with their line. */
+/** MEGC2019's ground-truth files have no header: db, subject, clip, label. */
+const HEADERLESS_COLUMNS = { dataset: 0, subject: 1, clip: 2, label: 3 };
+
+/**
+ * Reads map labels: a CSV with a header (dataset|db optional, sub|subject, filename_o|clip|filename,
+ * label), or MEGC2019's headerless db,subject,clip,label. Bad rows are reported with their line.
+ */
 export async function readMapLabels(
   file: string,
 ): Promise<{ labels: MapLabel[]; problems: MapProblem[] }> {
@@ -113,26 +120,13 @@ export async function readMapLabels(
   });
   const rows = parseCsv(text).filter((row) => row.some((cell) => cell.trim() !== ''));
   if (rows.length === 0) throw new Error(`${file}: the labels file is empty`);
-  const header = rows[0].map((cell) => cell.trim().toLowerCase());
-  const column = (...names: string[]) => header.findIndex((cell) => names.includes(cell));
-  const columns = {
-    dataset: column('dataset', 'db'),
-    subject: column('sub', 'subject'),
-    clip: column('filename_o', 'clip', 'filename'),
-    label: column('label'),
-  };
-  const missing = Object.entries(columns)
-    .filter(([, index]) => index < 0)
-    .map(([name]) => name);
-  if (missing.length > 0) {
-    throw new Error(
-      `${file}: no ${missing.join(', ')} column; expected a header dataset,sub,filename_o,label (got ${rows[0].join(',')})`,
-    );
-  }
+  const headerless = rows[0].length === 4 && parseLabel(rows[0][3].trim()) !== null;
+  const columns = headerless ? HEADERLESS_COLUMNS : headerColumns(file, rows[0]);
   const labels: MapLabel[] = [];
   const problems: MapProblem[] = [];
-  rows.slice(1).forEach((row, i) => {
-    const line = i + 2;
+  const first = headerless ? 0 : 1;
+  rows.slice(first).forEach((row, i) => {
+    const line = i + first + 1;
     const cell = (index: number) => (row[index] ?? '').trim();
     const label = parseLabel(cell(columns.label));
     if (label === null) {
@@ -143,7 +137,7 @@ export async function readMapLabels(
       return;
     }
     labels.push({
-      dataset: cell(columns.dataset),
+      dataset: columns.dataset >= 0 ? cell(columns.dataset) : 'all',
       subject: cell(columns.subject),
       clip: cell(columns.clip),
       label,
@@ -153,13 +147,54 @@ export async function readMapLabels(
   return { labels, problems };
 }
 
+function headerColumns(
+  file: string,
+  header: string[],
+): Record<keyof typeof HEADERLESS_COLUMNS, number> {
+  const names = header.map((cell) => cell.trim().toLowerCase());
+  const column = (...candidates: string[]) => names.findIndex((cell) => candidates.includes(cell));
+  const columns = {
+    dataset: column('dataset', 'db'),
+    subject: column('sub', 'subject'),
+    clip: column('filename_o', 'clip', 'filename'),
+    label: column('label'),
+  };
+  const missing = Object.entries(columns)
+    .filter(([name, index]) => index < 0 && name !== 'dataset')
+    .map(([name]) => name);
+  if (missing.length > 0) {
+    throw new Error(
+      `${file}: no ${missing.join(', ')} column; expected a header sub,filename_o,label (dataset optional) ` +
+        `or MEGC2019's headerless db,subject,clip,label (got ${header.join(',')})`,
+    );
+  }
+  return columns;
+}
+
 function parseLabel(text: string): ThreeClass | null {
   if (/^[0-2]$/.test(text)) return THREE_CLASSES[Number(text)];
   const lower = text.toLowerCase();
   return (THREE_CLASSES as readonly string[]).includes(lower) ? (lower as ThreeClass) : null;
 }
 
-/** The map name a label row points at, as the 3db folder names them: <sub>_<filename_o>. */
-export function mapNameOf(label: MapLabel): string {
-  return `${label.subject}_${label.clip}`;
+/**
+ * Finds the map a label row points at, among map names (file names without extension): the 3db
+ * name <subject>_<clip>, else <clip>, else the one map named <anything>_<clip> (MEGC2019's files
+ * write SAMM subject 006 as 6, while the maps keep 006_006_1_2). Undefined when none or several match.
+ */
+export function mapMatcher(names: Iterable<string>): (label: MapLabel) => string | undefined {
+  const exact = new Set(names);
+  const bySuffix = new Map<string, string[]>();
+  for (const name of exact) {
+    for (let at = name.indexOf('_'); at >= 0; at = name.indexOf('_', at + 1)) {
+      const suffix = name.slice(at + 1);
+      bySuffix.set(suffix, [...(bySuffix.get(suffix) ?? []), name]);
+    }
+  }
+  return (label) => {
+    const direct = [`${label.subject}_${label.clip}`, label.clip].find((name) => exact.has(name));
+    if (direct) return direct;
+    const candidates = bySuffix.get(label.clip) ?? [];
+    return candidates.length === 1 ? candidates[0] : undefined;
+  };
 }

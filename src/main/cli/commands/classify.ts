@@ -10,7 +10,7 @@ import { attachImportedAnnotations } from '../../annotations/imported';
 import { importAnnotationFile } from '../../annotations/import/import';
 import { modelFileSha256, ResultCache } from '../../batch/cache';
 import { ClipEngine } from '../../batch/engine';
-import { mapNameOf, readFlowMaps, readMapLabels, type MapLabel } from '../../batch/flow-maps';
+import { mapMatcher, readFlowMaps, readMapLabels, type MapLabel } from '../../batch/flow-maps';
 import { planBatch } from '../../batch/plan';
 import { metricsOfRows, modelInfoOf } from '../../batch/results';
 import { inputKeys, runBatch, type BatchProgress } from '../../batch/runner';
@@ -77,6 +77,7 @@ and skipped. With ground truth, prints UF1/UAR overall and per source dataset.
   --bom                   write CSV with a UTF-8 byte-order mark (for spreadsheet programs)
   --flow-maps DIR         classify 28×28 maps instead: PNG RGB = u, v, strain (like 3db/flow) or .f32
   --labels FILE           with --flow-maps: labels CSV dataset,sub,filename_o,label (maps <sub>_<filename_o>.png)
+                          or MEGC2019's headerless db,subject,clip,label (combined_3class_gt.csv)
   --json                  print the results as JSON`,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(argv, options, usage);
@@ -399,11 +400,12 @@ async function classifyFlowMaps(
     labels = read.labels;
     labelProblems.push(...read.problems.map((problem) => problem.message));
   }
-  const byName = new Map(maps.map((map) => [map.name, map]));
+  const mapFor = mapMatcher(maps.map((map) => map.name));
   const labelOf = new Map<string, MapLabel>();
   for (const label of labels) {
-    const name = mapNameOf(label);
-    if (!byName.has(name)) labelProblems.push(`line ${label.line}: no map ${name}.png in ${dir}`);
+    const name = mapFor(label);
+    if (name === undefined)
+      labelProblems.push(`line ${label.line}: no map ${label.subject}_${label.clip}.png in ${dir}`);
     else labelOf.set(name, label);
   }
   const labelsFile = values.labels ? path.resolve(values.labels) : '';
@@ -411,7 +413,7 @@ async function classifyFlowMaps(
   if (labelProblems.length > 20) io.err(`… and ${labelProblems.length - 20} more label problems`);
   if (values.labels !== undefined && labelOf.size === 0) {
     throw new UserError(
-      `${labelsFile}: no label matches a map in ${dir} (maps are named <sub>_<filename_o>.png)`,
+      `${labelsFile}: no label matches a map in ${dir} (maps are named <sub>_<filename_o>.png or <clip>.png)`,
     );
   }
   const session = await openModel(values, provider, io);

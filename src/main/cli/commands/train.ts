@@ -33,7 +33,8 @@ labelled map and writes <out>/model.pt (export it with python -m models.ahmsa.ex
 
   --flow-maps <dir>  folder of 28×28 maps: PNG (R=u, G=v, B=strain) or NPY float [3,28,28]
   --labels <csv>     labels with a subject column (subject|sub), label (0/1/2 or names) and
-                     file (file|filename|path|map) or the 3db pair sub + filename_o
+                     file (file|filename|path|map) or clip (filename_o|clip: map <sub>_<clip>);
+                     or MEGC2019's headerless db,subject,clip,label (combined_3class_gt.csv)
   --out <dir>        output folder
   --loso             leave-one-subject-out evaluation
   --preset <name>    cpu (default; 2-core CPU) or paper (the paper's settings; for a GPU)
