@@ -1,4 +1,4 @@
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -103,4 +103,21 @@ describe('mer-studio import', () => {
     );
     expect(out).toMatch(/native labels, all rows read: others 99, disgust 63, happiness 32/);
   });
+
+  it.skipIf(!hasSharedData)(
+    'writes the SAMM sheet’s action units per clip for the trainer (--units-csv)',
+    async () => {
+      const sheet = sharedPath('annotations', 'samm', 'SAMM_Micro_FACS_Codes_v2.xlsx');
+      const units = path.join(base, 'samm-units.csv');
+      const { code } = await run([sheet, '--units-csv', units]);
+      expect(code).toBe(ExitCode.ok);
+      const lines = (await readFile(units, 'utf8')).trim().split('\r\n');
+      expect(lines[0]).toBe('dataset,subject,clip,aus');
+      expect(lines).toContain('samm,006,006_1_2,4+7');
+      expect(lines.length - 1).toBe(159); // every accepted row of MICRO_ONLY
+      expect(
+        lines.every((line) => /^samm,\d{3},[\w-]+,(\d+(\+\d+)*)?$/.test(line) || line === lines[0]),
+      ).toBe(true);
+    },
+  );
 });

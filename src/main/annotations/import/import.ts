@@ -44,6 +44,8 @@ export interface ImportOutcome {
   report: ImportReport;
   /** Imported expressions per clip id (only with a dataset), each list sorted by onset. */
   annotations: Record<string, ClipAnnotation[]>;
+  /** The rows accepted, as read (frames still the file's frame numbers). */
+  accepted: SourceRow[];
 }
 
 const PREFERRED_SHEETS = ['micro_only', 'label'];
@@ -128,7 +130,7 @@ export async function importAnnotationFile(
       parsed.map((row) => row.source).filter((row) => membership.has(row)),
     );
   }
-  return { report, annotations: matched?.annotations ?? {} };
+  return { report, annotations: matched?.annotations ?? {}, accepted };
 }
 
 async function loadTable(file: string, sheet: string | undefined): Promise<Table> {

@@ -1,3 +1,4 @@
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { CliCommand, CliIO } from '../command';
 import { ExitCode, UserError } from '../command';
@@ -8,6 +9,8 @@ import { importAnnotationFile } from '../../annotations/import/import';
 import { AnnotationFileError } from '../../annotations/import/table';
 import { attachImportedAnnotations, saveImportedSet } from '../../annotations/imported';
 import { resolveStorage } from '../../annotations/location';
+import type { SourceRow } from '../../annotations/import/rows';
+import { toCsv } from '../../report/csv';
 import { defaultDataFolder } from '../../app/paths';
 import type {
   AnnotationField,
@@ -18,7 +21,7 @@ import type {
 
 const usage =
   'mer-studio import <file> [--dataset <dir>] [--sheet NAME] [--header-row N] ' +
-  '[--map field=Header,...] [--composite combined_3class_gt.csv] [--save] [--json]';
+  '[--map field=Header,...] [--composite combined_3class_gt.csv] [--save] [--units-csv FILE] [--json]';
 
 export const importCommand: CliCommand = {
   name: 'import',
@@ -35,6 +38,8 @@ reasons, and per-class counts (native labels and the MEGC2019 3-class mapping).
   --header-row N      1-based header row (0: the file has none; columns are 'column 1', …)
   --map f=Header,...  column mapping; fields: ${ANNOTATION_FIELDS.join(', ')}
   --composite FILE    also count the rows whose clip is in this combined_3class_gt.csv
+  --units-csv FILE    write the action units of every accepted row (dataset,subject,clip,aus, e.g.
+                      casme2,01,EP02_01f,1+2): the trainer's --unit-labels
   --save              keep the import with the dataset (<dataset>/.mer-studio/imported/, or the
                       app data folder when the dataset is read-only); replaces an earlier import
                       of the same file only`,
@@ -48,6 +53,7 @@ reasons, and per-class counts (native labels and the MEGC2019 3-class mapping).
         map: { type: 'string' },
         composite: { type: 'string' },
         save: { type: 'boolean' },
+        'units-csv': { type: 'string' },
       },
       usage,
     );
@@ -78,11 +84,26 @@ reasons, and per-class counts (native labels and the MEGC2019 3-class mapping).
       const location = await resolveStorage(dataset.root, dataFolder);
       outcome.report.saved = await saveImportedSet(location, outcome, importedAt);
     }
+    if (values['units-csv'])
+      await writeUnitsCsv(path.resolve(values['units-csv']), outcome.accepted);
     if (values.json) printJson(io, outcome.report);
     else printReport(io, outcome.report);
     return ExitCode.ok;
   },
 };
+
+/** One row per accepted clip: its action-unit numbers (sides and intensities dropped), '+'-joined. */
+async function writeUnitsCsv(file: string, rows: SourceRow[]): Promise<void> {
+  const units = (row: SourceRow) =>
+    [...new Set(row.aus.map((code) => code.au))].sort((a, b) => a - b).join('+');
+  const body = toCsv(
+    ['dataset', 'subject', 'clip', 'aus'],
+    rows.map((row) => [row.db ?? '', row.subject, row.clip, units(row)]),
+  );
+  await writeFile(file, body).catch((error: NodeJS.ErrnoException) => {
+    throw new UserError(`${file}: cannot write the units CSV (${error.code ?? error.message})`);
+  });
+}
 
 function parseHeaderRow(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
