@@ -16,6 +16,7 @@ Map files: PNG 28×28 RGB (R=u, G=v, B=strain, any 8-bit scaling) or NPY float [
 from __future__ import annotations
 
 import csv
+import re
 import sys
 from collections import defaultdict
 from dataclasses import dataclass
@@ -46,6 +47,7 @@ class FlowDataset:
     subjects: list[str]
     datasets: list[str]
     names: list[str]
+    clips: list[str]  # the labels' clip column, else the map's file name without extension
 
     def __len__(self) -> int:
         return len(self.labels)
@@ -53,6 +55,77 @@ class FlowDataset:
     def subject_order(self) -> list[str]:
         """Subjects in first-appearance order (the fold order)."""
         return list(dict.fromkeys(self.subjects))
+
+
+@dataclass
+class UnitTargets:
+    """Action units coded for each map: targets [N, units] of 0/1, coded [N] (False: not coded)."""
+
+    targets: np.ndarray
+    coded: np.ndarray
+    units: list[int]
+
+    def subset(self, mask: np.ndarray) -> "UnitTargets":
+        return UnitTargets(self.targets[mask], self.coded[mask], self.units)
+
+
+def load_unit_labels(paths: list[Path], dataset: FlowDataset) -> UnitTargets:
+    """Action units per map from CSVs with subject (`subject`|`sub`), clip (`clip`|`filename_o`), `aus`
+    ('1+2', 'L12+R14'; sides and intensities are dropped) and optionally `dataset`|`db`, as
+    `mer-studio import --units-csv` writes them. Rows match maps by subject, clip and dataset,
+    spelled loosely (CASME II subject 01 is sub01). Maps no row names are not coded."""
+    coded_units: dict[tuple[str, str, str], set[int]] = {}
+    for path in paths:
+        header, rows, first_line = _read_rows(Path(path))
+        subject_column, clip_column = _column(header, SUBJECT_COLUMNS), _column(header, CLIP_COLUMNS)
+        units_column, dataset_column = _column(header, ("aus", "au")), _column(header, DATASET_COLUMNS)
+        if subject_column is None or clip_column is None or units_column is None:
+            raise DataError(f"{path}: needs subject, clip and aus columns (as mer-studio import --units-csv writes)")
+        for row_number, row in enumerate(rows, start=first_line):
+            key = (_dataset_key(row.get(dataset_column) or "") if dataset_column else "",
+                   _subject_key(row.get(subject_column) or ""), _clip_key(row.get(clip_column) or ""))
+            coded_units[key] = _parse_units(row.get(units_column) or "", row_number, Path(path))
+    found: dict[int, set[int]] = {}
+    for position, (name, subject, clip) in enumerate(zip(dataset.datasets, dataset.subjects, dataset.clips)):
+        keys = [(_dataset_key(name), _subject_key(subject), _clip_key(clip)), ("", _subject_key(subject), _clip_key(clip))]
+        present = next((coded_units[key] for key in keys if key in coded_units), None)
+        if present is not None:
+            found[position] = present
+    if not found:
+        raise DataError(f"{', '.join(map(str, paths))}: no row names a labelled map (matched by subject and clip)")
+    units = sorted(set().union(*found.values()))
+    targets = np.zeros((len(dataset), len(units)), dtype=np.float32)
+    coded = np.zeros(len(dataset), dtype=bool)
+    for position, present in found.items():
+        coded[position] = True
+        targets[position, [units.index(unit) for unit in present]] = 1.0
+    return UnitTargets(targets, coded, units)
+
+
+def _subject_key(subject: str) -> str:
+    """'sub01', '01', 's1' → '1' (one number); otherwise lower case, numbers without leading zeros."""
+    numbers = re.findall(r"\d+", subject)
+    return str(int(numbers[0])) if len(numbers) == 1 else _clip_key(subject)
+
+
+def _clip_key(clip: str) -> str:
+    return re.sub(r"\d+", lambda digits: str(int(digits.group())), clip.strip().lower())
+
+
+def _dataset_key(name: str) -> str:
+    key = re.sub(r"[^a-z0-9]", "", name.lower())
+    return {"casmeii": "casme2", "casmeiii": "casme3"}.get(key, "smic" if key.startswith("smic") else key)
+
+
+def _parse_units(text: str, row_number: int, labels_path: Path) -> set[int]:
+    units = set()
+    for piece in text.replace(" ", "").split("+"):
+        digits = "".join(char for char in piece if char.isdigit())
+        if piece and not digits:
+            raise DataError(f"{labels_path}, row {row_number}: '{piece}' is not an action unit")
+        if digits:
+            units.add(int(digits))
+    return units
 
 
 def load_map(path: Path) -> np.ndarray:
@@ -168,14 +241,14 @@ def load_dataset(maps_dir: Path, labels_path: Path, warn=lambda text: print(text
         raise DataError(f"{labels_path}: no rows")
     by_suffix = _maps_by_suffix(maps_dir)
 
-    maps, labels, subjects, datasets, names = [], [], [], [], []
+    maps, labels, subjects, datasets, names, clips = [], [], [], [], [], []
     unknown: list[str] = []
     for row_number, row in enumerate(rows, start=first_line):
         subject = (row.get(subject_column) or "").strip()
+        clip = (row.get(clip_column) or "").strip() if clip_column else ""
         if file_column is not None and (row.get(file_column) or "").strip():
             candidates = [row[file_column].strip()]
         else:
-            clip = (row.get(clip_column) or "").strip()
             candidates = [f"{subject}_{clip}", clip]
         path = _find_map(maps_dir, candidates, by_suffix)
         if path is None:
@@ -188,6 +261,7 @@ def load_dataset(maps_dir: Path, labels_path: Path, warn=lambda text: print(text
         subjects.append(subject)
         datasets.append((row.get(dataset_column) or "all").strip().lower() if dataset_column else "all")
         names.append(path.name)
+        clips.append(clip or path.stem)
     if unknown:
         shown = ", ".join(unknown[:5]) + (f" … ({len(unknown)} in all)" if len(unknown) > 5 else "")
         raise DataError(f"{labels_path}: labels name maps not found in {maps_dir}: {shown}")
@@ -203,4 +277,5 @@ def load_dataset(maps_dir: Path, labels_path: Path, warn=lambda text: print(text
         subjects=subjects,
         datasets=datasets,
         names=names,
+        clips=clips,
     )

@@ -97,6 +97,7 @@ def loso_section(metrics_path: Path | None) -> dict | None:
         "threads": metrics.get("threads"),
         "workers": metrics.get("workers"),
         "stopping": metrics.get("stopping"),
+        "unitCodedMaps": metrics.get("unitCodedMaps", 0),
         "presetMatches": None,  # filled by build_card
         **epoch_audit_section(metrics_path.with_name("audit.json")),
     }
@@ -153,6 +154,9 @@ def build_card(onnx_path: Path, stored: dict, parameters: int, loso: dict | None
             "datasets": stored.get("datasets"),
             "seed": stored.get("seed"),
             "minutes": round(stored.get("minutes", 0.0), 1),
+            "actionUnits": (f"auxiliary task: the action units coded for {stored['unitCodedMaps']} of the maps "
+                            "(CASME II and SAMM coding sheets, mer-studio import --units-csv); predicted in "
+                            "training only, not an output" if stored.get("unitCodedMaps") else None),
             "licence": "derived from the licensed SMIC, SAMM and CASME II datasets; for research use only; "
                        "the training maps are not redistributed",
         },
@@ -180,6 +184,9 @@ def main(argv: list[str] | None = None) -> int:
         metrics = json.loads(arguments.loso_metrics.read_text())
         if metrics["preset"] != stored["preset"]:
             raise SystemExit("the LOSO metrics were made with a different preset than the checkpoint")
+        if metrics.get("unitCodedMaps", 0) != stored.get("unitCodedMaps", 0):
+            raise SystemExit("the LOSO run and the checkpoint learnt action units from different coding "
+                             f"({metrics.get('unitCodedMaps', 0)} against {stored.get('unitCodedMaps', 0)} coded maps)")
     export_onnx(model, arguments.out)
     card = build_card(arguments.out, stored, count_parameters(model), loso, arguments.note)
     card_path = arguments.out.with_name(arguments.out.name.removesuffix(".onnx") + ".card.json")

@@ -31,6 +31,7 @@ class NetworkConfig:
     drop_path: float = 0.0
     positional_embedding: bool = True
     head_hidden: int = 64
+    unit_outputs: int = 0  # > 0: a second head predicts this many action units (an auxiliary training task)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -270,6 +271,11 @@ class AHMSANet(nn.Module):
             nn.Linear(config.head_hidden, NUM_CLASSES),
         )
         self.apply(_initialise)
+        # Created last so that a network without it initialises exactly as before.
+        self.unit_head = None
+        if config.unit_outputs > 0:
+            self.unit_head = nn.Sequential(nn.LayerNorm(width), nn.Linear(width, config.unit_outputs))
+            self.unit_head.apply(_initialise)
 
     # False: blocks run on [N, C, H, W] grids with 1×1 convolutions (fast in PyTorch eager, which
     # runs convolutions on oneDNN). True: the same parameters on token rows [N·T, C] with linear
@@ -316,11 +322,22 @@ class AHMSANet(nn.Module):
         """Token grid [N, C, 4, 4] → logits [N, 3]."""
         if self.token_layout:
             return self.classify_tokens(grid.flatten(2).transpose(1, 2).reshape(-1, self.config.width))
+        return self.head(self.pooled_features(grid))
+
+    def pooled_features(self, grid: torch.Tensor) -> torch.Tensor:
+        """Token grid [N, C, 4, 4] → the features both heads read [N, C]."""
         for index, level in enumerate(self.levels):
             grid = level(grid)
             if index < len(self.downsamples):
                 grid = self.downsamples[index](grid)
-        return self.head(grid.mean(dim=(2, 3)))
+        return grid.mean(dim=(2, 3))
+
+    def logits_and_units(self, flow: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Class logits [N, 3] and action-unit logits [N, unit_outputs] (training with units)."""
+        if self.unit_head is None:
+            raise ValueError("this network has no action-unit head (unit_outputs is 0)")
+        features = self.pooled_features(self.embed(normalise_per_sample(flow)))
+        return self.head(features), self.unit_head(features)
 
     def classify_tokens(self, rows: torch.Tensor) -> torch.Tensor:
         """Token rows [N·16, C] (sample-major, row-major grid positions) → logits [N, 3]. Every

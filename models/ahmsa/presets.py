@@ -24,6 +24,8 @@ class TrainingConfig:
     ensemble_seeds: int = 1
     mirror_average: bool = False  # predict with the mean of the face and its mirror image
     ema_decay: float = 0.0  # > 0: predict with an exponential moving average of the weights (per step)
+    unit_loss_weight: float = 0.0  # > 0 with --unit-labels: also learn the coded action units (auxiliary)
+    unit_min_count: int = 10  # action units coded on fewer training maps are left out of that task
 
 
 @dataclass(frozen=True)
@@ -55,10 +57,11 @@ CPU = Preset(
     name="cpu",
     description=("Width 32, 80-epoch AdamW cosine schedule, label smoothing, class-balanced loss, flow-aware "
                  "augmentation (mirror with u negated, ±1 px shifts, noise), dropout and stochastic depth, "
-                 "EMA weights, mirror-averaged prediction; 68-fold LOSO on 2 CPU cores."),
+                 "EMA weights, mirror-averaged prediction; with --unit-labels, the coded action units as a "
+                 "second task (weight 0.5); 68-fold LOSO on 2 CPU cores."),
     network=NetworkConfig(width=32, heads=3, head_width=16, feedforward_ratio=2.0, head_hidden=32,
                           dropout=0.1, drop_path=0.1, positional_embedding=True),
-    training=TrainingConfig(epochs=80, ema_decay=0.99, mirror_average=True),
+    training=TrainingConfig(epochs=80, ema_decay=0.99, mirror_average=True, unit_loss_weight=0.5),
 )
 
 # A few-epoch run used only for tests and the preliminary export.

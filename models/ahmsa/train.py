@@ -26,7 +26,7 @@ import torch
 
 from .audit import epoch_selection_audit
 from .checkpoint import save_checkpoint
-from .data import CLASS_NAMES, NUM_CLASSES, DataError, FlowDataset, load_dataset
+from .data import CLASS_NAMES, NUM_CLASSES, DataError, FlowDataset, UnitTargets, load_dataset, load_unit_labels
 from .metrics import summarise
 from .network import ProbabilityModel
 from .presets import PRESETS, Preset, get_preset, with_overrides, with_settings
@@ -66,6 +66,9 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--epoch-audit", action="store_true",
                         help="also record every epoch's held-out predictions and write audit.json: how much "
                              "test-set epoch selection would inflate the result (predictions stay final-epoch)")
+    parser.add_argument("--unit-labels", type=Path, action="append", default=[],
+                        help="CSV of action units per clip (dataset, subject, clip, aus; mer-studio import "
+                             "--units-csv writes it), repeatable: an auxiliary task (training.unit_loss_weight)")
     parser.add_argument("--set", action="append", default=[], metavar="SECTION.FIELD=VALUE",
                         help="override one preset field, e.g. training.mixup_alpha=0.2 (recorded; for exploration)")
     arguments = parser.parse_args(argv)
@@ -78,7 +81,8 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
 
 def run_configuration(arguments: argparse.Namespace, preset: Preset) -> dict:
     return {"preset": preset.to_dict(), "seed": arguments.seed, "epochAudit": arguments.epoch_audit,
-            "flowMaps": str(arguments.flow_maps), "labels": str(arguments.labels)}
+            "flowMaps": str(arguments.flow_maps), "labels": str(arguments.labels),
+            "unitLabels": [str(path) for path in arguments.unit_labels]}
 
 
 def fold_path(out: Path, subject: str) -> Path:
@@ -86,7 +90,8 @@ def fold_path(out: Path, subject: str) -> Path:
 
 
 def train_fold(maps: np.ndarray, labels: np.ndarray, subjects: list[str], held_out: str, preset: Preset,
-               seed: int, threads: int, json_lines: bool, out: Path, epoch_audit: bool = False) -> dict:
+               seed: int, threads: int, json_lines: bool, out: Path, epoch_audit: bool = False,
+               units: UnitTargets | None = None) -> dict:
     """One LOSO fold: train on every other subject, predict the held-out one, save the result."""
     torch.set_num_threads(threads)
     reporter = Reporter(json_lines)
@@ -105,7 +110,7 @@ def train_fold(maps: np.ndarray, labels: np.ndarray, subjects: list[str], held_o
         by_member.setdefault(member, []).append(predict_probabilities(predictor, held_out_maps))
 
     model = train_ensemble(maps[train_mask], labels[train_mask], preset, seed, on_epoch,
-                           record_epoch if epoch_audit else None)
+                           record_epoch if epoch_audit else None, units.subset(train_mask) if units else None)
     probabilities = predict_probabilities(model, held_out_maps)
     seconds = time.time() - started
     # The other mirror-averaging choice is stored too, for recipe studies on a tuning subset only;
@@ -139,7 +144,8 @@ def warn_about_classes(dataset: FlowDataset, folds: list[str], reporter: Reporte
                            f"{', '.join(missing)} samples", kind="missing-class", subject=subject)
 
 
-def run_loso(arguments: argparse.Namespace, dataset: FlowDataset, preset: Preset, reporter: Reporter) -> dict:
+def run_loso(arguments: argparse.Namespace, dataset: FlowDataset, preset: Preset, reporter: Reporter,
+             units: UnitTargets | None) -> dict:
     out: Path = arguments.out
     out.mkdir(parents=True, exist_ok=True)
     configuration = run_configuration(arguments, preset)
@@ -185,11 +191,11 @@ def run_loso(arguments: argparse.Namespace, dataset: FlowDataset, preset: Preset
     if arguments.workers == 1:
         for subject in pending:
             finished(train_fold(*common, subject, preset, arguments.seed, threads_each, reporter.json_lines, out,
-                                arguments.epoch_audit))
+                                arguments.epoch_audit, units))
     else:
         with ProcessPoolExecutor(arguments.workers, mp_context=get_context("spawn")) as pool:
             futures = [pool.submit(train_fold, *common, subject, preset, arguments.seed, threads_each,
-                                   reporter.json_lines, out, arguments.epoch_audit) for subject in pending]
+                                   reporter.json_lines, out, arguments.epoch_audit, units) for subject in pending]
             for future in as_completed(futures):
                 finished(future.result())
     minutes = (time.time() - started) / 60.0
@@ -209,6 +215,8 @@ def run_loso(arguments: argparse.Namespace, dataset: FlowDataset, preset: Preset
         "threads": arguments.threads, "workers": arguments.workers,
         "command": " ".join([sys.executable, "-m", "models.ahmsa.train", *arguments.raw_argv]),
         "classes": list(CLASS_NAMES), "stopping": "final epoch of a fixed schedule",
+        "unitLabels": [str(path) for path in arguments.unit_labels],
+        "unitCodedMaps": int(units.coded.sum()) if units is not None else 0,
     })
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2))
     if arguments.epoch_audit:
@@ -227,18 +235,30 @@ def write_predictions(path: Path, dataset: FlowDataset, indices: np.ndarray, pro
                              int(dataset.labels[index]), int(row.argmax()), *[f"{p:.6f}" for p in row]])
 
 
-def run_all(arguments: argparse.Namespace, dataset: FlowDataset, preset: Preset, reporter: Reporter) -> dict:
+def run_all(arguments: argparse.Namespace, dataset: FlowDataset, preset: Preset, reporter: Reporter,
+            units: UnitTargets | None) -> dict:
     torch.set_num_threads(arguments.threads)
     started = time.time()
     reporter.event("start", f"training on all {len(dataset)} maps, preset {preset.name}", samples=len(dataset))
     model = train_ensemble(dataset.maps, dataset.labels, preset, arguments.seed,
-                           lambda e: reporter.event("epoch", f"epoch {e['epoch']}/{e['epochs']} loss {e['loss']:.4f}", **e))
+                           lambda e: reporter.event("epoch", f"epoch {e['epoch']}/{e['epochs']} loss {e['loss']:.4f}", **e),
+                           units=units)
     minutes = (time.time() - started) / 60.0
     path = arguments.out / "model.pt"
     save_checkpoint(path, model, preset, {"seed": arguments.seed, "samples": len(dataset),
+                                          "unitCodedMaps": int(units.coded.sum()) if units is not None else 0,
                                           "subjects": len(dataset.subject_order()),
                                           "datasets": sorted(set(dataset.datasets)), "minutes": minutes})
     return {"checkpoint": str(path), "samples": len(dataset), "minutes": minutes, "preset": preset.to_dict()}
+
+
+def check_unit_task(arguments: argparse.Namespace, preset: Preset) -> None:
+    training = preset.training
+    if arguments.unit_labels and training.unit_loss_weight <= 0:
+        raise ValueError("--unit-labels is only used with training.unit_loss_weight > 0 "
+                         "(e.g. --set training.unit_loss_weight=0.5)")
+    if arguments.unit_labels and training.mixup_alpha > 0:
+        raise ValueError("action-unit targets cannot be mixed: mixup_alpha must be 0 with --unit-labels")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -248,13 +268,21 @@ def main(argv: list[str] | None = None) -> int:
     preset = with_overrides(get_preset(arguments.preset), arguments.epochs, arguments.ensemble)
     try:
         preset = with_settings(preset, arguments.set)
+        check_unit_task(arguments, preset)
     except ValueError as error:
         sys.stderr.write(f"error: {error}\n")
         return 2
     try:
         dataset = load_dataset(arguments.flow_maps, arguments.labels,
                                warn=lambda text: reporter.event("warning", text, message=text))
-        summary = (run_loso if arguments.loso else run_all)(arguments, dataset, preset, reporter)
+        units = load_unit_labels(arguments.unit_labels, dataset) if arguments.unit_labels else None
+        if units is None and preset.training.unit_loss_weight > 0:
+            reporter.event("warning", "warning: no --unit-labels: the action-unit task of this preset is off "
+                           "(mer-studio import <coding sheet> --units-csv F writes them)", kind="no-unit-labels")
+        elif units is not None:
+            reporter.event("units", f"action units: {int(units.coded.sum())} of {len(dataset)} maps coded",
+                           codedMaps=int(units.coded.sum()), units=units.units)
+        summary = (run_loso if arguments.loso else run_all)(arguments, dataset, preset, reporter, units)
     except DataError as error:
         reporter.event("error", f"error: {error}", message=str(error))
         return 3

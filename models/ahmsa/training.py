@@ -4,13 +4,14 @@ from __future__ import annotations
 import copy
 import math
 from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 import torch
 from torch.nn import functional as F
 
 from . import augment
-from .data import NUM_CLASSES
+from .data import NUM_CLASSES, UnitTargets
 from .network import AHMSANet, ProbabilityModel, normalise_per_sample
 from .presets import Preset, TrainingConfig
 
@@ -62,11 +63,14 @@ def train_single(
     seed: int,
     progress: ProgressCallback | None = None,
     inspect_epoch: EpochInspector | None = None,
+    units: UnitTargets | None = None,
 ) -> AHMSANet:
     config = preset.training
     torch.manual_seed(seed)
     generator = torch.Generator().manual_seed(seed)
-    model = AHMSANet(preset.network)
+    unit_targets, unit_coded = unit_task(units, config)
+    network = preset.network if unit_targets is None else replace(preset.network, unit_outputs=unit_targets.shape[1])
+    model = AHMSANet(network)
     model.train()
     optimiser = make_optimiser(model, config)
     average = WeightAverage(model, config.ema_decay) if config.ema_decay > 0 else None
@@ -102,8 +106,16 @@ def train_single(
 
             for group in optimiser.param_groups:
                 group["lr"] = learning_rate_at(step, total_steps, warmup_steps, config)
-            logits = model(batch)
-            loss = soft_cross_entropy(logits, targets, weights)
+            if unit_targets is None:
+                logits = model(batch)
+                loss = soft_cross_entropy(logits, targets, weights)
+            else:
+                logits, unit_logits = model.logits_and_units(batch)
+                loss = soft_cross_entropy(logits, targets, weights)
+                coded = unit_coded[index]
+                if coded.any():
+                    unit_loss = F.binary_cross_entropy_with_logits(unit_logits[coded], unit_targets[index][coded])
+                    loss = loss + config.unit_loss_weight * unit_loss
             optimiser.zero_grad(set_to_none=True)
             loss.backward()
             optimiser.step()
@@ -118,8 +130,22 @@ def train_single(
             inspect_epoch(epoch, predictor_snapshot(model, average))
     if average is not None:
         average.copy_to(model)
+    model.unit_head = None  # a training aid only: the model predicts classes
     model.eval()
     return model
+
+
+def unit_task(units: UnitTargets | None, config: TrainingConfig) -> tuple[torch.Tensor | None, torch.Tensor | None]:
+    """The action-unit targets to learn (units coded on at least unit_min_count maps) and the coded
+    mask, or (None, None) when there is no such task."""
+    if units is None or config.unit_loss_weight <= 0 or not units.coded.any():
+        return None, None
+    if config.mixup_alpha > 0:
+        raise ValueError("action-unit targets cannot be mixed: use unit_loss_weight or mixup_alpha, not both")
+    kept = units.targets[units.coded].sum(axis=0) >= config.unit_min_count
+    if not kept.any():
+        return None, None
+    return torch.from_numpy(units.targets[:, kept].astype(np.float32)), torch.from_numpy(units.coded)
 
 
 def predictor_snapshot(model: AHMSANet, average: "WeightAverage | None") -> AHMSANet:
@@ -156,6 +182,7 @@ def train_ensemble(
     seed: int,
     progress: ProgressCallback | None = None,
     inspect_epoch: Callable[[int, int, AHMSANet], None] | None = None,
+    units: UnitTargets | None = None,
 ) -> ProbabilityModel:
     """`ensemble_seeds` models with seeds seed, seed+1, …; their softmax outputs are averaged.
     inspect_epoch, if given, is called with (member, epoch, snapshot) after every epoch."""
@@ -166,7 +193,7 @@ def train_ensemble(
             report = lambda event, member=member: progress({**event, "member": member})  # noqa: E731
         if inspect_epoch is not None:
             inspect = lambda epoch, model, member=member: inspect_epoch(member, epoch, model)  # noqa: E731
-        members.append(train_single(maps, labels, preset, seed + member, report, inspect))
+        members.append(train_single(maps, labels, preset, seed + member, report, inspect, units))
     return ProbabilityModel(members, preset.training.mirror_average).eval()
 
 

@@ -97,3 +97,27 @@ def test_reads_the_3db_layout(composite_3db: Path) -> None:
     assert len(dataset.subject_order()) == 68
     assert np.bincount(dataset.labels).tolist() == [250, 109, 83]
     assert sorted(set(dataset.datasets)) == ["casme2", "samm", "smic"]
+
+
+def test_action_units_per_clip_matched_by_subject_and_clip(tmp_path: Path) -> None:
+    from models.ahmsa.data import load_unit_labels
+
+    for name in ("sub01_EP02_01f", "sub02_EP02_01f", "006_006_1_2"):
+        write_png(tmp_path / f"{name}.png")
+    (tmp_path / "labels.csv").write_text(
+        "dataset,sub,filename_o,label\ncasme2,sub01,EP02_01f,0\ncasme2,sub02,EP02_01f,1\nsamm,006,006_1_2,2\n")
+    dataset = load_dataset(tmp_path, tmp_path / "labels.csv")
+    casme = tmp_path / "casme2-units.csv"
+    casme.write_text("dataset,subject,clip,aus\nCASME II,01,EP02_01f,L12+R14\ncasme2,09,EP02_01f,4\n")
+    samm = tmp_path / "samm-units.csv"
+    samm.write_text("subject,clip,aus\n6,006_1_2,1+AU2\n")  # no dataset column: subject and clip decide
+    units = load_unit_labels([casme, samm], dataset)
+    assert units.units == [1, 2, 12, 14]
+    assert units.coded.tolist() == [True, False, True]
+    assert units.targets.tolist() == [[0, 0, 1, 1], [0, 0, 0, 0], [1, 1, 0, 0]]
+    samm.write_text("subject,clip,aus\n6,006_1_2,smile\n")
+    with pytest.raises(DataError, match="row 2: 'smile' is not an action unit"):
+        load_unit_labels([samm], dataset)
+    samm.write_text("clip,units\n006_1_2,12\n")
+    with pytest.raises(DataError, match="needs subject, clip and aus columns"):
+        load_unit_labels([samm], dataset)

@@ -147,3 +147,21 @@ def test_mirror_folded_into_the_embedding_equals_embedding_the_mirror(constant_u
     expected = expected.flatten(2).transpose(1, 2).reshape(-1, SMALL.width)
     assert expected.std() > 1e-2
     assert torch.allclose(folded, expected, atol=1e-5)
+
+
+def test_an_action_unit_head_leaves_the_classifier_and_its_initialisation_unchanged() -> None:
+    from dataclasses import replace
+
+    torch.manual_seed(6)
+    plain = AHMSANet(SMALL).eval()
+    torch.manual_seed(6)
+    with_units = AHMSANet(replace(SMALL, unit_outputs=5)).eval()
+    shared = plain.state_dict()
+    assert all(torch.equal(value, with_units.state_dict()[key]) for key, value in shared.items())
+    flow = torch.rand(3, 3, 28, 28)
+    with torch.no_grad():
+        logits, units = with_units.logits_and_units(flow)
+        assert units.shape == (3, 5)
+        assert torch.allclose(logits, plain(flow), atol=1e-6)
+    with pytest.raises(ValueError, match="no action-unit head"):
+        plain.logits_and_units(flow)

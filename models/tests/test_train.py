@@ -159,3 +159,29 @@ def test_mer_studio_train_passes_the_flags_and_prints_the_audit(tiny_set, tmp_pa
     assert (tmp_path / "run" / "audit.json").is_file()
     refused = subprocess.run([*command, "nope"], capture_output=True, text=True, env=environment, timeout=300)
     assert refused.returncode == 2 and "nope" in refused.stderr
+    units = tmp_path / "units.csv"
+    units.write_text("subject,clip,aus\na,a0,12\n")
+    passed_on = subprocess.run([*command, "tiny", "--unit-labels", str(units)], capture_output=True, text=True,
+                               env=environment, timeout=300)
+    assert passed_on.returncode == 2 and "unit_loss_weight" in passed_on.stderr  # tiny learns no units
+
+
+def test_action_units_as_an_auxiliary_task(tiny_set, tmp_path: Path, capsys) -> None:
+    from models.ahmsa.checkpoint import load_checkpoint
+
+    maps, labels = tiny_set
+    units = tmp_path / "units.csv"
+    units.write_text("subject,clip,aus\n" + "".join(f"{s},{s}{i},{'12' if i % 2 else '1+2'}\n" for s in "ab" for i in range(4)))
+    task = ["--unit-labels", str(units), "--set", "training.unit_loss_weight=0.5", "--set", "training.unit_min_count=1"]
+    assert run(maps, labels, tmp_path / "plain", "--folds", "c") == 0
+    assert run(maps, labels, tmp_path / "units", "--folds", "c", *task) == 0
+    plain = json.loads((tmp_path / "plain" / "folds" / "c.json").read_text())["probabilities"]
+    with_units = json.loads((tmp_path / "units" / "folds" / "c.json").read_text())["probabilities"]
+    assert not np.allclose(plain, with_units, atol=1e-4)  # the second head's loss reached the shared layers
+    assert train.main(["--flow-maps", str(maps), "--labels", str(labels), "--preset", "tiny",
+                       "--out", str(tmp_path / "all"), "--threads", "1", *task]) == 0
+    model, _ = load_checkpoint(tmp_path / "all" / "model.pt")  # a plain classifier: no unit head stored
+    assert all(member.unit_head is None for member in model.members)
+    capsys.readouterr()
+    assert run(maps, labels, tmp_path / "unused", "--unit-labels", str(units)) == 2
+    assert "unit_loss_weight" in capsys.readouterr().err

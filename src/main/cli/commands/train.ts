@@ -9,7 +9,7 @@ import { parseCommandArgs, positiveInteger, printJson } from '../options';
 
 const usage =
   'mer-studio train --flow-maps <dir> --labels <csv> --out <dir> [--loso] [--preset cpu|paper] [--json] ' +
-  '[--threads N] [--workers W] [--seed S] [--folds s1,s2] [--resume] [--epochs N] [--ensemble K] [--epoch-audit]';
+  '[--threads N] [--workers W] [--seed S] [--folds s1,s2] [--resume] [--epochs N] [--ensemble K] [--epoch-audit] [--unit-labels F ...]';
 
 const TRAINER_MODULE = 'models.ahmsa.train';
 const TRAINER_FILE = path.join('models', 'ahmsa', 'train.py');
@@ -45,6 +45,8 @@ labelled map and writes <out>/model.pt (export it with python -m models.ahmsa.ex
   --resume           skip folds already finished in --out
   --epochs N         override the preset's epochs (recorded in metrics.json)
   --ensemble K       override the preset's number of seeds averaged per model
+  --unit-labels F    action units per clip (mer-studio import <coding sheet> --units-csv F), once
+                     per file: the cpu preset learns them as a second task (class output only)
   --epoch-audit      also record every epoch's held-out predictions and write audit.json: what
                      picking epochs by test-subject results (as HTNet's published figure does)
                      would report. Not an estimate; predictions stay final-epoch
@@ -68,6 +70,7 @@ Python: $MER_PYTHON if set, else /usr/bin/python3, else python3; it must import 
         epochs: { type: 'string' },
         ensemble: { type: 'string' },
         'epoch-audit': { type: 'boolean' },
+        'unit-labels': { type: 'string', multiple: true },
       },
       usage,
     );
@@ -93,6 +96,8 @@ Python: $MER_PYTHON if set, else /usr/bin/python3, else python3; it must import 
     if (values.loso) trainerArgs.push('--loso');
     if (values.resume) trainerArgs.push('--resume');
     if (values['epoch-audit']) trainerArgs.push('--epoch-audit');
+    for (const file of values['unit-labels'] ?? [])
+      trainerArgs.push('--unit-labels', path.resolve(file));
     if (values.folds) trainerArgs.push('--folds', values.folds);
     const numeric: Array<[string, string | undefined]> = [
       ['threads', values.threads],
