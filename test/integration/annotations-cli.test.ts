@@ -85,7 +85,7 @@ describe('mer-studio import', () => {
     );
   });
 
-  noteIfSharedMissing('mer-studio import on the real CASME II sheet');
+  noteIfSharedMissing('mer-studio import on the real CASME II and SAMM sheets');
   it.skipIf(!hasSharedData)('prints the CASME II sheet’s counts without a dataset', async () => {
     const sheet = sharedPath('annotations', 'casme2', 'CASME2-coding-20140508.xlsx');
     const composite = sharedPath('annotations', 'megc2019', 'combined_3class_gt.csv');

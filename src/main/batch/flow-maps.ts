@@ -188,7 +188,9 @@ export function mapMatcher(names: Iterable<string>): (label: MapLabel) => string
   for (const name of exact) {
     for (let at = name.indexOf('_'); at >= 0; at = name.indexOf('_', at + 1)) {
       const suffix = name.slice(at + 1);
-      bySuffix.set(suffix, [...(bySuffix.get(suffix) ?? []), name]);
+      const list = bySuffix.get(suffix) ?? [];
+      list.push(name);
+      bySuffix.set(suffix, list);
     }
   }
   return (label) => {
