@@ -15,14 +15,16 @@ export interface Similarity {
 }
 
 /**
- * Where the anchors sit in the crop, as fractions of its side: eyes at 37 % height, 38 % of the
- * side apart, nose tip at 58 %. The mouth then lands near 77 %, the brows near 25 %: forehead to
- * chin in frame, like the composite's face crops.
+ * Where the anchors sit in the crop, as fractions of its side: eyes at 26 % height, 40 % of the
+ * side apart, nose tip at 48 %. The brows then land near 14 % and the mouth corners near 62 %,
+ * where the MEGC2019 composite's flow maps (the model's training data) have them: measured on
+ * their class-mean motion (brow motion of negative and surprise maps, lip-corner motion of
+ * positive maps), see test/integration/map-geometry.test.ts.
  */
 export const CANONICAL_ANCHORS = {
-  leftEye: { x: 0.31, y: 0.37 },
-  rightEye: { x: 0.69, y: 0.37 },
-  nose: { x: 0.5, y: 0.58 },
+  leftEye: { x: 0.3, y: 0.26 },
+  rightEye: { x: 0.7, y: 0.26 },
+  nose: { x: 0.5, y: 0.48 },
 } as const;
 
 export function applySimilarity(t: Similarity, p: Point): Point {
