@@ -4,12 +4,53 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { envelope, generateDemoDataset } from './generate';
-import { DEMO_MOTIONS } from './motions';
 
 const small = { subjects: 2, clipsPerSubject: 3, framesPerClip: 30, width: 320, height: 240 };
 
 async function grey(file: string): Promise<Uint8Array> {
   return new Uint8Array(await sharp(file).greyscale().raw().toBuffer());
+}
+
+const { width: W, height: H } = small;
+
+/** Horizontal gradient magnitude: compares faces whatever each subject's brightness and gain. */
+function edges(image: Uint8Array): Float32Array {
+  return Float32Array.from(image, (value, i) =>
+    i % W === W - 1 ? 0 : Math.abs(image[i + 1] - value),
+  );
+}
+
+/** Where a frame difference is, as the centroid of its values above the noise. */
+function centroid(motion: Uint8Array): { x: number; y: number } {
+  let [sum, sx, sy] = [0, 0, 0];
+  motion.forEach((value, i) => {
+    const weight = Math.max(0, value - NOISE_LEVEL);
+    sum += weight;
+    sx += weight * (i % W);
+    sy += weight * Math.floor(i / W);
+  });
+  return { x: sx / sum, y: sy / sum };
+}
+
+const SEARCH = 32;
+/** Grey levels of frame difference left by sensor grain and JPEG alone. */
+const NOISE_LEVEL = 6;
+
+/** The integer shift (±SEARCH px) that best moves `a` onto `b` (least squares over the centre). */
+function bestShift(a: Uint8Array, b: Uint8Array): { x: number; y: number } {
+  const [pa, pb] = [edges(a), edges(b)];
+  let best = { x: 0, y: 0, cost: Infinity };
+  for (let sy = -SEARCH; sy <= SEARCH; sy++)
+    for (let sx = -SEARCH; sx <= SEARCH; sx++) {
+      let cost = 0;
+      for (let y = SEARCH; y < H - SEARCH; y += 2)
+        for (let x = SEARCH; x < W - SEARCH; x += 2) {
+          const d = pa[y * W + x] - pb[(y + sy) * W + x + sx];
+          cost += d * d;
+        }
+      if (cost < best.cost) best = { x: sx, y: sy, cost };
+    }
+  return { x: best.x, y: best.y };
 }
 
 describe('demo dataset', () => {
@@ -40,31 +81,54 @@ describe('demo dataset', () => {
     expect(JSON.parse(readFileSync(path.join(dir, 'mer-demo.json'), 'utf8'))).toEqual(b);
   });
 
-  it('puts the motion where its AU acts: lip-corner pull moves the mouth, not the brows', async () => {
+  it('puts the motion where its AU acts: lip-corner pull at the mouth, brow lowering at the brows', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'mer-demo-'));
-    const manifest = await generateDemoDataset(dir, { ...small, subjects: 1, clipsPerSubject: 1 });
-    const clip = manifest.clips[0];
-    expect(clip.aus).toBe(DEMO_MOTIONS[0].aus);
-    const frame = (index: number) => path.join(dir, clip.subject, clip.clip, `img${index + 1}.jpg`);
-    const [onset, apex] = await Promise.all([grey(frame(clip.onset)), grey(frame(clip.apex))]);
-    const energy = (cx: number, cy: number) => {
-      let sum = 0;
-      const [x0, y0] = [
-        Math.round((cx * small.width) / 640),
-        Math.round((cy * small.height) / 480),
-      ];
-      for (let y = y0 - 10; y < y0 + 10; y++) {
-        for (let x = x0 - 10; x < x0 + 10; x++) {
-          sum += Math.abs(apex[y * small.width + x] - onset[y * small.width + x]);
-        }
-      }
-      return sum / 400;
+    const manifest = await generateDemoDataset(dir, { ...small, subjects: 1 });
+    const energyOf = async (threeClass: string) => {
+      const clip = manifest.clips.find((c) => c.threeClass === threeClass)!;
+      const frame = (index: number) =>
+        grey(path.join(dir, clip.subject, clip.clip, `img${index + 1}.jpg`));
+      const [onset, apex] = await Promise.all([frame(clip.onset), frame(clip.apex)]);
+      // Mean frame difference in a box wide enough for any subject's shift of the face.
+      return (cx: number, cy: number) => {
+        const [x0, y0] = [Math.round((cx * W) / 640), Math.round((cy * H) / 480)];
+        let sum = 0;
+        for (let y = y0 - 16; y < y0 + 16; y++)
+          for (let x = x0 - 16; x < x0 + 16; x++)
+            sum += Math.abs(apex[y * W + x] - onset[y * W + x]);
+        return sum / (32 * 32);
+      };
     };
-    const mouth = (energy(258, 352) + energy(352, 352)) / 2;
-    const brows = (energy(250, 222) + energy(365, 228)) / 2;
-    const background = energy(60, 60);
-    expect(mouth).toBeGreaterThan(2 * brows);
-    expect(mouth).toBeGreaterThan(2 * background);
+    const [positive, negative] = await Promise.all([energyOf('positive'), energyOf('negative')]);
+    const mouth = (energy: typeof positive) => (energy(250, 343) + energy(360, 348)) / 2;
+    const brows = (energy: typeof positive) => (energy(250, 222) + energy(365, 228)) / 2;
+    expect(mouth(positive)).toBeGreaterThan(2 * mouth(negative));
+    expect(brows(negative)).toBeGreaterThan(2 * brows(positive));
+    expect(mouth(positive)).toBeGreaterThan(2 * positive(60, 60));
+  });
+
+  it("moves each subject's own face: the motion follows the face where the subject's look put it", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'mer-demo-'));
+    const manifest = await generateDemoDataset(dir, { ...small, subjects: 4 });
+    const positive = manifest.clips.filter((clip) => clip.threeClass === 'positive');
+    const frames = await Promise.all(
+      positive.map(async (clip) => {
+        const frame = (index: number) =>
+          grey(path.join(dir, clip.subject, clip.clip, `img${index + 1}.jpg`));
+        const [onset, apex] = await Promise.all([frame(clip.onset), frame(clip.apex)]);
+        return { onset, motion: onset.map((value, i) => Math.abs(apex[i] - value)) };
+      }),
+    );
+    const [first, ...others] = frames;
+    let largestFaceShift = 0;
+    for (const other of others) {
+      const face = bestShift(first.onset, other.onset);
+      const [a, b] = [centroid(first.motion), centroid(other.motion)];
+      const motion = { x: b.x - a.x, y: b.y - a.y };
+      largestFaceShift = Math.max(largestFaceShift, Math.hypot(face.x, face.y));
+      expect(Math.hypot(motion.x - face.x, motion.y - face.y)).toBeLessThanOrEqual(3);
+    }
+    expect(largestFaceShift).toBeGreaterThan(4); // the subjects' faces do sit apart
   });
 
   it('refuses sizes it cannot make', async () => {

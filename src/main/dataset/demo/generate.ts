@@ -192,7 +192,7 @@ async function writeClip(
   await mkdir(dir, { recursive: true });
   const { width, height } = options;
   const subjectFace = applyLook(base, look, width, height);
-  const field = displacementField(motion, width, height);
+  const field = displacementField(motion, width, height, look);
   const grain = noiseTable(random);
   for (let t = 0; t < options.framesPerClip; t++) {
     const strength = envelope(t, truth) * truth.amplitude;
@@ -225,15 +225,23 @@ interface DisplacementField {
   moving: Uint32Array;
 }
 
-/** Per-pixel displacement at unit strength: the sum of the motion's Gaussian bumps. */
-function displacementField(motion: DemoMotion, width: number, height: number): DisplacementField {
+/**
+ * Per-pixel displacement at unit strength: the sum of the motion's Gaussian bumps, placed on the
+ * face where the subject's look shifted it.
+ */
+function displacementField(
+  motion: DemoMotion,
+  width: number,
+  height: number,
+  look: SubjectLook,
+): DisplacementField {
   const dx = new Float32Array(width * height);
   const dy = new Float32Array(width * height);
   const sx = width / 640;
   const sy = height / 480;
   for (const bump of motion.bumps) {
-    const cx = bump.x * sx;
-    const cy = bump.y * sy;
+    const cx = bump.x * sx + look.shiftX;
+    const cy = bump.y * sy + look.shiftY;
     const r2 = (bump.radius * sx) ** 2;
     for (let y = 0; y < height; y++) {
       for (let x = 0; x < width; x++) {

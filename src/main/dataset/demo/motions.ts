@@ -23,8 +23,8 @@ export interface DemoMotion {
 
 const LEFT_BROW = { x: 250, y: 222 };
 const RIGHT_BROW = { x: 365, y: 228 };
-const LEFT_MOUTH = { x: 258, y: 352 };
-const RIGHT_MOUTH = { x: 352, y: 352 };
+const LEFT_MOUTH = { x: 250, y: 343 };
+const RIGHT_MOUTH = { x: 360, y: 348 };
 
 export const DEMO_MOTIONS: DemoMotion[] = [
   {
