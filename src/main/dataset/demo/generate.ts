@@ -46,7 +46,8 @@ export interface DemoClipTruth {
 
 export interface DemoManifest {
   format: 'mer-demo';
-  version: 1;
+  /** DEMO_VERSION of the generator that wrote it. */
+  version: number;
   fps: number;
   width: number;
   height: number;
@@ -56,6 +57,8 @@ export interface DemoManifest {
 }
 
 export const DEMO_MANIFEST = 'mer-demo.json';
+/** Bumped when the frames change (2: the motion follows each subject's face), so ensureDemoDataset remakes them. */
+export const DEMO_VERSION = 2;
 const FIRST_FRAME_NUMBER = 1;
 /** The face region of assets/astronaut.png (512×512) that fills a demo frame. */
 const FACE_REGION = { left: 100, top: 0, width: 260, height: 195 };
@@ -71,7 +74,7 @@ export async function generateDemoDataset(
   const random = seededRandom(settings.seed);
   const manifest: DemoManifest = {
     format: 'mer-demo',
-    version: 1,
+    version: DEMO_VERSION,
     fps: settings.fps,
     width: settings.width,
     height: settings.height,
