@@ -25,11 +25,10 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasSharedData, noteIfSharedMissing, sharedPath } from '../../../test/support/shared-data';
 import type { RawFrame } from '../media/pam';
-import type { KeyPoints } from './keypoints';
 import { closeSharedLandmarkDetector } from './landmarks';
 import { MAP_SIZE, minMaxPerChannel } from './maps';
 import { buildModelInput } from './model-input';
-import { addNoise, applyBumps, loadAstronaut, moveHead, seeded, type Bump } from './synthetic';
+import { addNoise, loadAstronaut, syntheticExpressions } from './synthetic';
 
 const PLANE = MAP_SIZE * MAP_SIZE;
 const CHANNELS = ['u', 'v', 'strain'] as const;
@@ -58,43 +57,15 @@ function medianOf(values: number[]): number {
   return sorted[sorted.length >> 1];
 }
 
-function motions(points: KeyPoints, amplitude: number): Bump[][] {
-  const a = amplitude;
-  return [
-    [
-      { ...points.leftMouth, radius: 14, dx: -0.7 * a, dy: -0.7 * a },
-      { ...points.rightMouth, radius: 14, dx: 0.7 * a, dy: -0.7 * a },
-    ],
-    [points.leftEye, points.rightEye].map((eye) => ({
-      x: eye.x,
-      y: eye.y - 12,
-      radius: 16,
-      dx: 0,
-      dy: -a,
-    })),
-    [
-      { x: points.leftEye.x, y: points.leftEye.y - 12, radius: 14, dx: 0.5 * a, dy: 0.85 * a },
-      { x: points.rightEye.x, y: points.rightEye.y - 12, radius: 14, dx: -0.5 * a, dy: 0.85 * a },
-    ],
-  ];
-}
-
 const rawOurs: Float32Array[] = [];
 
 beforeAll(async () => {
   const photo: RawFrame = await loadAstronaut();
   const points = (await buildModelInput(photo, addNoise(photo, 1, 1))).points!;
-  const random = seeded(11);
-  let seed = 100;
-  for (const amplitude of [0.5, 1, 1.5, 2]) {
-    for (const bumps of motions(points, amplitude)) {
-      const drift = () => (random() - 0.5) * 0.6;
-      const onset = addNoise(photo, 2, seed++);
-      const apex = addNoise(moveHead(applyBumps(photo, bumps), 0, drift(), drift()), 2, seed++);
-      const input = await buildModelInput(onset, apex);
-      expect(input.status).toBe('ok');
-      rawOurs.push(input.maps);
-    }
+  for (const { onset, apex } of syntheticExpressions(photo, points, [0.5, 1, 1.5, 2])) {
+    const input = await buildModelInput(onset, apex);
+    expect(input.status).toBe('ok');
+    rawOurs.push(input.maps);
   }
 }, 120_000);
 

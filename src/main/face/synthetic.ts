@@ -1,6 +1,8 @@
 import sharp from 'sharp';
 import { projectFile } from '../app/paths';
+import type { ThreeClass } from '../../shared/domain';
 import type { RawFrame } from '../media/pam';
+import type { KeyPoints } from './keypoints';
 
 /**
  * Test and benchmark images with known geometry and known motion, made from the committed
@@ -180,4 +182,61 @@ export async function webcamFrame(face: RawFrame): Promise<RawFrame> {
   const out = uniformFrame(640, 480, 90);
   paste(out, await resize(face, 400, 400), 120, 40);
   return out;
+}
+
+/** The three AU-like motions on a face's key points, `amplitude` source pixels at their centres. */
+export function expressionBumps(points: KeyPoints, amplitude: number): Record<ThreeClass, Bump[]> {
+  const a = amplitude;
+  const aboveEye = (eye: { x: number; y: number }) => ({ x: eye.x, y: eye.y - 12 });
+  return {
+    // AU12: lip corners pulled out and up.
+    positive: [
+      { ...points.leftMouth, radius: 14, dx: -0.7 * a, dy: -0.7 * a },
+      { ...points.rightMouth, radius: 14, dx: 0.7 * a, dy: -0.7 * a },
+    ],
+    // AU1+2: brows raised.
+    surprise: [points.leftEye, points.rightEye].map((eye) => ({
+      ...aboveEye(eye),
+      radius: 16,
+      dx: 0,
+      dy: -a,
+    })),
+    // AU4: brows lowered and drawn together.
+    negative: [
+      { ...aboveEye(points.leftEye), radius: 14, dx: 0.5 * a, dy: 0.85 * a },
+      { ...aboveEye(points.rightEye), radius: 14, dx: -0.5 * a, dy: 0.85 * a },
+    ],
+  };
+}
+
+export interface SyntheticExpression {
+  threeClass: ThreeClass;
+  amplitude: number;
+  onset: RawFrame;
+  apex: RawFrame;
+}
+
+/**
+ * Onset/apex pairs of the three motions at each amplitude, in that order (positive, surprise,
+ * negative), with sensor noise (σ 2 grey levels) on both frames and a head drift of up to ±0.3 px
+ * in the apex. The same seeds give the same pairs.
+ */
+export function syntheticExpressions(
+  photo: RawFrame,
+  points: KeyPoints,
+  amplitudes: readonly number[],
+): SyntheticExpression[] {
+  const random = seeded(11);
+  let seed = 100;
+  const pairs: SyntheticExpression[] = [];
+  for (const amplitude of amplitudes) {
+    const bumps = expressionBumps(points, amplitude);
+    for (const threeClass of ['positive', 'surprise', 'negative'] as const) {
+      const drift = () => (random() - 0.5) * 0.6;
+      const onset = addNoise(photo, 2, seed++);
+      const moved = moveHead(applyBumps(photo, bumps[threeClass]), 0, drift(), drift());
+      pairs.push({ threeClass, amplitude, onset, apex: addNoise(moved, 2, seed++) });
+    }
+  }
+  return pairs;
 }
