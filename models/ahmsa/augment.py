@@ -5,11 +5,14 @@ per-sample min-max scaling, -u becomes 1 - u; v and the strain magnitude only mo
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import torch
 from torch.nn import functional as F
 
 U_CHANNEL = 0
+STRAIN_CHANNEL = 2
 
 
 def mirror(maps: torch.Tensor) -> torch.Tensor:
@@ -48,6 +51,37 @@ def add_noise(maps: torch.Tensor, std: float, generator: torch.Generator) -> tor
     if std <= 0.0:
         return maps
     return maps + std * torch.randn(maps.shape, generator=generator)
+
+
+def random_strain_gamma(maps: torch.Tensor, max_gamma: float, generator: torch.Generator) -> torch.Tensor:
+    """Raises each sample's strain (in [0, 1]) to a power drawn log-uniformly from [1/max_gamma, max_gamma].
+
+    Flow pipelines differ most in the strain's floor: differentiating noisy full-resolution flow and
+    point-sampling it leaves a few peaks over a low floor, area-averaging raises the floor. A power
+    keeps 0 and 1 and moves the floor, so the model cannot rely on where it sits.
+    """
+    if max_gamma <= 1.0:
+        return maps
+    spread = math.log(max_gamma)
+    gammas = torch.exp((2 * torch.rand(maps.shape[0], generator=generator) - 1) * spread)
+    maps = maps.clone()
+    maps[:, STRAIN_CHANNEL] = maps[:, STRAIN_CHANNEL].clamp_min(0.0) ** gammas[:, None, None]
+    return maps
+
+
+def random_blur(maps: torch.Tensor, max_sigma: float, generator: torch.Generator) -> torch.Tensor:
+    """Gaussian blur of each sample with σ drawn uniformly from [0, max_sigma] cells (edges replicated):
+    maps area-averaged from a finer flow are smoother than point-sampled ones."""
+    if max_sigma <= 0.0:
+        return maps
+    sigmas = torch.rand(maps.shape[0], generator=generator) * max_sigma
+    offsets = torch.arange(-2, 3, dtype=maps.dtype)
+    kernels = torch.exp(-(offsets[None, :] ** 2) / (2 * sigmas[:, None].clamp_min(1e-3) ** 2))
+    kernels = kernels / kernels.sum(dim=1, keepdim=True)  # [N, 5]
+    height, width = maps.shape[-2:]
+    padded = F.pad(maps, (2, 2, 2, 2), mode="replicate")
+    rows = sum(kernels[:, k, None, None, None] * padded[:, :, k : k + height, :] for k in range(5))
+    return sum(kernels[:, k, None, None, None] * rows[:, :, :, k : k + width] for k in range(5))
 
 
 def mixup(

@@ -141,7 +141,8 @@ def build_card(onnx_path: Path, stored: dict, parameters: int, loso: dict | None
             "dtype": "float32",
             "channels": ["u", "v", "strain"],
             "layout": "whole-face",
-            "layoutNote": "the whole aligned face resized to 28×28 (not a region mosaic), as the composite's flow maps",
+            "layoutNote": ("the whole aligned face resized to 28×28 (not a region mosaic), as the composite's flow "
+                           "maps: brows near row 4, mouth corners near row 16 (measured on their class-mean motion)"),
             "normalisation": {"text": NORMALISATION_TEXT, "inside the graph": True},
             "units": "any: u, v in pixels (or any linear scale) and strain, or 8-bit stretched PNG values 0..255",
         },

@@ -21,6 +21,8 @@ class TrainingConfig:
     flip_probability: float = 0.5
     max_shift_pixels: int = 1
     noise_std: float = 0.02  # in units of the normalised [0, 1] range
+    strain_gamma: float = 1.0  # > 1: strain raised to a random power in [1/g, g] (pipeline robustness)
+    blur_sigma: float = 0.0  # > 0: Gaussian blur with a random σ in [0, blur_sigma] cells
     ensemble_seeds: int = 1
     mirror_average: bool = False  # predict with the mean of the face and its mirror image
     ema_decay: float = 0.0  # > 0: predict with an exponential moving average of the weights (per step)
@@ -56,12 +58,14 @@ PAPER = Preset(
 CPU = Preset(
     name="cpu",
     description=("Width 32, 80-epoch AdamW cosine schedule, label smoothing, class-balanced loss, flow-aware "
-                 "augmentation (mirror with u negated, ±1 px shifts, noise), dropout and stochastic depth, "
-                 "EMA weights, mirror-averaged prediction; with --unit-labels, the coded action units as a "
-                 "second task (weight 0.5); 68-fold LOSO on 2 CPU cores."),
+                 "augmentation (mirror with u negated, ±1 px shifts, noise), strain powers and blur for maps "
+                 "from other flow pipelines, dropout and stochastic depth, EMA weights, mirror-averaged "
+                 "prediction; with --unit-labels, the coded action units as a second task (weight 0.5); "
+                 "68-fold LOSO on 2 CPU cores."),
     network=NetworkConfig(width=32, heads=3, head_width=16, feedforward_ratio=2.0, head_hidden=32,
                           dropout=0.1, drop_path=0.1, positional_embedding=True),
-    training=TrainingConfig(epochs=80, ema_decay=0.99, mirror_average=True, unit_loss_weight=0.5),
+    training=TrainingConfig(epochs=80, ema_decay=0.99, mirror_average=True, unit_loss_weight=0.5,
+                            strain_gamma=2.5, blur_sigma=1.0),
 )
 
 # A few-epoch run used only for tests and the preliminary export.

@@ -101,6 +101,8 @@ def train_single(
             weights = per_class_weight[hard]
             batch = augment.random_mirror(batch, config.flip_probability, generator)
             batch = augment.random_shift(batch, config.max_shift_pixels, generator)
+            batch = augment.random_strain_gamma(batch, config.strain_gamma, generator)
+            batch = augment.random_blur(batch, config.blur_sigma, generator)
             batch = augment.add_noise(batch, config.noise_std, generator)
             batch, targets, weights = augment.mixup(batch, targets, weights, config.mixup_alpha, generator)
 

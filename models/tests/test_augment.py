@@ -38,3 +38,27 @@ def test_mixup_keeps_targets_a_distribution() -> None:
     assert mixed.shape == maps.shape
     assert torch.allclose(mixed_targets.sum(dim=1), torch.ones(8))
     assert mixed_targets.max() >= 0.5
+
+
+def test_strain_gamma_moves_the_strain_floor_and_keeps_its_range_and_the_flow() -> None:
+    generator = torch.Generator().manual_seed(1)
+    maps = normalise_per_sample(torch.rand(64, 3, 28, 28) ** 3)
+    changed = augment.random_strain_gamma(maps, 2.5, generator)
+    assert torch.equal(changed[:, :2], maps[:, :2])
+    strain = changed[:, 2].flatten(1)
+    assert torch.allclose(strain.amin(1), torch.zeros(64)) and torch.allclose(strain.amax(1), torch.ones(64))
+    medians = strain.median(1).values / maps[:, 2].flatten(1).median(1).values
+    assert medians.min() < 0.7 and medians.max() > 1.3  # both lower and higher floors are drawn
+    assert torch.equal(augment.random_strain_gamma(maps, 1.0, generator), maps)
+
+
+def test_blur_smooths_each_sample_and_keeps_constant_maps() -> None:
+    generator = torch.Generator().manual_seed(2)
+    maps = torch.rand(32, 3, 28, 28)
+    blurred = augment.random_blur(maps, 1.0, generator)
+    assert blurred.shape == maps.shape
+    roughness = lambda x: (x[..., 1:] - x[..., :-1]).abs().mean()  # noqa: E731
+    assert roughness(blurred) < 0.8 * roughness(maps)
+    constant = torch.full((4, 3, 28, 28), 0.3)
+    assert torch.allclose(augment.random_blur(constant, 1.0, generator), constant)
+    assert torch.equal(augment.random_blur(maps, 0.0, generator), maps)

@@ -1,18 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RawFrame } from '../media/pam';
-import { KEY_POINT_NAMES, type KeyPoints } from './keypoints';
+import { KEY_POINT_NAMES } from './keypoints';
 import { closeSharedLandmarkDetector } from './landmarks';
 import { buildModelInput, type ModelInput } from './model-input';
 import {
   addNoise,
   applyBumps,
+  expressionBumps,
   greyFrame,
   loadAstronaut,
   moveHead,
   paste,
   sideBySide,
   uniformFrame,
-  type Bump,
 } from './synthetic';
 
 let photo: RawFrame;
@@ -24,26 +24,6 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(() => closeSharedLandmarkDetector());
-
-/** The astronaut's mouth corners moved out and up by `amplitude` source pixels (AU12). */
-function lipCornerPull(points: KeyPoints, amplitude: number): Bump[] {
-  const radius = 14;
-  return [
-    { ...points.leftMouth, radius, dx: -0.7 * amplitude, dy: -0.7 * amplitude },
-    { ...points.rightMouth, radius, dx: 0.7 * amplitude, dy: -0.7 * amplitude },
-  ];
-}
-
-function browRaise(points: KeyPoints, amplitude: number): Bump[] {
-  const radius = 16;
-  return [points.leftEye, points.rightEye].map((eye) => ({
-    x: eye.x,
-    y: eye.y - 12,
-    radius,
-    dx: 0,
-    dy: -amplitude,
-  }));
-}
 
 describe('buildModelInput on the astronaut photo', () => {
   it('finds one face and the five points where the face is', () => {
@@ -96,7 +76,7 @@ describe('buildModelInput on the astronaut photo', () => {
   });
 
   it('shows a lip-corner pull in the mouth regions', async () => {
-    const apex = applyBumps(photo, lipCornerPull(reference.points!, 1.5));
+    const apex = applyBumps(photo, expressionBumps(reference.points!, 1.5).positive);
     const input = await buildModelInput(photo, apex);
     expect(input.status).toBe('ok');
     const m = input.regionMotion!;
@@ -114,7 +94,7 @@ describe('buildModelInput on the astronaut photo', () => {
   });
 
   it('shows a brow raise above the eyes, not at the mouth', async () => {
-    const apex = applyBumps(photo, browRaise(reference.points!, 1.5));
+    const apex = applyBumps(photo, expressionBumps(reference.points!, 1.5).surprise);
     const input = await buildModelInput(photo, apex);
     const m = input.regionMotion!;
     expect(Math.min(m.leftEye, m.rightEye)).toBeGreaterThan(
@@ -126,7 +106,7 @@ describe('buildModelInput on the astronaut photo', () => {
     const grey = greyFrame(photo);
     const input = await buildModelInput(
       grey,
-      greyFrame(applyBumps(photo, lipCornerPull(reference.points!, 1))),
+      greyFrame(applyBumps(photo, expressionBumps(reference.points!, 1).positive)),
     );
     expect(input.status).toBe('ok');
     expect(input.points!.nose.x).toBeCloseTo(reference.points!.nose.x, -1);
