@@ -11,7 +11,7 @@
  * the brows at row 6.5 and the mouth corners at 18.2: 2.7 rows lower than the training maps.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { hasSharedData, noteIfSharedMissing, sharedPath } from '../../../test/support/shared-data';
+import { noteIfSharedMissing, sharedPath } from '../../../test/support/shared-data';
 import { mapMatcher, readFlowMaps, readMapLabels } from '../batch/flow-maps';
 import { alignmentFor, applySimilarity } from './align';
 import { keyPointsFromMesh, meshPoint } from './keypoints';
@@ -123,7 +123,6 @@ describe.skipIf(noteIfSharedMissing('face geometry against the composite maps'))
     afterAll(() => closeSharedLandmarkDetector());
 
     it('puts the brows and mouth corners where the training maps move', async () => {
-      expect(hasSharedData).toBe(true);
       const byClass = await compositeMapsByClass();
       const top = MAP_SIZE / 2;
       const browRows = ['negative', 'surprise'].map((label) =>
