@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { envelope, generateDemoDataset } from './generate';
+import { envelope, generateDemoDataset, type DemoClipTruth } from './generate';
 
 const small = { subjects: 2, clipsPerSubject: 3, framesPerClip: 30, width: 320, height: 240 };
 
@@ -12,6 +12,12 @@ async function grey(file: string): Promise<Uint8Array> {
 }
 
 const { width: W, height: H } = small;
+
+function onsetAndApex(dir: string, clip: DemoClipTruth): Promise<[Uint8Array, Uint8Array]> {
+  const frame = (index: number) =>
+    grey(path.join(dir, clip.subject, clip.clip, `img${index + 1}.jpg`));
+  return Promise.all([frame(clip.onset), frame(clip.apex)]);
+}
 
 /** Horizontal gradient magnitude: compares faces whatever each subject's brightness and gain. */
 function edges(image: Uint8Array): Float32Array {
@@ -86,9 +92,7 @@ describe('demo dataset', () => {
     const manifest = await generateDemoDataset(dir, { ...small, subjects: 1 });
     const energyOf = async (threeClass: string) => {
       const clip = manifest.clips.find((c) => c.threeClass === threeClass)!;
-      const frame = (index: number) =>
-        grey(path.join(dir, clip.subject, clip.clip, `img${index + 1}.jpg`));
-      const [onset, apex] = await Promise.all([frame(clip.onset), frame(clip.apex)]);
+      const [onset, apex] = await onsetAndApex(dir, clip);
       // Mean frame difference in a box wide enough for any subject's shift of the face.
       return (cx: number, cy: number) => {
         const [x0, y0] = [Math.round((cx * W) / 640), Math.round((cy * H) / 480)];
@@ -113,9 +117,7 @@ describe('demo dataset', () => {
     const positive = manifest.clips.filter((clip) => clip.threeClass === 'positive');
     const frames = await Promise.all(
       positive.map(async (clip) => {
-        const frame = (index: number) =>
-          grey(path.join(dir, clip.subject, clip.clip, `img${index + 1}.jpg`));
-        const [onset, apex] = await Promise.all([frame(clip.onset), frame(clip.apex)]);
+        const [onset, apex] = await onsetAndApex(dir, clip);
         return { onset, motion: onset.map((value, i) => Math.abs(apex[i] - value)) };
       }),
     );
