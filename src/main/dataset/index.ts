@@ -9,7 +9,12 @@ import type {
   Problem,
 } from '../../shared/domain';
 import { NotFoundError } from '../app/context';
-import { DEMO_MANIFEST, type DemoClipTruth, type DemoManifest } from './demo/generate';
+import {
+  DEMO_MANIFEST,
+  DEMO_VERSION,
+  type DemoClipTruth,
+  type DemoManifest,
+} from './demo/generate';
 import { detectLayouts, type FoundLayout } from './detect';
 import { scanGenericFolder } from './generic';
 import { compareNatural, listFolder } from './listing';
@@ -248,6 +253,15 @@ async function readDemoManifest(root: string, problems: Problem[]): Promise<Demo
 }
 
 async function loadDemo(root: string, demo: DemoManifest, problems: Problem[]): Promise<Loaded> {
+  if ((demo.version ?? 1) < DEMO_VERSION) {
+    problems.push({
+      severity: 'warning',
+      path: DEMO_MANIFEST,
+      message:
+        `written by an older demo generator (version ${demo.version ?? 1}, now ${DEMO_VERSION}) whose ` +
+        'motions miss the face; `mer-studio demo <dir>` remakes the frames',
+    });
+  }
   const clips = await scanGenericFolder(root, demo.fps, problems);
   const official = applyDemoTruth(clips, demo, problems);
   return { root, kind: 'demo', fps: demo.fps, clips, official, videoFpsFromFile: false };

@@ -178,6 +178,20 @@ describe('dataset layouts', () => {
     const id = dataset.clips[0].id;
     expect(dataset.official[id]).toMatchObject({ clipId: id, coder: 'demo generator' });
     expect(dataset.clips[0].folderEmotion).toBeTruthy();
+    expect(messages(dataset)).not.toContain('older demo generator');
+
+    const manifestPath = path.join(dir, 'mer-demo.json');
+    const manifest = JSON.parse(await readFile(manifestPath, 'utf8'));
+    await writeFile(manifestPath, JSON.stringify({ ...manifest, version: undefined }));
+    const old = await openDataset(dir);
+    expect(old.clips).toHaveLength(2);
+    expect(old.problems).toContainEqual(
+      expect.objectContaining({
+        severity: 'warning',
+        path: 'mer-demo.json',
+        message: expect.stringContaining('older demo generator (version 1, now'),
+      }),
+    );
   });
 });
 

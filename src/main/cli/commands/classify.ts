@@ -149,6 +149,8 @@ async function classifyDataset(
       throw new UserError(error.message);
     });
     ctx.setDataset(dataset);
+    for (const problem of dataset.problems.filter((p) => p.clipId === undefined).slice(0, 10))
+      io.err(`${problem.severity}: ${problem.path ? `${problem.path}: ` : ''}${problem.message}`);
     await attachImportedAnnotations(dataset, ctx.dataFolder);
     if (values.annotations !== undefined)
       await useAnnotationFile(path.resolve(values.annotations), dataset);
