@@ -204,6 +204,21 @@ describe('mer-studio classify <dataset>', () => {
     const second = JSON.parse(again.out) as { counts: { computed: number; cached: number } };
     expect(second.counts).toMatchObject({ computed: 0, cached: 6 });
   });
+
+  it('prints dataset-wide problems, such as a demo made by an older generator', async () => {
+    const manifestPath = path.join(dataset, 'mer-demo.json');
+    const manifest = await readFile(manifestPath, 'utf8');
+    await writeFile(manifestPath, JSON.stringify({ ...JSON.parse(manifest), version: 1 }));
+    try {
+      const result = await cli('classify', dataset, '--provider', 'cpu', '--json');
+      expect(result.code).toBe(0);
+      expect(result.err).toContain(
+        'warning: mer-demo.json: written by an older demo generator (version 1',
+      );
+    } finally {
+      await writeFile(manifestPath, manifest);
+    }
+  });
 });
 
 describe('mer-studio classify --flow-maps', () => {

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { BatchRow } from '../../../shared/contract/batch';
 import type { ReportKind } from '../../../shared/contract/report';
-import { THREE_CLASSES, type ExecutionProvider } from '../../../shared/domain';
+import { THREE_CLASSES, type ExecutionProvider, type Problem } from '../../../shared/domain';
 import { metricsReport, type MetricsReport } from '../../../shared/metrics';
 import { AppContext } from '../../app/context';
 import { defaultDataFolder } from '../../app/paths';
@@ -149,8 +149,7 @@ async function classifyDataset(
       throw new UserError(error.message);
     });
     ctx.setDataset(dataset);
-    for (const problem of dataset.problems.filter((p) => p.clipId === undefined).slice(0, 10))
-      io.err(`${problem.severity}: ${problem.path ? `${problem.path}: ` : ''}${problem.message}`);
+    printDatasetProblems(dataset.problems, dir, io);
     await attachImportedAnnotations(dataset, ctx.dataFolder);
     if (values.annotations !== undefined)
       await useAnnotationFile(path.resolve(values.annotations), dataset);
@@ -273,6 +272,15 @@ async function classifyDataset(
 }
 
 /** Uses an annotation file's onset/apex/labels as the dataset's official annotations. */
+/** The dataset-wide problems (left-out folders, unreadable settings…); clip problems show as skips. */
+function printDatasetProblems(problems: Problem[], dir: string, io: CliIO): void {
+  const wide = problems.filter((problem) => problem.clipId === undefined);
+  for (const problem of wide.slice(0, 10))
+    io.err(`${problem.severity}: ${problem.path ? `${problem.path}: ` : ''}${problem.message}`);
+  if (wide.length > 10)
+    io.err(`… and ${wide.length - 10} more (mer-studio info ${dir} lists them all)`);
+}
+
 async function useAnnotationFile(file: string, dataset: Awaited<ReturnType<typeof openDataset>>) {
   let outcome;
   try {
