@@ -271,7 +271,6 @@ async function classifyDataset(
   }
 }
 
-/** Uses an annotation file's onset/apex/labels as the dataset's official annotations. */
 /** The dataset-wide problems (left-out folders, unreadable settings…); clip problems show as skips. */
 function printDatasetProblems(problems: Problem[], dir: string, io: CliIO): void {
   const wide = problems.filter((problem) => problem.clipId === undefined);
@@ -281,6 +280,7 @@ function printDatasetProblems(problems: Problem[], dir: string, io: CliIO): void
     io.err(`… and ${wide.length - 10} more (mer-studio info ${dir} lists them all)`);
 }
 
+/** Uses an annotation file's onset/apex/labels as the dataset's official annotations. */
 async function useAnnotationFile(file: string, dataset: Awaited<ReturnType<typeof openDataset>>) {
   let outcome;
   try {
