@@ -1,6 +1,9 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importAnnotationFile } from '../../src/main/annotations/import/import';
 import { openDataset } from '../../src/main/dataset';
@@ -241,6 +244,43 @@ describe.skipIf(!hasSharedData)(
         if (annotation.threeClass) counts[annotation.threeClass]++;
       }
       expect(counts).toEqual(classes(88, 32, 25));
+    });
+  },
+);
+
+const soffice = (process.env.PATH ?? '')
+  .split(path.delimiter)
+  .map((dir) => path.join(dir, 'soffice'))
+  .find((candidate) => existsSync(candidate));
+if (!soffice) {
+  console.warn(
+    '[skipped] the real sheets saved as .xls: needs LibreOffice (soffice; Debian package ' +
+      'libreoffice-calc-nogui), not found',
+  );
+}
+
+describe.skipIf(!hasSharedData || !soffice)(
+  'the same sheets saved as Excel 97–2003 (.xls) by LibreOffice',
+  () => {
+    let dir: string;
+    const asXls = (xlsx: string) => path.join(dir, path.basename(xlsx).replace(/\.xlsx$/, '.xls'));
+
+    beforeAll(async () => {
+      dir = await mkdtemp(path.join(os.tmpdir(), 'mer-xls-'));
+      const profile = `-env:UserInstallation=file://${path.join(dir, 'profile')}`;
+      const convert = ['--headless', '--convert-to', 'xls:MS Excel 97', '--outdir', dir];
+      await promisify(execFile)(soffice as string, [profile, ...convert, CASME2, SAMM, CASME3]);
+    }, 300_000);
+    afterAll(async () => {
+      await rm(dir, { recursive: true, force: true });
+    });
+
+    it.each([CASME2, SAMM, CASME3])('%s: the same rows, counts and rejects', async (xlsx) => {
+      const fromXlsx = await importAnnotationFile(xlsx, { composite: COMPOSITE });
+      const fromXls = await importAnnotationFile(asXls(xlsx), { composite: COMPOSITE });
+      expect(fromXls.report.rowsRead).toBeGreaterThan(150);
+      expect({ ...fromXls.report, file: xlsx }).toEqual(fromXlsx.report);
+      expect(fromXls.accepted).toEqual(fromXlsx.accepted);
     });
   },
 );

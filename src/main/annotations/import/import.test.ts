@@ -1,11 +1,15 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Clip, DatasetIndex } from '../../../shared/domain';
 import { importAnnotationFile, previewAnnotationFile } from './import';
 
+const CODING_SHEET_XLS = fileURLToPath(
+  new URL('../../../../test/fixtures/annotations/coding-sheet.xls', import.meta.url),
+);
 let dir: string;
 const at = (name: string) => path.join(dir, name);
 
@@ -231,7 +235,7 @@ describe('importing by header name', () => {
     expect(bom.headers[0]).toBe('Subject');
   });
 
-  it('refuses empty files, old .xls workbooks and unknown sheets with a clear message', async () => {
+  it('refuses empty files, damaged or disguised .xls files and unknown sheets clearly', async () => {
     await writeFile(at('empty.csv'), '');
     await expect(importAnnotationFile(at('empty.csv'))).rejects.toThrow(
       /empty\.csv: the file is empty/,
@@ -243,7 +247,11 @@ describe('importing by header name', () => {
       Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1, 0, 0]),
     );
     await expect(importAnnotationFile(at('old.xls'))).rejects.toThrow(
-      /Excel 97–2003 .*soffice --headless --convert-to xlsx "old\.xls"/,
+      /old\.xls: the workbook is damaged/,
+    );
+    await writeFile(at('page.xls'), '<html><body><table><tr><td>Subject</td></tr></table>');
+    await expect(importAnnotationFile(at('page.xls'))).rejects.toThrow(
+      /page\.xls: not an Excel workbook \(a web page or XML file\); open it in Excel/,
     );
     const file = await writeWorkbook('sheets.xlsx', { First: [CASME2_HEADER] });
     await expect(importAnnotationFile(file, { sheet: 'MICRO_ONLY' })).rejects.toThrow(
@@ -252,6 +260,20 @@ describe('importing by header name', () => {
     await expect(importAnnotationFile(file)).rejects.toThrow(/no data rows below the header/);
     await writeFile(at('notes.md'), 'hello');
     await expect(importAnnotationFile(at('notes.md'))).rejects.toThrow(/not an annotation table/);
+  });
+
+  it('imports an Excel 97–2003 coding sheet, and tab-separated text named .xls', async () => {
+    const { report } = await importAnnotationFile(CODING_SHEET_XLS);
+    expect(report).toMatchObject({ format: 'casme3', sheet: 'label', headerRow: 4 });
+    expect(report).toMatchObject({ rowsRead: 5, rowsAccepted: 3 });
+    expect(report.rejected.map((row) => [row.row, row.clip])).toEqual([
+      [8, 'c'],
+      [9, 'd'],
+    ]);
+    const tsv = [CASME2_HEADER, ['01', 'EP02_01f', '', 46, 59, 86, '', '12', 'happiness']];
+    await writeFile(at('export.xls'), tsv.map((row) => row.join('\t')).join('\n'));
+    const text = await importAnnotationFile(at('export.xls'));
+    expect(text.report).toMatchObject({ format: 'casme2', rowsAccepted: 1 });
   });
 
   it('counts the rows of a file that the composite list contains', async () => {

@@ -2,11 +2,12 @@ import { open, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
 import { decodeText, parseCsv } from './csv';
+import { readXlsWorkbook } from './xls/workbook';
 
 /** A sheet of an annotation file as strings, with the rows' numbers as the user sees them. */
 export interface Table {
   file: string;
-  format: 'xlsx' | 'csv';
+  format: 'xlsx' | 'xls' | 'csv';
   sheet?: string;
   sheets: string[];
   /** Cell text per row; row i of the sheet (1-based) is rows[i - 1]. Blank cells are ''. */
@@ -22,7 +23,7 @@ export class AnnotationFileError extends Error {
 
 const IMPORTABLE = ['.xlsx', '.xlsm', '.xls', '.csv', '.tsv', '.txt'];
 const ZIP_MAGIC = [0x50, 0x4b, 0x03, 0x04];
-const BIFF_MAGIC = [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1];
+const COMPOUND_MAGIC = [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1];
 
 /** Reads a spreadsheet or CSV; `sheet` picks a worksheet by name (else the caller chooses). */
 export async function readTables(
@@ -36,22 +37,43 @@ export async function readTables(
   }
   const head = await readHead(file);
   if (head.length === 0) throw new AnnotationFileError(`${file}: the file is empty`);
-  if (startsWith(head, BIFF_MAGIC)) throw new AnnotationFileError(biffMessage(file));
+  if (startsWith(head, COMPOUND_MAGIC)) return { tables: await readOldWorkbook(file), kind: 'xls' };
   if (startsWith(head, ZIP_MAGIC)) return { tables: await readWorkbook(file), kind: 'xlsx' };
-  if (extension === '.xlsx' || extension === '.xlsm') {
+  const workbookName = extension !== '.csv' && extension !== '.tsv' && extension !== '.txt';
+  if (workbookName && (extension !== '.xls' || looksLikeMarkup(head))) {
+    const what = looksLikeMarkup(head)
+      ? 'a web page or XML file'
+      : 'the file does not start as one';
     throw new AnnotationFileError(
-      `${file}: not an Excel workbook (the file does not start as one)`,
+      `${file}: not an Excel workbook (${what}); open it in Excel or LibreOffice and save it ` +
+        'as .xlsx or CSV',
     );
   }
+  // Some tools write tab-separated text under an .xls name: read it as the text table it is.
   return { tables: [await readCsvTable(file)], kind: 'csv' };
 }
 
-function biffMessage(file: string): string {
-  return (
-    `${file} is an old Excel 97–2003 (.xls, BIFF) workbook, which MER Studio cannot read. ` +
-    'Convert it to .xlsx first: open it in Excel or LibreOffice and "Save As" .xlsx, or run ' +
-    `soffice --headless --convert-to xlsx "${path.basename(file)}"`
-  );
+function looksLikeMarkup(head: Uint8Array): boolean {
+  return new TextDecoder().decode(head).trimStart().startsWith('<');
+}
+
+/** Excel 97–2003 (.xls): an OLE2 compound file holding a BIFF8 workbook stream. */
+async function readOldWorkbook(file: string): Promise<Table[]> {
+  let sheets;
+  try {
+    sheets = readXlsWorkbook(await readFile(file));
+  } catch (error) {
+    throw new AnnotationFileError(`${file}: ${(error as Error).message}`);
+  }
+  const names = sheets.map((sheet) => sheet.name);
+  return sheets.map((sheet) => ({
+    file,
+    format: 'xls' as const,
+    sheet: sheet.name,
+    sheets: names,
+    rows: sheet.rows,
+    warnings: [],
+  }));
 }
 
 async function readHead(file: string): Promise<Uint8Array> {
