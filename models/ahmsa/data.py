@@ -16,6 +16,7 @@ Map files: PNG 28×28 RGB (R=u, G=v, B=strain, any 8-bit scaling) or NPY float [
 from __future__ import annotations
 
 import csv
+import hashlib
 import re
 import sys
 from collections import defaultdict
@@ -126,6 +127,14 @@ def _parse_units(text: str, row_number: int, labels_path: Path) -> set[int]:
         if digits:
             units.add(int(digits))
     return units
+
+
+def map_digest(array: np.ndarray) -> str:
+    """A map's fingerprint: SHA-256 of its float32 [3, 28, 28] values, little-endian, first 16 hex.
+
+    The app computes the same from the maps it reads, to say which were training data.
+    """
+    return hashlib.sha256(np.ascontiguousarray(array, dtype="<f4").tobytes()).hexdigest()[:16]
 
 
 def load_map(path: Path) -> np.ndarray:

@@ -26,7 +26,8 @@ import torch
 
 from .audit import epoch_selection_audit
 from .checkpoint import save_checkpoint
-from .data import CLASS_NAMES, NUM_CLASSES, DataError, FlowDataset, UnitTargets, load_dataset, load_unit_labels
+from .data import (CLASS_NAMES, NUM_CLASSES, DataError, FlowDataset, UnitTargets, load_dataset, load_unit_labels,
+                   map_digest)
 from .metrics import summarise
 from .network import ProbabilityModel
 from .presets import PRESETS, Preset, get_preset, with_overrides, with_settings
@@ -248,7 +249,8 @@ def run_all(arguments: argparse.Namespace, dataset: FlowDataset, preset: Preset,
     save_checkpoint(path, model, preset, {"seed": arguments.seed, "samples": len(dataset),
                                           "unitCodedMaps": int(units.coded.sum()) if units is not None else 0,
                                           "subjects": len(dataset.subject_order()),
-                                          "datasets": sorted(set(dataset.datasets)), "minutes": minutes})
+                                          "datasets": sorted(set(dataset.datasets)), "minutes": minutes,
+                                          "mapDigests": sorted({map_digest(m) for m in dataset.maps})})
     return {"checkpoint": str(path), "samples": len(dataset), "minutes": minutes, "preset": preset.to_dict()}
 
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from models.ahmsa.data import load_dataset
+from models.ahmsa.data import load_dataset, map_digest
 from models.ahmsa.export import INPUT_NAME, OUTPUT_NAME, export_onnx
 from models.ahmsa.network import AHMSANet, NetworkConfig, ProbabilityModel
 
@@ -85,3 +85,10 @@ def test_shipped_card_matches_the_shipped_model(tmp_path: Path) -> None:
         graph_input = info["inputs"][0]["shape"]
         assert graph_input[1:] == card["input"]["shape"][1:] and isinstance(graph_input[0], str)
         assert info["outputs"][0]["shape"][1:] == card["output"]["shape"][1:]
+
+
+def test_shipped_card_lists_the_maps_it_was_trained_on(composite_3db: Path) -> None:
+    card = json.loads(SHIPPED_CARD.read_text())
+    dataset = load_dataset(composite_3db / "flow", composite_3db / "labels.csv")
+    assert set(card["training"]["mapDigests"]) == {map_digest(m) for m in dataset.maps}
+    assert len(card["training"]["mapDigests"]) == card["training"]["samples"] == 442

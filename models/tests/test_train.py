@@ -89,6 +89,7 @@ def test_unknown_fold_subject_and_bad_maps_exit_3(tiny_set, tmp_path: Path, caps
 
 def test_training_on_all_maps_saves_a_loadable_checkpoint(tiny_set, tmp_path: Path) -> None:
     from models.ahmsa.checkpoint import load_checkpoint
+    from models.ahmsa.data import load_map, map_digest
 
     maps, labels = tiny_set
     out = tmp_path / "all"
@@ -96,6 +97,8 @@ def test_training_on_all_maps_saves_a_loadable_checkpoint(tiny_set, tmp_path: Pa
                        "--out", str(out), "--threads", "1"]) == 0
     model, stored = load_checkpoint(out / "model.pt")
     assert stored["samples"] == 11 and stored["preset"]["name"] == "tiny"
+    digests = {map_digest(load_map(path)) for path in maps.glob("*.npy")}
+    assert stored["mapDigests"] == sorted(digests) and len(digests) == 11
 
 
 def test_settings_override_is_recorded_and_bad_ones_refused(tiny_set, tmp_path: Path, capsys) -> None:

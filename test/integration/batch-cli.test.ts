@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -9,6 +10,8 @@ import type { CliIO } from '../../src/main/cli/command';
 import { runCli } from '../../src/main/cli/index';
 import { generateDemoDataset } from '../../src/main/dataset/demo/generate';
 import { projectFile } from '../../src/main/app/paths';
+import { cardPathFor } from '../../src/main/model/card';
+import { shippedModelPath } from '../../src/main/model/session';
 import { parseCsv } from '../../src/main/report/csv';
 import { hasSharedData, noteIfSharedMissing, sharedPath } from '../support/shared-data';
 
@@ -274,9 +277,60 @@ describe('mer-studio classify --flow-maps', () => {
       labelled: 4,
       unlabelled: 0,
       labelProblems: 1,
+      inTraining: 0,
     });
     expect(summary.metrics.overall.count).toBe(4);
     expect(summary.metrics.bySource.map((group) => group.group)).toEqual(['samm', 'smic']);
+    expect(result.err).not.toMatch(/trained on/);
+  });
+
+  it('says which maps the model was trained on, and scores the others apart', async () => {
+    // The three PNG maps hold the same pixels, so listing one lists all three.
+    const model = path.join(work, 'listed', 'model.onnx');
+    await mkdir(path.dirname(model), { recursive: true });
+    await copyFile(shippedModelPath(), model);
+    const card = JSON.parse(await readFile(cardPathFor(shippedModelPath()), 'utf8')) as {
+      training: Record<string, unknown>;
+    };
+    const pixels = (await sharp(path.join(maps, 's1_clipA.png')).raw().toBuffer()).values();
+    const planar = new Float32Array(3 * 28 * 28);
+    [...pixels].forEach((value, i) => (planar[(i % 3) * 28 * 28 + Math.floor(i / 3)] = value));
+    const digest = createHash('sha256').update(new Uint8Array(planar.buffer)).digest('hex');
+    card.training = { ...card.training, mapDigests: [digest.slice(0, 16)] };
+    await writeFile(cardPathFor(model), JSON.stringify(card));
+    const result = await cli(
+      'classify',
+      '--flow-maps',
+      maps,
+      '--labels',
+      path.join(maps, 'labels.csv'),
+      '--model',
+      model,
+      '--out',
+      path.join(work, 'listed', 'maps.csv'),
+      '--json',
+    );
+    expect(result.code).toBe(0);
+    const csv = parseCsv(await readFile(path.join(work, 'listed', 'maps.csv'), 'utf8'));
+    expect(csv.map((row) => [row[0], row.at(-1)])).toEqual([
+      ['file', 'in_training'],
+      ['s1_clipA.png', 'yes'],
+      ['s1_clipB.png', 'yes'],
+      ['s2_clipC.png', 'yes'],
+      ['s3_clipD.f32', 'no'],
+    ]);
+    expect(result.err).toMatch(/warning: 3 of 4 maps are maps model \S+ was trained on/);
+    expect(result.err).toMatch(/on the 1 labelled map it was not trained on: UF1 /);
+    const summary = JSON.parse(result.out) as {
+      counts: { inTraining: number };
+      metricsOnUnseenMaps: { overall: { count: number } };
+      rows: Array<{ file: string; inTraining: boolean }>;
+    };
+    expect(summary.counts.inTraining).toBe(3);
+    expect(summary.metricsOnUnseenMaps.overall.count).toBe(1);
+    expect(summary.rows.filter((row) => !row.inTraining).map((row) => row.file)).toEqual([
+      's3_clipD.f32',
+    ]);
   });
 
   it('refuses metrics output without labels, before work', async () => {
@@ -313,7 +367,14 @@ describe('mer-studio classify --flow-maps', () => {
             bySource: Array<{ group: string; count: number }>;
           };
         };
-        expect(summary.counts).toMatchObject({ maps: 442, labelled: 442, rejected: 0 });
+        expect(summary.counts).toMatchObject({
+          maps: 442,
+          labelled: 442,
+          rejected: 0,
+          inTraining: 442,
+        });
+        expect(result.err).toMatch(/warning: 442 of 442 maps are maps model \S+ was trained on/);
+        expect(result.err).toMatch(/honest estimate is the card's LOSO figure, UF1 0\.\d{4}/);
         expect(summary.metrics.bySource.map((group) => [group.group, group.count])).toEqual([
           ['casme2', 145],
           ['samm', 133],

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { THREE_CLASSES } from '../../shared/domain';
@@ -18,6 +19,10 @@ const cardSchema = z.object({
     shape: z.array(z.number().nullable()),
     kind: z.enum(['probabilities', 'logits']),
   }),
+  training: z
+    .object({ mapDigests: z.array(z.string()).nullable().optional() })
+    .passthrough()
+    .optional(),
   loso: z.object({ uf1: z.number(), uar: z.number() }).passthrough().nullable().optional(),
   sha256: z.string().optional(),
 });
@@ -49,4 +54,19 @@ export async function readModelCard(modelPath: string): Promise<ModelCard> {
     throw new Error(`${cardPath}: classes must be ${THREE_CLASSES.join(', ')} in that order`);
   }
   return parsed.data;
+}
+
+/**
+ * A map's fingerprint, as models/ahmsa/data.py `map_digest` writes them into the card: SHA-256 of
+ * the float32 [3, 28, 28] values (little-endian), first 16 hex digits.
+ */
+export function mapDigest(values: Float32Array): string {
+  const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+  return createHash('sha256').update(bytes).digest('hex').slice(0, 16);
+}
+
+/** Whether the card's model was trained on this map (only cards that list their maps can say). */
+export function trainedOn(card: ModelCard): (values: Float32Array) => boolean {
+  const digests = new Set(card.training?.mapDigests ?? []);
+  return (values) => digests.size > 0 && digests.has(mapDigest(values));
 }

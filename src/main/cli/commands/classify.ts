@@ -16,6 +16,7 @@ import { metricsOfRows, modelInfoOf } from '../../batch/results';
 import { inputKeys, runBatch, type BatchProgress } from '../../batch/runner';
 import { openDataset } from '../../dataset/index';
 import { closeSharedLandmarkDetector } from '../../face/landmarks';
+import { trainedOn, type ModelCard } from '../../model/card';
 import { argmaxClass, ModelSession, shippedModelPath } from '../../model/session';
 import { buildReport } from '../../report/build';
 import { toCsv, type CsvCell } from '../../report/csv';
@@ -70,7 +71,8 @@ and skipped. With ground truth, prints UF1/UAR overall and per source dataset.
   --suggested-apex        clips with an onset but no apex: use the frame of strongest motion
   --recompute             ignore cached results
   --workers N             face landmark workers (default: one per core)
-  --out FILE              per-clip CSV report (with --flow-maps: per-map predictions)
+  --out FILE              per-clip CSV report (with --flow-maps: per-map predictions, and
+                          whether the model was trained on the map)
   --metrics-out FILE      metrics summary CSV (overall, per source dataset, per subject)
   --megc-out FILE         predictions as MEGC csv: db,subject,clip,label
   --matrix-png FILE       confusion matrix as PNG (--normalised for row shares)
@@ -380,6 +382,25 @@ function describeMetrics(metrics: MetricsReport | null, predicted: number): stri
 
 const INFERENCE_BATCH = 256;
 
+/** Figures on a model's own training maps are no estimate of its accuracy: say so, and give one. */
+function trainingOverlapNote(
+  card: ModelCard,
+  inTraining: number,
+  total: number,
+  unseen: MetricsReport | null,
+): string {
+  const loso = card.loso
+    ? `; its honest estimate is the card's LOSO figure, UF1 ${card.loso.uf1.toFixed(4)} / UAR ${card.loso.uar.toFixed(4)}`
+    : '';
+  const onUnseen = unseen
+    ? `\non the ${unseen.overall.count} labelled map${unseen.overall.count === 1 ? '' : 's'} it was not trained on: UF1 ${unseen.overall.uf1?.toFixed(4) ?? '—'}  UAR ${unseen.overall.uar?.toFixed(4) ?? '—'}`
+    : '';
+  return (
+    `warning: ${inTraining} of ${total} maps are maps model ${card.id} was trained on; UF1/UAR ` +
+    `over them measure how well it learnt them, not how well it classifies new clips${loso}${onUnseen}`
+  );
+}
+
 async function classifyFlowMaps(
   values: Values,
   provider: ExecutionProvider,
@@ -444,6 +465,7 @@ async function classifyFlowMaps(
     }
     if (io.isTTY) io.err('\n');
     const seconds = (performance.now() - started) / 1000;
+    const inTrainingData = trainedOn(session.card);
     const rows = predictions.map(({ map, probabilities }) => {
       const label = labelOf.get(map.name);
       return {
@@ -454,21 +476,27 @@ async function classifyFlowMaps(
         truth: label?.label ?? null,
         predicted: argmaxClass(probabilities),
         probabilities,
+        inTraining: inTrainingData(map.maps),
       };
     });
-    const scored = rows.flatMap((row) =>
-      row.truth
-        ? [
-            {
-              truth: row.truth,
-              predicted: row.predicted,
-              source: row.dataset,
-              subject: row.subject,
-            },
-          ]
-        : [],
-    );
+    const scoredOf = (selected: typeof rows) =>
+      selected.flatMap((row) =>
+        row.truth
+          ? [
+              {
+                truth: row.truth,
+                predicted: row.predicted,
+                source: row.dataset,
+                subject: row.subject,
+              },
+            ]
+          : [],
+      );
+    const scored = scoredOf(rows);
     const metrics = scored.length > 0 ? metricsReport(scored) : null;
+    const inTraining = rows.filter((row) => row.inTraining).length;
+    const unseen = inTraining > 0 ? scoredOf(rows.filter((row) => !row.inTraining)) : [];
+    const metricsOnUnseenMaps = unseen.length > 0 ? metricsReport(unseen) : null;
     const sha256 = await modelFileSha256(session.path);
     const written = await writeMapReports(values, rows, metrics);
     const summary = {
@@ -481,15 +509,20 @@ async function classifyFlowMaps(
         labelled: scored.length,
         unlabelled: rows.length - scored.length,
         labelProblems: labelProblems.length,
+        inTraining,
       },
       seconds: round(seconds, 3),
       mapsPerSecond: round(maps.length / Math.max(seconds, 1e-9), 1),
       metrics,
+      metricsOnUnseenMaps,
       rejected: problems,
       labelProblems,
       written,
       rows: values.json ? rows : undefined,
     };
+    if (inTraining > 0) {
+      io.err(trainingOverlapNote(session.card, inTraining, maps.length, metricsOnUnseenMaps));
+    }
     if (values.json) printJson(io, summary);
     else {
       io.out(
@@ -518,6 +551,7 @@ async function writeMapReports(
     truth: string | null;
     predicted: (typeof THREE_CLASSES)[number];
     probabilities: Record<(typeof THREE_CLASSES)[number], number>;
+    inTraining: boolean;
   }>,
   metrics: MetricsReport | null,
 ): Promise<Array<{ kind: ReportKind; path: string }>> {
@@ -536,6 +570,7 @@ async function writeMapReports(
     'label',
     'prediction',
     ...THREE_CLASSES.map((c) => `p_${c}`),
+    'in_training',
   ];
   const cells: CsvCell[][] = rows.map((row) => [
     row.file,
@@ -545,6 +580,7 @@ async function writeMapReports(
     row.truth,
     row.predicted,
     ...THREE_CLASSES.map((c) => round(row.probabilities[c], 4)),
+    row.inTraining ? 'yes' : 'no',
   ]);
   await write('clips', values.out, toCsv(header, cells, { bom }));
   const megc = megcRows(
