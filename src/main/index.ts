@@ -38,6 +38,16 @@ async function start(): Promise<void> {
     });
     return choice.canceled ? null : (choice.filePaths[0] ?? null);
   });
+  ipcMain.handle('mer:choose-annotation-file', async () => {
+    const choice = await dialog.showOpenDialog(window, {
+      title: 'Import an annotation spreadsheet',
+      properties: ['openFile'],
+      filters: [
+        { name: 'Annotation tables', extensions: ['xlsx', 'xlsm', 'xls', 'csv', 'tsv', 'txt'] },
+      ],
+    });
+    return choice.canceled ? null : (choice.filePaths[0] ?? null);
+  });
   for (const event of EVENTS) {
     ctx.events.on(event, (payload) => window.webContents.send(`mer:event:${event}`, payload));
   }

@@ -17,6 +17,8 @@ contextBridge.exposeInMainWorld('merBridge', {
     return () => ipcRenderer.off(`mer:event:${event}`, forward);
   },
   chooseFolder: (): Promise<string | null> => ipcRenderer.invoke('mer:choose-folder'),
+  chooseAnnotationFile: (): Promise<string | null> =>
+    ipcRenderer.invoke('mer:choose-annotation-file'),
   frameUrl: (clipId: string, index: number, options: FrameUrlOptions = {}): string => {
     const query = new URLSearchParams();
     if (options.maxSide) query.set('maxSide', String(options.maxSide));

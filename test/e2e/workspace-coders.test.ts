@@ -5,7 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ThreeClass } from '../../src/shared/domain';
 import { openAppSession, type AppSession } from '../support/app-session';
 import { chromiumMissingNote, screenshotDir } from '../support/browser';
-import { findCoderFile, focusedTestId, press, shownFrame, text } from './workspace-host';
+import {
+  findCoderFile,
+  focusedTestId,
+  press,
+  pressViewKeyUntil,
+  shownFrame,
+  text,
+} from './workspace-host';
 
 /**
  * Two coders' files with a known answer: labels (negative, negative, positive, surprise) against
@@ -139,10 +146,7 @@ describe.skipIf(chromiumMissingNote())('several coders (web host + chromium)', (
     await press(page, 'Space');
     await page.getByTestId('blind-badge').waitFor();
     expect(await page.getByTestId('agreement').count()).toBe(0);
-    for (let i = 0; i < 4; i++) await press(page, 'v');
-    await expect
-      .poll(() => page.getByTestId('view-workspace').getAttribute('aria-current'))
-      .toBe('page');
+    await pressViewKeyUntil(page, 'workspace');
     await expect.poll(() => text(page, 'save-state')).toBe('saved');
     expect(await page.getByTestId('imported-compare').count()).toBe(0);
   });
@@ -153,7 +157,7 @@ describe.skipIf(chromiumMissingNote())('several coders (web host + chromium)', (
     await page.keyboard.type('future');
     await press(page, 'Enter');
     await expect.poll(() => text(page, 'current-coder')).toBe('future');
-    for (let i = 0; i < 4; i++) await press(page, 'v');
+    await pressViewKeyUntil(page, 'workspace');
     await page.screenshot({ path: path.join(screenshotDir, 'workspace-22-newer-schema.png') });
     await expect.poll(() => text(page, 'annotation-error')).toContain('newer MER Studio');
     await press(page, 'ArrowRight');

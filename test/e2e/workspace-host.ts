@@ -15,6 +15,13 @@ export async function press(page: Page, ...keys: string[]): Promise<void> {
   for (const key of keys) await page.keyboard.press(key);
 }
 
+/** Presses V (next view) until `view` is the current one. */
+export async function pressViewKeyUntil(page: Page, view: string): Promise<void> {
+  const current = () => page.getByTestId(`view-${view}`).getAttribute('aria-current');
+  for (let i = 0; i < 10 && (await current()) !== 'page'; i++) await press(page, 'v');
+  if ((await current()) !== 'page') throw new Error(`V never reached the ${view} view`);
+}
+
 export async function focusedTestId(page: Page): Promise<string | null> {
   return page.evaluate(() => document.activeElement?.getAttribute('data-testid') ?? null);
 }

@@ -3,7 +3,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openAppSession, type AppSession } from '../support/app-session';
 import { chromiumMissingNote, screenshotDir } from '../support/browser';
-import { focusedTestId, press, shownFrame, text } from './workspace-host';
+import { focusedTestId, press, pressViewKeyUntil, shownFrame, text } from './workspace-host';
 
 interface LogEntry {
   type: 'open' | 'draw';
@@ -160,10 +160,7 @@ describe.skipIf(chromiumMissingNote())(
     });
 
     it('rebinds a key in the keys view, by keyboard', async () => {
-      for (let i = 0; i < 4; i++) await press(page, 'v');
-      await expect
-        .poll(() => page.getByTestId('view-keys').getAttribute('aria-current'))
-        .toBe('page');
+      await pressViewKeyUntil(page, 'keys');
       for (let i = 0; i < 12 && (await focusedTestId(page)) !== 'bind-stepForward'; i++)
         await press(page, 'Tab');
       expect(await focusedTestId(page)).toBe('bind-stepForward');
@@ -172,10 +169,7 @@ describe.skipIf(chromiumMissingNote())(
       await press(page, 'l');
       await expect.poll(() => text(page, 'keys-message')).toContain('Next frame: l');
       await page.screenshot({ path: path.join(screenshotDir, 'workspace-05-keys.png') });
-      await press(page, 'v');
-      await expect
-        .poll(() => page.getByTestId('view-workspace').getAttribute('aria-current'))
-        .toBe('page');
+      await pressViewKeyUntil(page, 'workspace');
       await press(page, '1', 'l');
       await expect.poll(() => shownFrame(page)).toBe(21);
     });

@@ -26,17 +26,21 @@ export interface AnnotationLocation {
   file: string;
 }
 
-export type AnnotationField =
-  | 'db'
-  | 'subject'
-  | 'clip'
-  | 'onset'
-  | 'apex'
-  | 'offset'
-  | 'emotion'
-  | 'threeClass'
-  | 'aus'
-  | 'notes';
+/** The fields an imported table's columns can be mapped to, in the order a form shows them. */
+export const ANNOTATION_FIELDS = [
+  'db',
+  'subject',
+  'clip',
+  'onset',
+  'apex',
+  'offset',
+  'emotion',
+  'threeClass',
+  'aus',
+  'notes',
+] as const;
+
+export type AnnotationField = (typeof ANNOTATION_FIELDS)[number];
 
 /** Field → header name as written in the file's header row ('column 3' for files without one). */
 export type ColumnMapping = Partial<Record<AnnotationField, string>>;
@@ -132,18 +136,12 @@ export interface UndoResult {
 }
 
 const columnMapping = z
-  .object({
-    db: z.string().max(256),
-    subject: z.string().max(256),
-    clip: z.string().max(256),
-    onset: z.string().max(256),
-    apex: z.string().max(256),
-    offset: z.string().max(256),
-    emotion: z.string().max(256),
-    threeClass: z.string().max(256),
-    aus: z.string().max(256),
-    notes: z.string().max(256),
-  })
+  .object(
+    Object.fromEntries(ANNOTATION_FIELDS.map((field) => [field, z.string().max(256)])) as Record<
+      AnnotationField,
+      z.ZodString
+    >,
+  )
   .partial()
   .strict();
 

@@ -65,6 +65,8 @@ export interface MerApi {
   frameUrl(clipId: string, index: number, options?: FrameUrlOptions): string;
   /** The desktop's folder picker (Electron only; in a browser the user types the path). */
   chooseFolder?(): Promise<string | null>;
+  /** The desktop's file picker for annotation tables (Electron only). */
+  chooseAnnotationFile?(): Promise<string | null>;
 }
 
 export interface FrameUrlOptions {

@@ -1,23 +1,11 @@
 import { parseThreeClass } from '../three-class';
 import { AnnotationFileError, isBlankRow } from './table';
-import type {
-  AnnotationField,
-  ColumnMapping,
-  ImportFormat,
+import {
+  ANNOTATION_FIELDS,
+  type AnnotationField,
+  type ColumnMapping,
+  type ImportFormat,
 } from '../../../shared/contract/annotations';
-
-export const ANNOTATION_FIELDS: readonly AnnotationField[] = [
-  'db',
-  'subject',
-  'clip',
-  'onset',
-  'apex',
-  'offset',
-  'emotion',
-  'threeClass',
-  'aus',
-  'notes',
-];
 
 /** Header names (compared without case, spaces or punctuation) each field is suggested from. */
 const HEADER_NAMES: Record<AnnotationField, string[]> = {

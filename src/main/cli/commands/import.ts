@@ -4,7 +4,7 @@ import type { CliCommand, CliIO } from '../command';
 import { ExitCode, UserError } from '../command';
 import { parseCommandArgs, printJson } from '../options';
 import { openDataset } from '../../dataset';
-import { ANNOTATION_FIELDS } from '../../annotations/import/columns';
+import { ANNOTATION_FIELDS } from '../../../shared/contract/annotations';
 import { importAnnotationFile } from '../../annotations/import/import';
 import { AnnotationFileError } from '../../annotations/import/table';
 import { attachImportedAnnotations, saveImportedSet } from '../../annotations/imported';

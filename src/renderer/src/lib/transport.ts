@@ -15,6 +15,7 @@ interface Bridge {
   on(event: EventName, listener: (payload: unknown) => void): () => void;
   frameUrl(clipId: string, index: number, options?: FrameUrlOptions): string;
   chooseFolder(): Promise<string | null>;
+  chooseAnnotationFile(): Promise<string | null>;
 }
 
 /** An error from the backend, with the contract's error code. */
@@ -45,6 +46,7 @@ function electronApi(bridge: Bridge): MerApi {
     on: (event, listener) => bridge.on(event, listener as (payload: unknown) => void),
     frameUrl: (clipId, index, options) => bridge.frameUrl(clipId, index, options),
     chooseFolder: () => bridge.chooseFolder(),
+    chooseAnnotationFile: () => bridge.chooseAnnotationFile(),
   };
 }
 

@@ -5,12 +5,13 @@ import {
 } from '../../../shared/contract/coding';
 import { api } from './api';
 
-export type View = 'workspace' | 'coders' | 'results' | 'model' | 'keys';
+export type View = 'workspace' | 'coders' | 'results' | 'model' | 'imports' | 'keys';
 export const VIEWS: Array<{ id: View; label: string }> = [
   { id: 'workspace', label: 'Annotate' },
   { id: 'coders', label: 'Coders' },
   { id: 'results', label: 'Results' },
   { id: 'model', label: 'Model input' },
+  { id: 'imports', label: 'Imports' },
   { id: 'keys', label: 'Keys & settings' },
 ];
 
