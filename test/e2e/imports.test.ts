@@ -62,12 +62,17 @@ describe.skipIf(chromiumMissingNote())('imports (web host + chromium)', () => {
     await expect.poll(() => text('import-sets')).toMatch(/coding\.csv · CASME II/);
   });
 
-  it('shows the imported annotation beside the coder’s, in the workspace', async () => {
+  it('shows the imported annotation beside the coder’s, and filters the clips by the import', async () => {
     await page.getByTestId('view-workspace').click();
     await page.getByTestId('clip-list').getByRole('button', { name: /EP01/ }).first().click();
     await page.screenshot({ path: path.join(screenshotDir, 'imports-02-compare.png') });
     await expect.poll(() => text('compare-emotion')).toMatch(/happiness/);
     await expect.poll(() => text('compare-apex')).toMatch(/11/);
+    await page.getByTestId('clip-filter').selectOption({ label: 'in coding.csv (2)' });
+    await expect
+      .poll(() => page.getByTestId('clip-list').getByRole('button').allTextContents())
+      .toEqual([expect.stringMatching(/^\s*EP01/), expect.stringMatching(/^\s*EP03/)]);
+    await page.getByTestId('clip-filter').selectOption('all');
   });
 
   it('imports a table whose columns the user maps, then removes both imports', async () => {
