@@ -274,6 +274,21 @@ describe('batch classification on the demo dataset', () => {
     await whenDone(jobId);
   });
 
+  it("shows each dataset its own latest batch, not another dataset's", async () => {
+    const latest = await call<BatchStatus>('batch.status', {});
+    const other = await mkdtemp(path.join(os.tmpdir(), 'mer-batch-other-'));
+    try {
+      await generateDemoDataset(other, { subjects: 1, clipsPerSubject: 1, framesPerClip: 20 });
+      await call('dataset.open', { path: other });
+      expect(await call('batch.status', {})).toBeNull();
+      expect(await call('batch.results', {})).toBeNull();
+      await call('dataset.open', { path: dir });
+      expect((await call<BatchStatus>('batch.status', {})).jobId).toBe(latest.jobId);
+    } finally {
+      await rm(other, { recursive: true, force: true });
+    }
+  });
+
   it('exports the batch as a per-clip CSV that round-trips', async () => {
     const exported = await call<{ path: string; rows: number }>('report.exportCsv', {});
     const rows = parseCsv(await readFile(exported.path, 'utf8'));

@@ -27,7 +27,8 @@ interface Job {
 
 interface BatchState {
   jobs: Map<string, Job>;
-  latest: string | null;
+  /** The latest job per dataset root: a view asking without a job id sees its own dataset's. */
+  latest: Map<string, string>;
   engine: ClipEngine | null;
   /** A start is between its checks and its job's registration. */
   starting: boolean;
@@ -38,7 +39,12 @@ const states = new WeakMap<AppContext, BatchState>();
 function stateOf(ctx: AppContext): BatchState {
   let state = states.get(ctx);
   if (!state) {
-    const created: BatchState = { jobs: new Map(), latest: null, engine: null, starting: false };
+    const created: BatchState = {
+      jobs: new Map(),
+      latest: new Map(),
+      engine: null,
+      starting: false,
+    };
     states.set(ctx, created);
     ctx.onClose(async () => {
       for (const job of created.jobs.values()) job.controller.abort();
@@ -53,8 +59,8 @@ function stateOf(ctx: AppContext): BatchState {
 
 function jobOf(ctx: AppContext, jobId: string | undefined): Job | null {
   const state = stateOf(ctx);
-  const id = jobId ?? state.latest;
-  if (id === null) return null;
+  const id = jobId ?? (ctx.dataset ? state.latest.get(ctx.dataset.root) : undefined);
+  if (id === undefined) return null;
   const job = state.jobs.get(id);
   if (!job) throw new NotFoundError(`no batch job ${JSON.stringify(id)}`);
   return job;
@@ -197,11 +203,11 @@ async function startJob(
     await engine.close().catch(() => undefined);
   });
   state.jobs.set(jobId, job);
-  state.latest = jobId;
+  state.latest.set(dataset.root, jobId);
   return { jobId, total: plan.items.length, cached, skipped: plan.skipped };
 }
 
-/** A job's results so far (the latest job's without jobId); null when no batch ran. */
+/** A job's results so far (without jobId: the open dataset's latest); null when none ran. */
 export async function batchResultsOf(
   ctx: AppContext,
   jobId?: string,

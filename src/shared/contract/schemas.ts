@@ -19,6 +19,10 @@ export const auCode = z.object({
   raw: z.string().max(64),
 });
 
+/** Longest notes and action-unit text an annotation keeps (the form stops typing there). */
+export const NOTES_MAX_LENGTH = 10_000;
+export const AUS_TEXT_MAX_LENGTH = 512;
+
 export const annotationFields = z.object({
   onset: frameIndex.nullable(),
   apex: frameIndex.nullable(),
@@ -26,7 +30,7 @@ export const annotationFields = z.object({
   emotion: z.string().max(64).nullable(),
   threeClass: threeClass.nullable(),
   aus: z.array(auCode).max(64),
-  ausRaw: z.string().max(512),
+  ausRaw: z.string().max(AUS_TEXT_MAX_LENGTH),
   flags: z.object({ blink: z.boolean(), occlusion: z.boolean(), badFrames: z.boolean() }),
-  notes: z.string().max(10_000),
+  notes: z.string().max(NOTES_MAX_LENGTH),
 });
