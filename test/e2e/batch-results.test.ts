@@ -80,7 +80,7 @@ describe.skipIf(chromiumMissingNote())('batch results (web host + chromium)', ()
     expect(text).toMatch(/\d+\.\d%/);
   });
 
-  it('exports the per-clip CSV, the metrics CSV and the matrix PNG', async () => {
+  it('exports the per-clip CSV, the metrics CSV, the MEGC csv and the matrix PNG', async () => {
     await page.getByTestId('export-clips').click();
     const clipsFile = await exportedPath(page, /clips: 12 rows written to (\S+\.csv)/);
     const rows = parseCsv(await readFile(clipsFile, 'utf8'));
@@ -101,6 +101,12 @@ describe.skipIf(chromiumMissingNote())('batch results (web host + chromium)', ()
     const headline = await page.getByTestId('overall-metrics').textContent();
     const uf1 = Number(/UF1 (\d\.\d{4})/.exec(headline ?? '')![1]);
     expect(Number(overall[metrics[0].indexOf('uf1')])).toBeCloseTo(uf1, 4);
+
+    await page.getByTestId('export-megc').click();
+    const megcFile = await exportedPath(page, /megc: 12 rows written to (\S+\.csv)/);
+    const megc = await readFile(megcFile, 'utf8');
+    expect(megc.charCodeAt(0)).not.toBe(0xfeff); // scripts read it: no BOM, whatever the box says
+    expect(megc.trim().split('\n')).toHaveLength(12);
 
     await page.getByTestId('export-matrix').click();
     const pngFile = await exportedPath(page, /matrix: 9 rows written to (\S+\.png)/);

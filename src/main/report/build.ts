@@ -51,8 +51,9 @@ export async function buildReport(kind: ReportKind, inputs: ReportInputs): Promi
         : [],
     );
     const rows = megcRows(predictions);
+    // Scripts read this headerless format (like combined_3class_gt.csv): never a BOM.
     const text = rows.map((cells) => cells.join(',')).join('\n') + (rows.length ? '\n' : '');
-    return csvReport(kind, (inputs.bom ? '\uFEFF' : '') + text, rows.length);
+    return csvReport(kind, text, rows.length);
   }
   if (!finished.metrics) {
     throw new Error(
