@@ -111,7 +111,9 @@ describe.skipIf(chromiumMissingNote())('several coders (web host + chromium)', (
     await press(page, 'Tab');
     expect(await focusedTestId(page)).toBe('coder-b');
     await page.keyboard.type('ben');
-    await press(page, 'Tab', 'Control+a');
+    await press(page, 'Tab', 'Control+a', 'Backspace', 'Enter');
+    await expect.poll(() => text(page, 'coders-error')).toMatch(/whole number of frames/);
+    await press(page, 'Control+a');
     await page.keyboard.type('2');
     await press(page, 'Enter');
     await page.getByTestId('agreement').waitFor();
