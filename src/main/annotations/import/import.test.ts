@@ -1,4 +1,5 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -248,6 +249,24 @@ describe('importing by header name', () => {
     );
     await expect(importAnnotationFile(at('old.xls'))).rejects.toThrow(
       /old\.xls: the workbook is damaged/,
+    );
+    await new ExcelJS.Workbook().xlsx.writeFile(at('nosheets.xlsx'));
+    await expect(importAnnotationFile(at('nosheets.xlsx'))).rejects.toThrow(
+      /nosheets\.xlsx: a zip archive with no worksheets in it/,
+    );
+    await mkdir(at('folder.xlsx'));
+    await expect(importAnnotationFile(at('folder.xlsx'))).rejects.toThrow(
+      /folder\.xlsx: a folder, not an annotation table/,
+    );
+    if (process.platform !== 'win32') {
+      execFileSync('mkfifo', [at('pipe.csv')]);
+      await expect(importAnnotationFile(at('pipe.csv'))).rejects.toThrow(
+        /pipe\.csv: not a regular file \(a pipe or device\)/,
+      );
+    }
+    await writeFile(at('sheet.ods'), 'x');
+    await expect(importAnnotationFile(at('sheet.ods'))).rejects.toThrow(
+      /save it from LibreOffice as \.xlsx or CSV/,
     );
     await writeFile(at('page.xls'), '<html><body><table><tr><td>Subject</td></tr></table>');
     await expect(importAnnotationFile(at('page.xls'))).rejects.toThrow(

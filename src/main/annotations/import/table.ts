@@ -1,4 +1,4 @@
-import { open, readFile } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
 import { decodeText, parseCsv } from './csv';
@@ -31,10 +31,12 @@ export async function readTables(
 ): Promise<{ tables: Table[]; kind: Table['format'] }> {
   const extension = path.extname(file).toLowerCase();
   if (!IMPORTABLE.includes(extension)) {
+    const odf = extension === '.ods' ? '; save it from LibreOffice as .xlsx or CSV' : '';
     throw new AnnotationFileError(
-      `${file}: not an annotation table (expected ${IMPORTABLE.join(', ')})`,
+      `${file}: not an annotation table (expected ${IMPORTABLE.join(', ')})${odf}`,
     );
   }
+  await requireRegularFile(file);
   const head = await readHead(file);
   if (head.length === 0) throw new AnnotationFileError(`${file}: the file is empty`);
   if (startsWith(head, COMPOUND_MAGIC)) return { tables: await readOldWorkbook(file), kind: 'xls' };
@@ -76,6 +78,17 @@ async function readOldWorkbook(file: string): Promise<Table[]> {
   }));
 }
 
+/** A folder, pipe or device named like a table would block or fail deep inside a reader. */
+async function requireRegularFile(file: string): Promise<void> {
+  const info = await stat(file).catch((error: NodeJS.ErrnoException) => {
+    throw new AnnotationFileError(`${file}: cannot open (${error.code ?? error.message})`);
+  });
+  if (!info.isFile()) {
+    const what = info.isDirectory() ? 'a folder' : 'not a regular file (a pipe or device)';
+    throw new AnnotationFileError(`${file}: ${what}, not an annotation table`);
+  }
+}
+
 async function readHead(file: string): Promise<Uint8Array> {
   const handle = await open(file, 'r').catch((error: NodeJS.ErrnoException) => {
     throw new AnnotationFileError(`${file}: cannot open (${error.code ?? error.message})`);
@@ -100,6 +113,12 @@ async function readWorkbook(file: string): Promise<Table[]> {
   } catch (error) {
     throw new AnnotationFileError(
       `${file}: cannot read the workbook (${(error as Error).message})`,
+    );
+  }
+  if (workbook.worksheets.length === 0) {
+    throw new AnnotationFileError(
+      `${file}: a zip archive with no worksheets in it (not an Excel workbook: a zipped file, ` +
+        'a Word document or an OpenDocument file renamed?); save it from its program as .xlsx',
     );
   }
   const sheets = workbook.worksheets.map((sheet) => sheet.name);
