@@ -2,7 +2,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { mapMatcher, readMapLabels, type MapLabel } from './flow-maps';
+import {
+  mapMatcher,
+  matchLabelsToMaps,
+  readFlowMaps,
+  readMapLabels,
+  type MapLabel,
+} from './flow-maps';
 
 function labelsFile(text: string): string {
   const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'mer-labels-')), 'labels.csv');
@@ -49,5 +55,54 @@ describe('map labels', () => {
     expect(mapFor(label('6', '006_1_2'))).toBe('006_006_1_2');
     expect(mapFor(label('c', 'x_1'))).toBeUndefined(); // two maps end in _x_1: not guessed
     expect(mapFor(label('s1', 'missing'))).toBeUndefined();
+  });
+});
+
+/** A .npy file as NumPy writes one (format 1.0, header padded to 64 bytes). */
+function npy(descr: string, shape: number[], data: Buffer): Buffer {
+  let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${shape.join(', ')}), }`;
+  header = header.padEnd(64 - 10 - 1) + '\n';
+  const prefix = Buffer.from([0x93, ...Buffer.from('NUMPY'), 1, 0, header.length, 0]);
+  return Buffer.concat([prefix, Buffer.from(header, 'latin1'), data]);
+}
+
+describe('reading maps', () => {
+  it('reads .npy maps channels-first or channels-last, as .f32 holds them, and names the rest', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'mer-maps-'));
+    const values = Float32Array.from({ length: 3 * 28 * 28 }, (_, i) => Math.sin(i));
+    writeFileSync(path.join(dir, 'a.f32'), Buffer.from(values.buffer));
+    writeFileSync(path.join(dir, 'b.npy'), npy('<f4', [3, 28, 28], Buffer.from(values.buffer)));
+    const last = new Float64Array(values.length);
+    values.forEach((value, i) => (last[(i % 784) * 3 + Math.floor(i / 784)] = value));
+    writeFileSync(path.join(dir, 'c.npy'), npy('<f8', [28, 28, 3], Buffer.from(last.buffer)));
+    writeFileSync(path.join(dir, 'd.npy'), npy('<f4', [28, 28], Buffer.alloc(28 * 28 * 4)));
+    writeFileSync(path.join(dir, 'e.jpg'), 'not read');
+    const { maps, problems } = await readFlowMaps(dir);
+    expect(maps.map((map) => map.name)).toEqual(['a', 'b', 'c']);
+    expect(maps[1].maps).toEqual(maps[0].maps);
+    expect(maps[2].maps).toEqual(maps[0].maps);
+    expect(problems.map((p) => [path.basename(p.file), p.message])).toEqual([
+      ['e.jpg', expect.stringMatching(/not read: maps are PNG \(lossless\), \.npy or \.f32/)],
+      ['d.npy', '.npy of shape (28, 28); maps are (3, 28, 28) or (28, 28, 3)'],
+    ]);
+  });
+});
+
+describe('labels matched to maps', () => {
+  it('leaves a map labelled two different ways unscored and names both lines', () => {
+    const at = (line: number, value: MapLabel['label']): MapLabel => ({
+      ...label('s1', 'a'),
+      label: value,
+      line,
+    });
+    const { labelOf, problems } = matchLabelsToMaps(
+      [at(2, 'negative'), at(3, 'negative'), at(4, 'positive'), { ...label('s1', 'b'), line: 5 }],
+      ['s1_a', 's1_b'],
+      '/maps',
+    );
+    expect([...labelOf.keys()]).toEqual(['s1_b']);
+    expect(problems).toEqual([
+      'line 4: labels map s1_a positive, line 2 negative; the map is left unscored',
+    ]);
   });
 });

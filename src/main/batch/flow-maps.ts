@@ -34,7 +34,9 @@ export interface MapLabel {
 }
 
 const SAMPLE_LENGTH = MAP_CHANNELS * MAP_SIZE * MAP_SIZE;
-const MAP_EXTENSIONS = new Set(['.png', '.f32']);
+const MAP_EXTENSIONS = new Set(['.png', '.f32', '.npy']);
+/** Image files a maps folder may hold that cannot be maps: named, not silently passed over. */
+const NOT_MAP_EXTENSIONS = new Set(['.jpg', '.jpeg', '.bmp', '.gif', '.tif', '.tiff', '.webp']);
 
 /** Reads every map of a folder; files of the wrong size or channels are named, not fatal. */
 export async function readFlowMaps(
@@ -45,12 +47,19 @@ export async function readFlowMaps(
       throw new Error(`${dir}: cannot read the maps folder (${error.code ?? error.message})`);
     },
   );
+  const extensionOf = (name: string) => path.extname(name).toLowerCase();
   const files = entries
-    .filter((entry) => entry.isFile() && MAP_EXTENSIONS.has(path.extname(entry.name).toLowerCase()))
+    .filter((entry) => entry.isFile() && MAP_EXTENSIONS.has(extensionOf(entry.name)))
     .map((entry) => entry.name)
     .sort();
   const maps: FlowMap[] = [];
-  const problems: MapProblem[] = [];
+  const problems: MapProblem[] = entries
+    .filter((entry) => entry.isFile() && NOT_MAP_EXTENSIONS.has(extensionOf(entry.name)))
+    .map((entry) => ({
+      file: path.join(dir, entry.name),
+      message:
+        'not read: maps are PNG (lossless), .npy or .f32; a JPEG or other image would change the values',
+    }));
   for (const name of files) {
     const file = path.join(dir, name);
     try {
@@ -64,6 +73,7 @@ export async function readFlowMaps(
 
 async function readMap(file: string): Promise<Float32Array> {
   const bytes = await readFile(file);
+  if (path.extname(file).toLowerCase() === '.npy') return checkedValues(readNpyMap(bytes));
   if (path.extname(file).toLowerCase() === '.f32') {
     if (bytes.length !== SAMPLE_LENGTH * 4) {
       throw new Error(
@@ -72,9 +82,7 @@ async function readMap(file: string): Promise<Float32Array> {
     }
     const values = new Float32Array(SAMPLE_LENGTH);
     for (let i = 0; i < SAMPLE_LENGTH; i++) values[i] = bytes.readFloatLE(i * 4);
-    if (values.some((value) => !Number.isFinite(value)))
-      throw new Error('holds NaN or infinite values');
-    return values;
+    return checkedValues(values);
   }
   let decoded;
   let channels: number;
@@ -101,6 +109,51 @@ async function readMap(file: string): Promise<Float32Array> {
   const plane = MAP_SIZE * MAP_SIZE;
   for (let i = 0; i < plane; i++) {
     for (let c = 0; c < MAP_CHANNELS; c++) values[c * plane + i] = pixels[i * MAP_CHANNELS + c];
+  }
+  return values;
+}
+
+function checkedValues(values: Float32Array): Float32Array {
+  if (values.some((value) => !Number.isFinite(value)))
+    throw new Error('holds NaN or infinite values');
+  return values;
+}
+
+const NPY_READERS: Record<string, { bytes: number; read: (view: DataView, at: number) => number }> =
+  {
+    '<f4': { bytes: 4, read: (view, at) => view.getFloat32(at, true) },
+    '<f8': { bytes: 8, read: (view, at) => view.getFloat64(at, true) },
+    '|u1': { bytes: 1, read: (view, at) => view.getUint8(at) },
+    '<u2': { bytes: 2, read: (view, at) => view.getUint16(at, true) },
+  };
+
+/** A NumPy .npy map, [3, 28, 28] or [28, 28, 3], as train reads them (models/ahmsa/data.py). */
+function readNpyMap(bytes: Buffer): Float32Array {
+  if (bytes.subarray(0, 6).toString('latin1') !== '\x93NUMPY') throw new Error('not a .npy file');
+  const version = bytes[6];
+  const headerLength = version === 1 ? bytes.readUInt16LE(8) : bytes.readUInt32LE(8);
+  const dataStart = (version === 1 ? 10 : 12) + headerLength;
+  const header = bytes.subarray(version === 1 ? 10 : 12, dataStart).toString('latin1');
+  const descr = /'descr':\s*'([^']+)'/.exec(header)?.[1] ?? '?';
+  const shape = (/'shape':\s*\(([^)]*)\)/.exec(header)?.[1] ?? '')
+    .split(',')
+    .filter((part) => part.trim() !== '')
+    .map(Number);
+  const reader = NPY_READERS[descr];
+  if (!reader) throw new Error(`.npy of type ${descr}; maps are float32, float64, uint8 or uint16`);
+  if (/'fortran_order':\s*True/.test(header))
+    throw new Error('.npy in Fortran order; save it in C order');
+  const channelsLast = shape.join() === `${MAP_SIZE},${MAP_SIZE},${MAP_CHANNELS}`;
+  if (!channelsLast && shape.join() !== `${MAP_CHANNELS},${MAP_SIZE},${MAP_SIZE}`) {
+    throw new Error(`.npy of shape (${shape.join(', ')}); maps are (3, 28, 28) or (28, 28, 3)`);
+  }
+  if (bytes.length < dataStart + SAMPLE_LENGTH * reader.bytes) throw new Error('.npy cut short');
+  const view = new DataView(bytes.buffer, bytes.byteOffset + dataStart);
+  const values = new Float32Array(SAMPLE_LENGTH);
+  const plane = MAP_SIZE * MAP_SIZE;
+  for (let i = 0; i < SAMPLE_LENGTH; i++) {
+    const target = channelsLast ? (i % MAP_CHANNELS) * plane + Math.floor(i / MAP_CHANNELS) : i;
+    values[target] = reader.read(view, i * reader.bytes);
   }
   return values;
 }
@@ -199,4 +252,36 @@ export function mapMatcher(names: Iterable<string>): (label: MapLabel) => string
     const candidates = bySuffix.get(label.clip) ?? [];
     return candidates.length === 1 ? candidates[0] : undefined;
   };
+}
+
+/**
+ * Each map's label. A map labelled twice alike keeps it; labelled twice differently it is left
+ * unscored (its truth is unknown) and both lines are named.
+ */
+export function matchLabelsToMaps(
+  labels: readonly MapLabel[],
+  mapNames: readonly string[],
+  dir: string,
+): { labelOf: Map<string, MapLabel>; problems: string[] } {
+  const mapFor = mapMatcher(mapNames);
+  const labelOf = new Map<string, MapLabel>();
+  const conflicting = new Set<string>();
+  const problems: string[] = [];
+  for (const label of labels) {
+    const name = mapFor(label);
+    const earlier = name === undefined ? undefined : labelOf.get(name);
+    if (name === undefined) {
+      problems.push(`line ${label.line}: no map ${label.subject}_${label.clip}.png in ${dir}`);
+    } else if (earlier && earlier.label !== label.label) {
+      problems.push(
+        `line ${label.line}: labels map ${name} ${label.label}, line ${earlier.line} ` +
+          `${earlier.label}; the map is left unscored`,
+      );
+      conflicting.add(name);
+    } else if (!earlier) {
+      labelOf.set(name, label);
+    }
+  }
+  for (const name of conflicting) labelOf.delete(name);
+  return { labelOf, problems };
 }

@@ -10,7 +10,12 @@ import { attachImportedAnnotations } from '../../annotations/imported';
 import { importAnnotationFile } from '../../annotations/import/import';
 import { modelFileSha256, ResultCache } from '../../batch/cache';
 import { ClipEngine } from '../../batch/engine';
-import { mapMatcher, readFlowMaps, readMapLabels, type MapLabel } from '../../batch/flow-maps';
+import {
+  matchLabelsToMaps,
+  readFlowMaps,
+  readMapLabels,
+  type MapLabel,
+} from '../../batch/flow-maps';
 import { planBatch } from '../../batch/plan';
 import { metricsOfRows, modelInfoOf } from '../../batch/results';
 import { inputKeys, runBatch, type BatchProgress } from '../../batch/runner';
@@ -77,7 +82,7 @@ and skipped. With ground truth, prints UF1/UAR overall and per source dataset.
   --megc-out FILE         predictions as MEGC csv: db,subject,clip,label
   --matrix-png FILE       confusion matrix as PNG (--normalised for row shares)
   --bom                   write CSV with a UTF-8 byte-order mark (for spreadsheet programs)
-  --flow-maps DIR         classify 28×28 maps instead: PNG RGB = u, v, strain (like 3db/flow) or .f32
+  --flow-maps DIR         classify 28×28 maps instead: PNG RGB = u, v, strain (like 3db/flow), .npy or .f32
   --labels FILE           with --flow-maps: labels CSV dataset,sub,filename_o,label (maps <sub>_<filename_o>.png)
                           or MEGC2019's headerless db,subject,clip,label (combined_3class_gt.csv)
   --json                  print the results as JSON`,
@@ -419,7 +424,7 @@ async function classifyFlowMaps(
   for (const problem of problems) io.err(`skipped ${problem.file}: ${problem.message}`);
   if (maps.length === 0) {
     throw new UserError(
-      `${dir}: no usable 28×28 maps (.png RGB or .f32)${problems.length ? `; ${problems.length} files rejected` : ''}`,
+      `${dir}: no usable 28×28 maps (.png RGB, .npy or .f32)${problems.length ? `; ${problems.length} files rejected` : ''}`,
     );
   }
   let labels: MapLabel[] = [];
@@ -431,14 +436,13 @@ async function classifyFlowMaps(
     labels = read.labels;
     labelProblems.push(...read.problems.map((problem) => problem.message));
   }
-  const mapFor = mapMatcher(maps.map((map) => map.name));
-  const labelOf = new Map<string, MapLabel>();
-  for (const label of labels) {
-    const name = mapFor(label);
-    if (name === undefined)
-      labelProblems.push(`line ${label.line}: no map ${label.subject}_${label.clip}.png in ${dir}`);
-    else labelOf.set(name, label);
-  }
+  const matched = matchLabelsToMaps(
+    labels,
+    maps.map((map) => map.name),
+    dir,
+  );
+  const labelOf = matched.labelOf;
+  labelProblems.push(...matched.problems);
   const labelsFile = values.labels ? path.resolve(values.labels) : '';
   for (const problem of labelProblems.slice(0, 20)) io.err(`labels ${labelsFile}: ${problem}`);
   if (labelProblems.length > 20) io.err(`… and ${labelProblems.length - 20} more label problems`);
