@@ -9,6 +9,7 @@ import type {
   Problem,
 } from '../../shared/domain';
 import { NotFoundError } from '../app/context';
+import { parseThreeClass, threeClassOfEmotion } from '../annotations/three-class';
 import {
   DEMO_MANIFEST,
   DEMO_VERSION,
@@ -66,8 +67,36 @@ export async function openDataset(
     subjects: [...new Set(loaded.clips.map((clip) => clip.subject))],
     clips: loaded.clips,
     problems: [...problems, ...loaded.clips.flatMap((clip) => clip.problems)],
-    official: loaded.official,
+    official: { ...folderLabels(loaded.clips), ...loaded.official },
   };
+}
+
+/**
+ * SMIC-HS keeps each clip's label in its folder name (micro/negative/s1_ne_01): that is the
+ * dataset's own annotation, a label without frames.
+ */
+function folderLabels(clips: Clip[]): Record<string, ClipAnnotation> {
+  const labelled: Record<string, ClipAnnotation> = {};
+  for (const clip of clips) {
+    const emotion = clip.folderEmotion;
+    const threeClass = emotion ? (parseThreeClass(emotion) ?? threeClassOfEmotion(emotion)) : null;
+    if (!emotion || !threeClass) continue;
+    labelled[clip.id] = {
+      clipId: clip.id,
+      onset: null,
+      apex: null,
+      offset: null,
+      emotion,
+      threeClass,
+      aus: [],
+      ausRaw: '',
+      flags: { blink: false, occlusion: false, badFrames: false },
+      notes: 'label from the folder name',
+      coder: 'dataset folder',
+      updatedAt: new Date(0).toISOString(),
+    };
+  }
+  return labelled;
 }
 
 function noClips(opened: string, problems: Problem[]): NotFoundError {

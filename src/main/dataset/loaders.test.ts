@@ -129,6 +129,14 @@ describe('dataset layouts', () => {
       expect(new Set(dataset.clips.map((c) => c.folderEmotion))).toEqual(
         new Set(['negative', 'positive', 'surprise']),
       );
+      // The folder is the dataset's own label: the truth a batch scores against.
+      expect(dataset.official['s1/s1_ne_01']).toMatchObject({
+        threeClass: 'negative',
+        onset: null,
+        apex: null,
+        coder: 'dataset folder',
+      });
+      expect(Object.keys(dataset.official)).toHaveLength(dataset.clips.length);
     }
   });
 
