@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -221,6 +221,18 @@ describe('mer-studio classify <dataset>', () => {
     } finally {
       await writeFile(manifestPath, manifest);
     }
+  });
+
+  it('exits 3 and says so when every clip fails', async () => {
+    const broken = path.join(work, 'broken');
+    await generateDemoDataset(broken, { subjects: 1, clipsPerSubject: 2, framesPerClip: 20 });
+    for (const entry of await readdir(broken, { recursive: true })) {
+      if (entry.endsWith('.jpg')) await writeFile(path.join(broken, entry), '');
+    }
+    const result = await cli('classify', broken, '--provider', 'cpu');
+    expect(result.code).toBe(3);
+    expect(result.out).toContain('no clip was classified: no UF1/UAR');
+    expect(result.err).toContain('every clip failed: nothing was classified');
   });
 });
 

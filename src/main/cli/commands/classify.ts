@@ -269,6 +269,10 @@ async function classifyDataset(
       );
       return ExitCode.failure;
     }
+    if (outcome.rows.length > 0 && outcome.rows.every((row) => row.status === 'failed')) {
+      io.err(`every clip failed: nothing was classified (the reasons are listed above)`);
+      return ExitCode.badInput;
+    }
     return ExitCode.ok;
   } finally {
     await engine?.close();
@@ -371,6 +375,7 @@ function describeDatasetRun(
 }
 
 function describeMetrics(metrics: MetricsReport | null, predicted: number): string[] {
+  if (predicted === 0) return ['no clip was classified: no UF1/UAR'];
   if (!metrics) return [`no ground truth: ${predicted} predictions, no UF1/UAR`];
   const figure = (value: number | null) => (value === null ? '—' : value.toFixed(4));
   return [
