@@ -10,6 +10,7 @@ import type {
 import type { HandlersFor } from '../app/handler';
 import { NotFoundError, type AppContext } from '../app/context';
 import { annotationStore } from '../annotations/handlers';
+import { importedExpressions } from '../annotations/imported';
 import { modelSession } from '../model/handlers';
 import { predictionsOf } from '../model/predictions';
 import { modelFileSha256, ResultCache } from './cache';
@@ -103,7 +104,11 @@ async function startJob(
   const session = await modelSession(ctx);
   const sha256 = await modelFileSha256(session.path);
   const own = new Map((await annotationStore(ctx).all()).map((a) => [a.clipId, a]));
-  const plan = planBatch(dataset, { ...args, own });
+  const plan = planBatch(dataset, {
+    ...args,
+    own,
+    expressionsOf: (clipId) => importedExpressions(dataset, clipId),
+  });
   if (plan.items.length === 0) {
     const why = plan.skipped.slice(0, 3).map((skip) => `${skip.clipId}: ${skip.reason}`);
     throw new Error(`no clip can be classified: ${why.join('; ') || 'the selection is empty'}`);

@@ -114,6 +114,37 @@ describe('planBatch', () => {
     ]);
   });
 
+  it('plans each official expression of a clip holding several, unless the coder marked frames', () => {
+    const expressions = new Map([
+      [
+        's1/b',
+        [
+          annotation('s1/b', [5, 20], 'positive'),
+          annotation('s1/b', [30, 29]),
+          annotation('s1/b', [40, 50], 'surprise'),
+        ],
+      ],
+      ['s1/a', [annotation('s1/a', [1, 2]), annotation('s1/a', [3, 4])]],
+    ]);
+    const plan = planBatch(dataset, {
+      source: 'own',
+      own,
+      useSuggestedApex: false,
+      clipIds: ['s1/a', 's1/b'],
+      expressionsOf: (clipId) => expressions.get(clipId) ?? [],
+    });
+    expect(
+      plan.items.map((item) => [item.clip.id, item.expression, item.onset, item.truth]),
+    ).toEqual([
+      ['s1/a', null, 7, 'surprise'],
+      ['s1/b', 1, 5, 'negative'],
+      ['s1/b', 3, 40, 'negative'],
+    ]);
+    expect(plan.skipped).toEqual([
+      { clipId: 's1/b', reason: 'expression 2: apex 29 does not come after onset 30' },
+    ]);
+  });
+
   it('refuses frames beyond the clip', () => {
     const short: DatasetIndex = { ...dataset, clips: [clip('s1/a', 's1/a', 20)] };
     const plan = planBatch(short, { source: 'official', own, useSuggestedApex: false });

@@ -12,6 +12,8 @@ export interface PlannedClip {
   annotation: 'own' | 'official' | 'none';
   truth: ThreeClass | null;
   source: string;
+  /** Which of the clip's official expressions (1-based) when it has several; else null. */
+  expression: number | null;
 }
 
 export interface BatchPlan {
@@ -29,6 +31,11 @@ export interface PlanOptions {
   source: AnnotationSource;
   own: Map<string, ClipAnnotation>;
   useSuggestedApex: boolean;
+  /**
+   * Every official expression of a clip (CAS(ME)^3 clips can hold several): each is classified
+   * on its own unless the coder marked frames of their own. Without it, one per clip.
+   */
+  expressionsOf?: (clipId: string) => ClipAnnotation[];
 }
 
 /**
@@ -48,23 +55,46 @@ export function planBatch(dataset: DatasetIndex, options: PlanOptions): BatchPla
   const sources = sourceDatasets(dataset);
   const items: PlannedClip[] = [];
   for (const clip of clips) {
-    const item = planClip(clip, options, dataset, sources.get(clip.id) ?? dataset.name);
-    if ('reason' in item) skipped.push(item);
-    else items.push(item);
+    const source = sources.get(clip.id) ?? dataset.name;
+    for (const item of planExpressions(clip, options, dataset.official[clip.id], source)) {
+      if ('reason' in item) skipped.push(item);
+      else items.push(item);
+    }
   }
   return { items, skipped };
+}
+
+function planExpressions(
+  clip: Clip,
+  options: PlanOptions,
+  official: ClipAnnotation | undefined,
+  source: string,
+): Array<PlannedClip | BatchSkip> {
+  const own = options.source === 'own' ? options.own.get(clip.id) : undefined;
+  const expressions = options.expressionsOf?.(clip.id) ?? [];
+  if (hasOwnFrames(own) || expressions.length < 2) {
+    return [planClip(clip, options, official, source, null)];
+  }
+  return expressions.map((expression, i) => {
+    const item = planClip(clip, options, expression, source, i + 1);
+    return 'reason' in item ? { ...item, reason: `expression ${i + 1}: ${item.reason}` } : item;
+  });
+}
+
+function hasOwnFrames(own: ClipAnnotation | undefined): boolean {
+  return Boolean(own && (own.onset !== null || own.apex !== null));
 }
 
 function planClip(
   clip: Clip,
   options: PlanOptions,
-  dataset: DatasetIndex,
+  official: ClipAnnotation | undefined,
   source: string,
+  expression: number | null,
 ): PlannedClip | BatchSkip {
   const own = options.source === 'own' ? options.own.get(clip.id) : undefined;
-  const official = dataset.official[clip.id];
   // Frames come from one annotation: the coder's once they marked any frame, else the official.
-  const ownFrames = Boolean(own && (own.onset !== null || own.apex !== null));
+  const ownFrames = hasOwnFrames(own);
   const annotation = ownFrames ? own : (official ?? own);
   const kind = ownFrames ? 'own' : official ? 'official' : own ? 'own' : 'none';
   const truth = own?.threeClass ?? official?.threeClass ?? null;
@@ -79,7 +109,7 @@ function planClip(
   if (apex !== null && apex > last) return skip(`apex ${apex} is beyond the last frame ${last}`);
   if (onset !== null && apex !== null) {
     if (apex <= onset) return skip(`apex ${apex} does not come after onset ${onset}`);
-    return { clip, onset, apex, offset, annotation: kind, truth, source };
+    return { clip, onset, apex, offset, annotation: kind, truth, source, expression };
   }
   if (!options.useSuggestedApex) {
     const missing = [onset === null && 'onset', apex === null && 'apex'].filter(Boolean);
@@ -89,7 +119,7 @@ function planClip(
   }
   const start = onset ?? 0;
   if (start >= last) return skip(`onset ${start} leaves no frame for an apex`);
-  return { clip, onset: start, apex: null, offset, annotation: kind, truth, source };
+  return { clip, onset: start, apex: null, offset, annotation: kind, truth, source, expression };
 }
 
 function describeKind(kind: 'own' | 'official' | 'none'): string {

@@ -201,6 +201,7 @@ function rowOf(item: PlannedClip, result: CachedResult, fromCache: boolean): Bat
     clipId: item.clip.id,
     subject: item.clip.subject,
     clip: item.clip.name,
+    expression: item.expression,
     source: item.source,
     fps: item.clip.fps,
     onset: result.onset,

@@ -1,4 +1,4 @@
-import type { BatchResults } from '../../shared/contract/batch';
+import type { BatchResults, BatchRow } from '../../shared/contract/batch';
 import type { ReportKind } from '../../shared/contract/report';
 import type { ClipAnnotation, DatasetIndex, Prediction } from '../../shared/domain';
 import { THREE_CLASSES } from '../../shared/domain';
@@ -25,6 +25,14 @@ export interface ReportInputs {
   batch: BatchResults | null;
   bom: boolean;
   normalised?: boolean;
+  /** Every official expression of a clip (see PlanOptions.expressionsOf). */
+  expressionsOf?: (clipId: string) => ClipAnnotation[];
+}
+
+function rowsByClip(rows: BatchRow[]): Map<string, BatchRow[]> {
+  const byClip = new Map<string, BatchRow[]>();
+  for (const row of rows) byClip.set(row.clipId, [...(byClip.get(row.clipId) ?? []), row]);
+  return byClip;
 }
 
 /** Builds one report; throws with a message for the user when the batch cannot support it. */
@@ -36,7 +44,8 @@ export async function buildReport(kind: ReportKind, inputs: ReportInputs): Promi
       {
         own: inputs.own,
         predictions: inputs.predictions,
-        batch: batch ? new Map(batch.rows.map((row) => [row.clipId, row])) : undefined,
+        batch: batch ? rowsByClip(batch.rows) : undefined,
+        expressionsOf: inputs.expressionsOf,
         batchModelId: batch?.model.id,
       },
       batch ? [...batch.rows.map((row) => row.clipId)] : undefined,

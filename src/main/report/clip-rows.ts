@@ -25,6 +25,7 @@ export const CLIP_REPORT_HEADER = [
   'apex_source',
   'status',
   'problems',
+  'expression',
 ];
 
 export interface ClipRowSources {
@@ -32,8 +33,10 @@ export interface ClipRowSources {
   own: Map<string, ClipAnnotation>;
   /** The latest prediction per clip (single-clip classify and batches). */
   predictions: Map<string, Prediction>;
-  /** Rows of a batch: their frames, annotation choice and status win. */
-  batch?: Map<string, BatchRow>;
+  /** Rows of a batch by clip (several when a clip holds several expressions): they win. */
+  batch?: Map<string, BatchRow[]>;
+  /** Every official expression of a clip, for a batch row of one of several. */
+  expressionsOf?: (clipId: string) => ClipAnnotation[];
   /** The model of those batch rows. */
   batchModelId?: string;
   /** Source dataset per clip id (composite folders). */
@@ -41,8 +44,9 @@ export interface ClipRowSources {
 }
 
 /**
- * One row per clip: the annotation a batch used (else the coder's own, else the official one)
- * and the latest prediction. Frames are 0-based indexes.
+ * One row per clip (per expression when a batch classified several of a clip): the annotation a
+ * batch used (else the coder's own, else the official one) and the latest prediction. Frames
+ * are 0-based indexes.
  */
 export function clipReportRows(
   dataset: DatasetIndex,
@@ -52,10 +56,14 @@ export function clipReportRows(
   const wanted = clipIds ? new Set(clipIds) : null;
   return dataset.clips
     .filter((clip) => !wanted || wanted.has(clip.id))
-    .map((clip) => {
-      const batch = sources.batch?.get(clip.id);
+    .flatMap((clip) =>
+      (sources.batch?.get(clip.id) ?? [undefined]).map((batch) => ({ clip, batch })),
+    )
+    .map(({ clip, batch }) => {
       const own = sources.own.get(clip.id);
-      const official = dataset.official[clip.id];
+      const official = batch?.expression
+        ? sources.expressionsOf?.(clip.id)[batch.expression - 1]
+        : dataset.official[clip.id];
       const annotation =
         (batch?.annotation === 'official'
           ? official
@@ -104,6 +112,7 @@ export function clipReportRows(
         batch?.apexSource ?? (annotation?.apex != null ? 'annotated' : null),
         batch?.status ?? null,
         batch ? batch.reasons.join('; ') : null,
+        batch?.expression ?? null,
       ];
     });
 }

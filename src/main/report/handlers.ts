@@ -4,6 +4,7 @@ import type { reportRequests } from '../../shared/contract/report';
 import type { HandlersFor } from '../app/handler';
 import type { AppContext } from '../app/context';
 import { annotationStore } from '../annotations/handlers';
+import { importedExpressions } from '../annotations/imported';
 import { batchResultsOf } from '../batch/handlers';
 import { predictionsOf } from '../model/predictions';
 import { CLIP_REPORT_HEADER, clipReportRows } from './clip-rows';
@@ -30,6 +31,7 @@ export const reportHandlers: HandlersFor<typeof reportRequests> = {
       batch,
       bom,
       normalised,
+      expressionsOf: (clipId) => importedExpressions(dataset, clipId),
     });
     // Per-clip rows of an unfinished batch are honest one by one, but the file says it is partial.
     const partial = batch && !batch.complete ? 'partial-' : '';

@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import type { BatchRow } from '../../shared/contract/batch';
-import type { Clip, DatasetIndex } from '../../shared/domain';
+import type { Clip, ClipAnnotation, DatasetIndex } from '../../shared/domain';
 import { metricsFromMatrix, metricsReport } from '../../shared/metrics';
 import { CLIP_REPORT_HEADER, clipReportRows } from './clip-rows';
 import { parseCsv, toCsv } from './csv';
@@ -38,6 +38,7 @@ function row(clipId: string, overrides: Partial<BatchRow> = {}): BatchRow {
     clipId,
     subject: 's1',
     clip: clipId.split('/')[1],
+    expression: null,
     source: 'SAMM',
     fps: 200,
     onset: 10,
@@ -59,16 +60,15 @@ function row(clipId: string, overrides: Partial<BatchRow> = {}): BatchRow {
 
 describe('per-clip report', () => {
   it('keeps clip names from running as formulas and round-trips through parseCsv', () => {
-    const batch = new Map(dataset.clips.map((c) => [c.id, row(c.id)]));
-    batch.set(
-      dataset.clips[1].id,
+    const batch = new Map(dataset.clips.map((c) => [c.id, [row(c.id)]]));
+    batch.set(dataset.clips[1].id, [
       row(dataset.clips[1].id, {
         status: 'failed',
         reasons: ['cannot decode: =1+1'],
         predicted: null,
         probabilities: null,
       }),
-    );
+    ]);
     const rows = clipReportRows(dataset, {
       own: new Map(),
       predictions: new Map(),
@@ -90,7 +90,61 @@ describe('per-clip report', () => {
     expect(cell(parsed[2], 'prediction')).toBe('');
     expect(cell(parsed[2], 'problems')).toBe('cannot decode: =1+1');
   });
+
+  it('gives each classified expression of a clip its own row, with that expression', () => {
+    const id = dataset.clips[0].id;
+    const expressions = [
+      { ...annotationOf(id), onset: 3, apex: 9, emotion: 'happy', threeClass: 'positive' as const },
+      {
+        ...annotationOf(id),
+        onset: 40,
+        apex: 50,
+        emotion: 'surprise',
+        threeClass: 'surprise' as const,
+      },
+    ];
+    const rows = clipReportRows(
+      dataset,
+      {
+        own: new Map(),
+        predictions: new Map(),
+        batch: new Map([
+          [
+            id,
+            [
+              row(id, { expression: 1, onset: 3, apex: 9 }),
+              row(id, { expression: 2, onset: 40, apex: 50 }),
+            ],
+          ],
+        ]),
+        expressionsOf: () => expressions,
+      },
+      [id],
+    );
+    const at = (name: string) => CLIP_REPORT_HEADER.indexOf(name);
+    expect(rows.map((r) => [r[at('onset')], r[at('emotion')], r[at('expression')]])).toEqual([
+      [3, 'happy', 1],
+      [40, 'surprise', 2],
+    ]);
+  });
 });
+
+function annotationOf(clipId: string): ClipAnnotation {
+  return {
+    clipId,
+    onset: null,
+    apex: null,
+    offset: null,
+    emotion: null,
+    threeClass: null,
+    aus: [],
+    ausRaw: '',
+    flags: { blink: false, occlusion: false, badFrames: false },
+    notes: '',
+    coder: 'sheet',
+    updatedAt: '',
+  };
+}
 
 describe('MEGC and metrics reports', () => {
   it('writes predictions as db,subject,clip,label with the composite numbering', () => {

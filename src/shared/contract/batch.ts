@@ -60,6 +60,8 @@ export interface BatchRow {
   clipId: string;
   subject: string;
   clip: string;
+  /** Which of the clip's official expressions (1-based) when it has several; else null. */
+  expression: number | null;
   /** Source dataset (CASME II, SAMM … in a composite; the dataset's name otherwise). */
   source: string;
   fps: number;

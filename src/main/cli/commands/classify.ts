@@ -6,7 +6,7 @@ import { metricsReport, type MetricsReport } from '../../../shared/metrics';
 import { AppContext } from '../../app/context';
 import { defaultDataFolder } from '../../app/paths';
 import { annotationStore } from '../../annotations/handlers';
-import { attachImportedAnnotations } from '../../annotations/imported';
+import { attachImportedAnnotations, importedExpressions } from '../../annotations/imported';
 import { importAnnotationFile } from '../../annotations/import/import';
 import { modelFileSha256, ResultCache } from '../../batch/cache';
 import { ClipEngine } from '../../batch/engine';
@@ -158,8 +158,12 @@ async function classifyDataset(
     ctx.setDataset(dataset);
     printDatasetProblems(dataset.problems, dir, io);
     await attachImportedAnnotations(dataset, ctx.dataFolder);
-    if (values.annotations !== undefined)
-      await useAnnotationFile(path.resolve(values.annotations), dataset);
+    const fromFile =
+      values.annotations === undefined
+        ? {}
+        : await useAnnotationFile(path.resolve(values.annotations), dataset);
+    const expressionsOf = (clipId: string) =>
+      fromFile[clipId] ?? importedExpressions(dataset, clipId);
     const own = values.coder
       ? new Map((await annotationStore(ctx).all()).map((a) => [a.clipId, a]))
       : new Map();
@@ -167,6 +171,7 @@ async function classifyDataset(
       source: values.coder ? 'own' : 'official',
       own,
       useSuggestedApex: values['suggested-apex'] ?? false,
+      expressionsOf,
     });
     for (const skip of plan.skipped.slice(0, 10)) io.err(`skipped ${skip.clipId}: ${skip.reason}`);
     if (plan.skipped.length > 10) io.err(`… and ${plan.skipped.length - 10} more clips skipped`);
@@ -228,6 +233,7 @@ async function classifyDataset(
           batch,
           bom: values.bom ?? false,
           normalised: values.normalised,
+          expressionsOf,
         }).catch((error: Error) => {
           throw new UserError(error.message);
         });
@@ -311,6 +317,7 @@ async function useAnnotationFile(file: string, dataset: Awaited<ReturnType<typeo
   }
   for (const [clipId, list] of Object.entries(outcome.annotations))
     dataset.official[clipId] = list[0];
+  return outcome.annotations;
 }
 
 function progressBar(io: CliIO) {
