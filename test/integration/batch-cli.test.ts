@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -221,6 +221,21 @@ describe('mer-studio classify <dataset>', () => {
     } finally {
       await writeFile(manifestPath, manifest);
     }
+  });
+
+  it("says why a clip has no annotation when the file's row for it was rejected", async () => {
+    const sheet = path.join(work, 'bad-apex.csv');
+    await writeFile(
+      sheet,
+      'Subject,Filename,OnsetFrame,ApexFrame,OffsetFrame\nsub01,EP01,2,99,120\nsub01,EP02,2,10,20\n',
+    );
+    const plain = path.join(work, 'plain'); // the demo's frames without its truth
+    await cp(path.join(dataset, 'sub01'), path.join(plain, 'sub01'), { recursive: true });
+    const result = await cli('classify', plain, '--annotations', sheet, '--provider', 'cpu');
+    expect(result.code).toBe(0);
+    expect(result.err).toMatch(
+      /skipped sub01\/EP01: row 2 of bad-apex\.csv rejected: frame not in clip: apex frame 99 is not a frame of sub01\/EP01/,
+    );
   });
 
   it('exits 3 and says so when every clip fails', async () => {

@@ -78,6 +78,8 @@ export interface RejectedRow {
   subject: string;
   clip: string;
   reason: string;
+  /** The open dataset's clip the row names, when it names one (its frames or labels were bad). */
+  clipId?: string;
 }
 
 export interface ImportReport {

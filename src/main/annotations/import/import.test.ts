@@ -132,9 +132,12 @@ describe('importing by header name', () => {
     ]);
     const { report, annotations } = await importAnnotationFile(file, { dataset: open });
     expect(report.rowsMatched).toBe(1);
-    expect(report.rejected.map((r) => r.reason)).toEqual([
-      "unknown clip: no clip 'EP99_01' of subject '01' in fixture",
-      'frame not in clip: offset frame 300 is not a frame of sub02/EP03_02f (frames 1–100)',
+    expect(report.rejected.map((r) => [r.reason, r.clipId])).toEqual([
+      ["unknown clip: no clip 'EP99_01' of subject '01' in fixture", undefined],
+      [
+        'frame not in clip: offset frame 300 is not a frame of sub02/EP03_02f (frames 1–100)',
+        'sub02/EP03_02f',
+      ],
     ]);
     expect(annotations['sub01/EP02_01f']).toEqual([
       expect.objectContaining({

@@ -87,21 +87,25 @@ export async function importAnnotationFile(
     throw new AnnotationFileError(`${describeTable(table)}: no data rows below the header`);
   }
   const rejected: RejectedRow[] = [];
-  const reject = (row: SourceRow, kind: string, reason: string) =>
+  const matcher = options.dataset ? new ClipMatcher(options.dataset) : null;
+  const reject = (row: SourceRow, kind: string, reason: string) => {
+    const clip = kind === 'other database' ? undefined : matcher?.find(row);
     rejected.push({
       row: row.row,
       subject: row.subject,
       clip: row.clip,
       reason: `${kind}: ${reason}`,
+      ...(clip ? { clipId: clip.id } : {}),
     });
+  };
   const accepted: SourceRow[] = [];
   for (const row of parsed) {
     if (row.problem) reject(row.source, row.problem.kind, row.problem.reason);
     else accepted.push(row.source);
   }
   const importedAt = options.importedAt ?? new Date().toISOString();
-  const matched = options.dataset
-    ? matchRows(accepted, options.dataset, reject, path.basename(file), importedAt)
+  const matched = matcher
+    ? matchRows(accepted, matcher, reject, path.basename(file), importedAt)
     : null;
   const report: ImportReport = {
     file,
@@ -228,12 +232,11 @@ interface MatchedRows {
 
 function matchRows(
   rows: SourceRow[],
-  dataset: DatasetIndex,
+  matcher: ClipMatcher,
   reject: (row: SourceRow, kind: string, reason: string) => void,
   source: string,
   importedAt: string,
 ): MatchedRows {
-  const matcher = new ClipMatcher(dataset);
   const matched: SourceRow[] = [];
   const annotations: Record<string, ClipAnnotation[]> = {};
   for (const row of rows) {

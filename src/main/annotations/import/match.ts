@@ -46,7 +46,8 @@ export class ClipMatcher {
     return toIndexes(row, clip);
   }
 
-  private find(row: SourceRow): Clip | undefined {
+  /** The clip a row names, whatever its frames say. */
+  find(row: SourceRow): Clip | undefined {
     const exact = this.bySubjectAndClip.get(`${subjectKey(row.subject)}/${clipKey(row.clip)}`);
     if (exact) return exact;
     const byName = this.byClip.get(clipKey(row.clip));

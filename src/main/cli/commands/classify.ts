@@ -1,5 +1,6 @@
 import path from 'node:path';
-import type { BatchRow } from '../../../shared/contract/batch';
+import type { BatchRow, BatchSkip } from '../../../shared/contract/batch';
+import type { RejectedRow } from '../../../shared/contract/annotations';
 import type { ReportKind } from '../../../shared/contract/report';
 import { THREE_CLASSES, type ExecutionProvider, type Problem } from '../../../shared/domain';
 import { metricsReport, type MetricsReport } from '../../../shared/metrics';
@@ -160,10 +161,10 @@ async function classifyDataset(
     await attachImportedAnnotations(dataset, ctx.dataFolder);
     const fromFile =
       values.annotations === undefined
-        ? {}
+        ? { annotations: {}, rejected: [] }
         : await useAnnotationFile(path.resolve(values.annotations), dataset);
     const expressionsOf = (clipId: string) =>
-      fromFile[clipId] ?? importedExpressions(dataset, clipId);
+      fromFile.annotations[clipId] ?? importedExpressions(dataset, clipId);
     const own = values.coder
       ? new Map((await annotationStore(ctx).all()).map((a) => [a.clipId, a]))
       : new Map();
@@ -173,6 +174,7 @@ async function classifyDataset(
       useSuggestedApex: values['suggested-apex'] ?? false,
       expressionsOf,
     });
+    explainUnannotated(plan.skipped, fromFile.rejected, values.annotations ?? '');
     for (const skip of plan.skipped.slice(0, 10)) io.err(`skipped ${skip.clipId}: ${skip.reason}`);
     if (plan.skipped.length > 10) io.err(`… and ${plan.skipped.length - 10} more clips skipped`);
     if (plan.items.length === 0) {
@@ -317,7 +319,23 @@ async function useAnnotationFile(file: string, dataset: Awaited<ReturnType<typeo
   }
   for (const [clipId, list] of Object.entries(outcome.annotations))
     dataset.official[clipId] = list[0];
-  return outcome.annotations;
+  return { annotations: outcome.annotations, rejected: outcome.report.rejected };
+}
+
+/** A clip skipped for want of an annotation whose row the file had but rejected: say why. */
+function explainUnannotated(skipped: BatchSkip[], rejected: RejectedRow[], file: string): void {
+  const rowsOf = new Map<string, RejectedRow[]>();
+  for (const row of rejected) {
+    if (row.clipId) rowsOf.set(row.clipId, [...(rowsOf.get(row.clipId) ?? []), row]);
+  }
+  for (const skip of skipped) {
+    const rows = rowsOf.get(skip.clipId);
+    if (!rows || !skip.reason.includes('(no annotation)')) continue;
+    const why = rows.map(
+      (row) => `row ${row.row} of ${path.basename(file)} rejected: ${row.reason}`,
+    );
+    skip.reason = `${why.join('; ')} (so the clip has no annotation)`;
+  }
 }
 
 function progressBar(io: CliIO) {
