@@ -142,13 +142,20 @@ export function sourceDatasets(dataset: DatasetIndex): Map<string, string> {
   const tops = new Set(dataset.clips.map(firstSegment));
   const composite =
     tops.size > 1 && dataset.clips.every((clip) => firstSegment(clip) !== clip.subject);
+  const single = KIND_SOURCES[dataset.kind] ?? (dataset.name || path.basename(dataset.root));
   return new Map(
-    dataset.clips.map((clip) => [
-      clip.id,
-      composite ? sourceLabel(firstSegment(clip)) : dataset.name || path.basename(dataset.root),
-    ]),
+    dataset.clips.map((clip) => [clip.id, composite ? sourceLabel(firstSegment(clip)) : single]),
   );
 }
+
+/** The protocol's names of the known datasets (a SMIC-HS tree opened at HS is still SMIC). */
+const KIND_SOURCES: Partial<Record<DatasetIndex['kind'], string>> = {
+  casme2: 'CASME II',
+  'casme2-cropped': 'CASME II',
+  samm: 'SAMM',
+  'smic-hs': 'SMIC',
+  'casme3-a': 'CAS(ME)^3',
+};
 
 /** Folder names of the known datasets, shortened to the names the composite protocol uses. */
 function sourceLabel(folder: string): string {

@@ -147,17 +147,21 @@ function annotationOf(clipId: string): ClipAnnotation {
 }
 
 describe('MEGC and metrics reports', () => {
-  it('writes predictions as db,subject,clip,label with the composite numbering', () => {
+  it('writes predictions as db,subject,clip,label spelled as combined_3class_gt.csv spells them', () => {
     expect(
       megcRows([
         { db: 'SAMM', subject: '006', clip: '006_1_2', predicted: 'negative' },
         { db: 'CASME II', subject: 'sub01', clip: 'EP02_01f', predicted: 'positive' },
-        { db: 'smic', subject: 's01', clip: 's01_ne_01', predicted: 'surprise' },
+        { db: 'SMIC', subject: 's1', clip: 's1_ne_01', predicted: 'surprise' },
+        { db: 'smic', subject: 's12', clip: 's12_po_03', predicted: 'positive' },
+        { db: 'mine', subject: '007', clip: 'x', predicted: 'positive' },
       ]),
     ).toEqual([
-      ['samm', '006', '006_1_2', 0],
+      ['samm', '6', '006_1_2', 0],
       ['casme2', 'sub01', 'EP02_01f', 1],
       ['smic', 's01', 's01_ne_01', 2],
+      ['smic', 's12', 's12_po_03', 1],
+      ['mine', '007', 'x', 1],
     ]);
   });
 
