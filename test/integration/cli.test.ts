@@ -36,6 +36,10 @@ describe('mer-studio CLI', () => {
     const badOption = await run('info', '--nope', 'x');
     expect(badOption.code).toBe(2);
     expect(badOption.err).toContain('usage: mer-studio info');
+    const badPort = await run('serve', '--port', '70000');
+    expect(badPort.code).toBe(2);
+    expect(badPort.err).toContain('--port must be a whole number from 0 (a free port) to 65535');
+    expect(badPort.err).not.toContain('generating the demo dataset');
   });
 
   it('writes a demo dataset and reads it back with info --json', async () => {

@@ -1,7 +1,7 @@
 import { access } from 'node:fs/promises';
 import type { CliCommand } from '../command';
 import { ExitCode, UserError } from '../command';
-import { parseCommandArgs, positiveInteger } from '../options';
+import { parseCommandArgs } from '../options';
 import { AppContext } from '../../app/context';
 import { defaultDataFolder, projectFile } from '../../app/paths';
 import { dispatch } from '../../app/handlers';
@@ -19,7 +19,7 @@ export const serveCommand: CliCommand = {
 Starts the web host: the same app as the desktop window, in your browser. It listens on
 127.0.0.1 only and refuses any request without the token in the printed URL.
 
-  --port N          port (default: a free one)
+  --port N          port, 1–65535 (default or 0: a free one)
   --dataset <dir>   dataset to open (default: the built-in demo dataset, generated on first use)`,
   async run(argv, io) {
     const { values } = parseCommandArgs(
@@ -27,6 +27,7 @@ Starts the web host: the same app as the desktop window, in your browser. It lis
       { port: { type: 'string' }, dataset: { type: 'string' } },
       usage,
     );
+    const port = values.port === undefined ? 0 : portNumber(values.port);
     const rendererDir = projectFile('out/renderer');
     await access(`${rendererDir}/index.html`).catch(() => {
       throw new UserError('the renderer is not built: run `npm run build` first', ExitCode.failure);
@@ -40,7 +41,6 @@ Starts the web host: the same app as the desktop window, in your browser. It lis
       ));
     const opened = await dispatch(ctx, 'dataset.open', { path: dataset });
     if (!opened.ok) io.err(`could not open ${dataset}: ${opened.error.message}`);
-    const port = values.port === undefined ? 0 : positiveInteger(values.port, '--port', 0);
     const host = await startWebHost({ ctx, rendererDir, port });
     io.out(`MER Studio is serving ${dataset}`);
     io.out(`open ${host.url}`);
@@ -58,4 +58,16 @@ function reportFfmpeg(io: { err(text: string): void }): void {
   } catch (error) {
     io.err(`warning: ${(error as Error).message}`);
   }
+}
+
+/** Checked before any work (the demo dataset can take a while to generate). */
+function portNumber(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new UserError(
+      `--port must be a whole number from 0 (a free port) to 65535, got ${JSON.stringify(value)}`,
+      ExitCode.usage,
+    );
+  }
+  return port;
 }
