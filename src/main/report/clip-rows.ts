@@ -26,6 +26,11 @@ export const CLIP_REPORT_HEADER = [
   'status',
   'problems',
   'expression',
+  'apex_to_offset_ms',
+  // The numbers in the frames' file names (CASME II img46.jpg → 46), as the official sheets write them.
+  'onset_frame_number',
+  'apex_frame_number',
+  'offset_frame_number',
 ];
 
 export interface ClipRowSources {
@@ -46,7 +51,7 @@ export interface ClipRowSources {
 /**
  * One row per clip (per expression when a batch classified several of a clip): the annotation a
  * batch used (else the coder's own, else the official one) and the latest prediction. Frames
- * are 0-based indexes.
+ * are 0-based indexes; the *_frame_number columns give the file names' numbers.
  */
 export function clipReportRows(
   dataset: DatasetIndex,
@@ -75,7 +80,7 @@ export function clipReportRows(
         null;
       const onset = batch?.onset ?? annotation?.onset;
       const apex = batch?.apex ?? annotation?.apex;
-      const offset = annotation?.offset;
+      const offset = batch?.offset ?? annotation?.offset;
       const prediction = batch
         ? batch.predicted && batch.probabilities
           ? {
@@ -113,6 +118,10 @@ export function clipReportRows(
         batch?.status ?? null,
         batch ? batch.reasons.join('; ') : null,
         batch?.expression ?? null,
+        ms(apex, offset),
+        ...[onset, apex, offset].map((index) =>
+          index != null ? (clip.frameNumbers?.[index] ?? index) : null,
+        ),
       ];
     });
 }

@@ -126,6 +126,27 @@ describe('per-clip report', () => {
       [3, 'happy', 1],
       [40, 'surprise', 2],
     ]);
+    // No frame numbers in this clip's file names: the numbers are the indexes.
+    expect(rows[1][at('apex_frame_number')]).toBe(50);
+  });
+
+  it("gives the frames' file numbers beside their indexes (img46.jpg is index 6 of img40…)", () => {
+    const numbered = {
+      ...dataset.clips[0],
+      frameNumbers: Array.from({ length: 60 }, (_, i) => i + 40),
+    };
+    const rows = clipReportRows(
+      { ...dataset, clips: [numbered] },
+      {
+        own: new Map(),
+        predictions: new Map(),
+        batch: new Map([[numbered.id, [row(numbered.id, { onset: 6, apex: 19, offset: 39 })]]]),
+      },
+    );
+    const at = (name: string) => CLIP_REPORT_HEADER.indexOf(name);
+    const frames = ['onset', 'onset_frame_number', 'apex_frame_number', 'offset_frame_number'];
+    expect(frames.map((name) => rows[0][at(name)])).toEqual([6, 46, 59, 79]);
+    expect(rows[0][at('apex_to_offset_ms')]).toBe(100);
   });
 });
 
