@@ -135,14 +135,28 @@ describe.skipIf(chromiumMissingNote())(
       await expect.poll(() => text(page, 'overlay-badge')).toContain('optical strain');
       await page.screenshot({ path: path.join(screenshotDir, 'workspace-04-strain.png') });
       await press(page, 'g');
+      await page.evaluate(() => {
+        const image = document.querySelector('[data-testid="frame-image"]')!;
+        const drawn: number[] = [];
+        (window as unknown as { drawn: number[] }).drawn = drawn;
+        new MutationObserver(() =>
+          drawn.push(Number(image.getAttribute('data-shown-index'))),
+        ).observe(image, { attributes: true, attributeFilter: ['data-shown-index'] });
+      });
       await press(page, ']', 'Space');
       await expect.poll(() => text(page, 'playback')).toBe('▶ 0.5×');
-      await page.waitForTimeout(400);
+      await page.waitForTimeout(900);
       await press(page, 'Space');
       await expect.poll(() => text(page, 'playback')).toBe('■ 0.5×');
       const frame = await shownFrame(page);
       expect(frame).toBeGreaterThanOrEqual(20);
       expect(frame).toBeLessThanOrEqual(50);
+      // Each pass of the onset→offset loop starts on the onset and ends on the offset.
+      const drawn = await page.evaluate(() => (window as unknown as { drawn: number[] }).drawn);
+      expect(drawn[0]).toBe(20);
+      const wraps = drawn.flatMap((index, i) => (i > 0 && index < drawn[i - 1] ? [i] : []));
+      expect(wraps.length).toBeGreaterThanOrEqual(1);
+      for (const at of wraps) expect([drawn[at - 1], drawn[at]]).toEqual([50, 20]);
     });
 
     it('undoes and redoes the last change', async () => {
