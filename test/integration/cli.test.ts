@@ -40,6 +40,11 @@ describe('mer-studio CLI', () => {
     expect(badPort.code).toBe(2);
     expect(badPort.err).toContain('--port must be a whole number from 0 (a free port) to 65535');
     expect(badPort.err).not.toContain('generating the demo dataset');
+    const badOut = await run('flow', 'a.png', 'b.png', '--out', '/nonexistent/dir/x.flo');
+    expect(badOut.code).toBe(3);
+    expect(badOut.err).toContain(
+      '--out /nonexistent/dir/x.flo: the folder /nonexistent/dir does not exist',
+    );
   });
 
   it('writes a demo dataset and reads it back with info --json', async () => {

@@ -267,6 +267,10 @@ describe('importing by header name', () => {
         /pipe\.csv: not a regular file \(a pipe or device\)/,
       );
     }
+    await writeFile(at('short.csv'), 'Subject,Filename\n01,EP01\n');
+    await expect(importAnnotationFile(at('short.csv'), { headerRow: 999 })).rejects.toThrow(
+      /header row 999 is past the end of the table \(2 rows\)/,
+    );
     await writeFile(at('sheet.ods'), 'x');
     await expect(importAnnotationFile(at('sheet.ods'))).rejects.toThrow(
       /save it from LibreOffice as \.xlsx or CSV/,

@@ -217,7 +217,12 @@ function numberedLayout(table: Table): TableLayout {
 }
 
 function layoutAt(table: Table, headerRow: number, where: string): TableLayout {
-  const headers = table.rows[headerRow - 1] ?? [];
+  if (headerRow > table.rows.length) {
+    throw new AnnotationFileError(
+      `${where}: header row ${headerRow} is past the end of the table (${table.rows.length} rows)`,
+    );
+  }
+  const headers = table.rows[headerRow - 1];
   const detected = detectLayout([headers], where);
   return detected
     ? { ...detected, headerRow }

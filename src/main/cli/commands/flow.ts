@@ -14,6 +14,7 @@ import {
   type GreyImage,
 } from '../../flow';
 import { ExitCode, UserError, type CliCommand, type CliIO } from '../command';
+import { unwritableReason } from '../../report/output';
 
 const HELP = `Usage: mer-studio flow <frame0> <frame1> [options]
 
@@ -134,6 +135,8 @@ async function runFlow(argv: string[], io: CliIO): Promise<number> {
     );
   }
   const [file0, file1] = positionals;
+  const unwritable = values.out ? await unwritableReason(values.out) : null;
+  if (unwritable) throw new UserError(`--out ${unwritable}`);
   const threads = parseThreads(values.threads) ?? defaultFlowThreads();
   const preset = parsePreset(values.preset);
   const [frame0, frame1] = await Promise.all([readFrame(file0), readFrame(file1)]);
