@@ -75,7 +75,7 @@ describe('mer-studio info', () => {
   });
 
   it('rejects a bad --fps and a folder without clips with clear messages', async () => {
-    await expect(run([base, '--fps', 'fast'])).rejects.toThrow(/--fps must be a positive number/);
+    await expect(run([base, '--fps', 'fast'])).rejects.toThrow(/--fps must be a number above 0/);
     await expect(run([path.join(base, 'nope')])).rejects.toThrow(/not a folder/);
   });
 });

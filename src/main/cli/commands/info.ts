@@ -42,7 +42,7 @@ above its subjects, or a subject folder, and prints subjects, clips, frame count
     const fps = values.fps === undefined ? undefined : Number(values.fps);
     if (fps !== undefined && !(fps > 0 && fps <= 100_000)) {
       throw new UserError(
-        `--fps must be a positive number, got ${JSON.stringify(values.fps)}`,
+        `--fps must be a number above 0 and at most 100000, got ${JSON.stringify(values.fps)}`,
         ExitCode.usage,
       );
     }
