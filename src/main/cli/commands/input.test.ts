@@ -90,11 +90,13 @@ describe('mer-studio input', () => {
   it('reports an unusable pair with exit code 3 and a reason', async () => {
     const { io, out } = capture();
     const photo = projectFile('assets/astronaut.png');
-    const code = await inputCommand.run([photo, photo, '--json'], io);
+    const outDir = path.join(dir, 'failed');
+    const code = await inputCommand.run([photo, photo, '--json', '--out-dir', outDir], io);
     expect(code).toBe(3);
     const report = JSON.parse(out.join('\n'));
     expect(report.status).toBe('failed');
     expect(report.reasons[0]).toMatch(/identical/);
+    expect(Object.keys(report.files).filter((name) => name.endsWith('.f32'))).toEqual([]);
   });
 
   it('names an unreadable file', async () => {

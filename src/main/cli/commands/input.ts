@@ -109,6 +109,8 @@ async function writeOutputs(dir: string, input: ModelInput): Promise<Record<stri
     await put('model-input.png', await pngOfRgba(mapToRgba(input.maps)));
     await put('mosaic.png', await pngOfRgba(mapToRgba(input.mosaic)));
   }
+  // A failed pair has no model input: no all-zero tensor that a script could take for one.
+  if (input.status === 'failed') return files;
   for (const [name, maps, layout] of [
     ['model-input', input.maps, 'whole-face'],
     ['mosaic', input.mosaic, 'mosaic [leftEye | leftMouth] over [rightEye | rightMouth]'],
