@@ -163,6 +163,9 @@ describe('mer-studio classify <dataset>', () => {
     );
     expect(result.err).not.toMatch(/failed/);
     expect(result.code).toBe(0);
+    // No terminal (a log file): plain progress lines, no redrawn bar.
+    expect(result.err).toMatch(/^progress \d\/6 {2}\d+\.\d clips\/s/m);
+    expect(result.err).not.toContain('\r');
     const summary = JSON.parse(result.out) as {
       state: string;
       complete: boolean;

@@ -344,19 +344,22 @@ function progressBar(io: CliIO) {
   const width = 28;
   return {
     update(progress: BatchProgress) {
-      if (!io.isTTY) return;
       const now = Date.now();
-      if (now - last < 100 && progress.done < progress.total) return;
+      // A log file (no terminal) gets a plain line every half minute instead of a redrawn bar.
+      const interval = io.isTTY ? 100 : 30_000;
+      if (now - last < interval && progress.done < progress.total) return;
+      if (!io.isTTY && (progress.done === 0 || now - last < 1000)) return;
       last = now;
       const share = progress.total > 0 ? progress.done / progress.total : 1;
       const filled = Math.round(share * width);
       const eta = progress.etaSeconds === null ? '' : `  ETA ${formatSeconds(progress.etaSeconds)}`;
       const failed = progress.failed ? `  ${progress.failed} failed` : '';
       const cached = progress.cached ? `  ${progress.cached} cached` : '';
-      io.err(
-        `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${progress.done}/${progress.total}  ` +
-          `${progress.rate.toFixed(1)} clips/s${eta}${cached}${failed}\u001b[K`,
-      );
+      const figures =
+        `${progress.done}/${progress.total}  ` +
+        `${progress.rate.toFixed(1)} clips/s${eta}${cached}${failed}`;
+      if (!io.isTTY) return io.err(`progress ${figures}\n`);
+      io.err(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${figures}\u001b[K`);
       drawn = true;
     },
     note(text: string) {
