@@ -13,4 +13,9 @@ describe('AU text', () => {
     expect(parseAuText('4+smile+AU999').invalid).toEqual(['smile', 'AU999']);
     expect(parseAuText('').aus).toEqual([]);
   });
+
+  it('names an AU written twice, sides kept apart', () => {
+    expect(parseAuText('12E+12A+L4+R4+4++').repeated).toEqual(['12']);
+    expect(parseAuText('L4+R4').repeated).toEqual([]);
+  });
 });

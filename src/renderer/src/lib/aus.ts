@@ -3,6 +3,8 @@ import type { AuCode } from '../../../shared/domain';
 export interface ParsedAus {
   aus: AuCode[];
   invalid: string[];
+  /** AUs (with their side) written more than once, e.g. '12' for '12E+12A'. */
+  repeated: string[];
 }
 
 const TOKEN = /^(?:AU)?([LR])?(\d{1,3})([A-E])?$/i;
@@ -37,7 +39,9 @@ export function parseAuText(text: string): ParsedAus {
       raw,
     });
   }
-  return { aus, invalid };
+  const seen = aus.map((code) => `${code.side ?? ''}${code.au}`);
+  const repeated = [...new Set(seen.filter((key, i) => seen.indexOf(key) !== i))];
+  return { aus, invalid, repeated };
 }
 
 export function formatAu(code: AuCode): string {
