@@ -134,6 +134,21 @@ describe('web host: 127.0.0.1, token, confinement', () => {
     ws.close();
   });
 
+  it('answers any text on the socket, and stays up', async () => {
+    const ws = await socket(`ws://127.0.0.1:${host.port}/ws?token=${host.token}`);
+    const replies: unknown[] = [];
+    ws.on('message', (data) => replies.push(JSON.parse(String(data))));
+    for (const text of ['null', '7', '"x"', '[]', '{"name":null}', 'not json']) ws.send(text);
+    await expect.poll(() => replies.length).toBe(6);
+    for (const reply of replies) {
+      expect(reply).toMatchObject({ reply: { ok: false, error: { code: 'bad-request' } } });
+    }
+    expect(await ask(ws, 'dataset.current', {})).toMatchObject({ ok: true });
+    ws.close();
+    const malformed = await get(host.port, `/%E0%A4%A?token=${host.token}`);
+    expect(malformed.status).toBe(400);
+  });
+
   it('refuses sockets without the token or from another origin', async () => {
     await expect(socket(`ws://127.0.0.1:${host.port}/ws`)).rejects.toThrow(/403/);
     await expect(

@@ -112,7 +112,12 @@ async function serveStatic(
   pathname: string,
   token: string,
 ): Promise<void> {
-  const relative = pathname === '/' ? 'index.html' : decodeURIComponent(pathname).slice(1);
+  let relative: string;
+  try {
+    relative = pathname === '/' ? 'index.html' : decodeURIComponent(pathname).slice(1);
+  } catch {
+    return send(res, 400, 'bad path');
+  }
   const file = path.resolve(rendererDir, relative);
   if (!file.startsWith(path.resolve(rendererDir) + path.sep)) return send(res, 403, 'forbidden');
   const body = await readFile(file).catch(() => null);
@@ -139,22 +144,27 @@ function serveSocket(ws: WebSocket, ctx: AppContext): void {
     return () => ctx.events.off(event, forward);
   });
   ws.on('close', () => forwarders.forEach((stop) => stop()));
-  ws.on('message', async (data) => {
-    let message: { id?: unknown; name?: unknown; args?: unknown };
-    try {
-      message = JSON.parse(String(data)) as typeof message;
-    } catch {
-      ws.send(
-        JSON.stringify({
-          id: null,
-          reply: { ok: false, error: { code: 'bad-request', message: 'not JSON' } },
-        }),
-      );
-      return;
-    }
-    const reply = await dispatch(ctx, message.name, message.args);
-    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id: message.id, reply }));
-  });
+  ws.on('message', (data) => void answer(ws, ctx, String(data)));
+}
+
+/** One request on the socket: any text a client sends gets a reply, never a crash. */
+async function answer(ws: WebSocket, ctx: AppContext, text: string): Promise<void> {
+  const refuse = (message: string) =>
+    ws.send(
+      JSON.stringify({ id: null, reply: { ok: false, error: { code: 'bad-request', message } } }),
+    );
+  let message: unknown;
+  try {
+    message = JSON.parse(text);
+  } catch {
+    return refuse('not JSON');
+  }
+  if (typeof message !== 'object' || message === null || Array.isArray(message)) {
+    return refuse('expected an object {id, name, args}');
+  }
+  const { id, name, args } = message as { id?: unknown; name?: unknown; args?: unknown };
+  const reply = await dispatch(ctx, name, args);
+  if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id, reply }));
 }
 
 function hasToken(req: http.IncomingMessage, token: string): boolean {
