@@ -23,6 +23,7 @@ contextBridge.exposeInMainWorld('merBridge', {
     const query = new URLSearchParams();
     if (options.maxSide) query.set('maxSide', String(options.maxSide));
     if (options.grey) query.set('grey', '1');
+    if (options.dataset) query.set('dataset', options.dataset);
     return `mer-frame://frames/${encodeURIComponent(clipId)}/${index}?${query}`;
   },
 });

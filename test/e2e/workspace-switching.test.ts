@@ -20,7 +20,13 @@ describe.skipIf(chromiumMissingNote())('switching and limits (web host + chromiu
 
   beforeAll(async () => {
     other = await mkdtemp(path.join(os.tmpdir(), 'mer-other-dataset-'));
-    await generateDemoDataset(other, { subjects: 1, clipsPerSubject: 2, framesPerClip: 20 });
+    await generateDemoDataset(other, {
+      subjects: 1,
+      clipsPerSubject: 2,
+      framesPerClip: 20,
+      width: 320,
+      height: 240,
+    });
     app = await openAppSession();
     page = app.page;
     await page.getByTestId('frame-image').waitFor();
@@ -65,6 +71,10 @@ describe.skipIf(chromiumMissingNote())('switching and limits (web host + chromiu
     await expect.poll(counted).toBe(2);
     await expect.poll(() => text(page, 'mark-onset')).toBe('—');
     expect(await page.getByTestId('aus').inputValue()).toBe('');
+    // Its own frames, not the demo's cached frames of the clip with the same id.
+    await expect
+      .poll(() => page.getByTestId('frame-image').getAttribute('data-shown-width'))
+      .toBe('320');
     await press(page, 'i');
     await expect.poll(() => text(page, 'save-state')).toBe('saved');
     const saved = await codedClips(other);

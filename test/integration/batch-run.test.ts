@@ -282,6 +282,13 @@ describe('batch classification on the demo dataset', () => {
       await call('dataset.open', { path: other });
       expect(await call('batch.status', {})).toBeNull();
       expect(await call('batch.results', {})).toBeNull();
+      // sub01/EP01 is also a clip of the first dataset, whose batch predicted it.
+      const statuses = await call<Array<{ clipId: string; statuses: string[] }>>(
+        'coding.clipStatus',
+        {},
+      );
+      expect(statuses.map((status) => status.clipId)).toContain('sub01/EP01');
+      expect(statuses.filter((status) => status.statuses.includes('predicted'))).toEqual([]);
       await call('dataset.open', { path: dir });
       expect((await call<BatchStatus>('batch.status', {})).jobId).toBe(latest.jobId);
     } finally {

@@ -58,7 +58,7 @@ export const codingHandlers: HandlersFor<typeof codingRequests> = {
       ownError = (error as Error).message;
     }
     const ownById = new Map(own.map((annotation) => [annotation.clipId, annotation]));
-    const predictions = predictionsOf(ctx);
+    const predictions = predictionsOf(ctx, dataset);
     const tolerance = toleranceFrames ?? settings.toleranceFrames;
     return dataset.clips.map((clip): ClipStatus => {
       const mine = ownById.get(clip.id) ?? null;

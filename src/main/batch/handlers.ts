@@ -146,7 +146,7 @@ async function startJob(
     },
     finished: Promise.resolve(),
   };
-  const predictions = predictionsOf(ctx);
+  const predictions = predictionsOf(ctx, dataset);
   job.finished = runBatch({
     dataset,
     items: plan.items,

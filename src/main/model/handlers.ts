@@ -50,7 +50,7 @@ export const modelHandlers: HandlersFor<typeof modelRequests> = {
     const inferStart = performance.now();
     const [probabilities] = await session.classify(input.maps);
     const predicted = argmaxClass(probabilities);
-    predictionsOf(ctx).set(clipId, {
+    predictionsOf(ctx, dataset).set(clipId, {
       clipId,
       probabilities,
       predicted,

@@ -1,14 +1,22 @@
-import type { Prediction } from '../../shared/domain';
+import type { DatasetIndex, Prediction } from '../../shared/domain';
 import type { AppContext } from '../app/context';
 
-const byContext = new WeakMap<AppContext, Map<string, Prediction>>();
+const byContext = new WeakMap<AppContext, Map<string, Map<string, Prediction>>>();
 
-/** The latest prediction per clip of the open dataset, for the results view and reports. */
-export function predictionsOf(ctx: AppContext): Map<string, Prediction> {
-  let predictions = byContext.get(ctx);
+/**
+ * The latest prediction per clip of one dataset, for the results view and reports. Kept per
+ * dataset root: clip ids repeat across datasets, and a batch may finish after another opened.
+ */
+export function predictionsOf(ctx: AppContext, dataset: DatasetIndex): Map<string, Prediction> {
+  let byDataset = byContext.get(ctx);
+  if (!byDataset) {
+    byDataset = new Map();
+    byContext.set(ctx, byDataset);
+  }
+  let predictions = byDataset.get(dataset.root);
   if (!predictions) {
     predictions = new Map();
-    byContext.set(ctx, predictions);
+    byDataset.set(dataset.root, predictions);
   }
   return predictions;
 }

@@ -16,7 +16,11 @@ export const reportHandlers: HandlersFor<typeof reportRequests> = {
   'report.exportCsv': async ({ clipIds, bom }, ctx) => {
     const dataset = ctx.requireDataset();
     const own = await ownAnnotations(ctx);
-    const rows = clipReportRows(dataset, { own, predictions: predictionsOf(ctx) }, clipIds);
+    const rows = clipReportRows(
+      dataset,
+      { own, predictions: predictionsOf(ctx, dataset) },
+      clipIds,
+    );
     const csv = toCsv(CLIP_REPORT_HEADER, rows, { bom });
     const file = await writeReport(ctx, `clips-${timestamp()}.csv`, csv);
     return { path: file, rows: rows.length, csv };
@@ -27,7 +31,7 @@ export const reportHandlers: HandlersFor<typeof reportRequests> = {
     const built = await buildReport(kind, {
       dataset,
       own: await ownAnnotations(ctx),
-      predictions: predictionsOf(ctx),
+      predictions: predictionsOf(ctx, dataset),
       batch,
       bom,
       normalised,

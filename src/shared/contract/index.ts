@@ -73,4 +73,9 @@ export interface FrameUrlOptions {
   /** Longest side in pixels for display; omitted = native size. */
   maxSide?: number;
   grey?: boolean;
+  /**
+   * The open dataset's root: only makes the URL differ per dataset, so a browser never serves
+   * one dataset's cached frame for another's clip of the same id (the backend ignores it).
+   */
+  dataset?: string;
 }

@@ -9,13 +9,25 @@ export class FrameBitmaps {
   private readonly queue: Array<{ clipId: string; index: number }> = [];
   private active = 0;
   private bytes = 0;
+  /** The open dataset: clip ids repeat across datasets (CASME II raw and cropped). */
+  private dataset = '';
 
   constructor(
-    private readonly urlOf: (clipId: string, index: number) => string,
+    private readonly urlOf: (clipId: string, index: number, dataset: string) => string,
     /** Decoded bytes kept (RGBA: a 640×480 frame is 1.2 MB, so 256 MB holds about 200). */
     private readonly budgetBytes = 256 * 1024 * 1024,
     private readonly concurrency = 6,
   ) {}
+
+  /** Forgets every frame: another dataset is open. */
+  reset(dataset: string): void {
+    if (dataset === this.dataset) return;
+    this.dataset = dataset;
+    this.pending.clear();
+    this.ready.clear();
+    this.queue.length = 0;
+    this.bytes = 0;
+  }
 
   /** The bitmap when it is decoded already (marks it recently used). */
   peek(clipId: string, index: number): ImageBitmap | undefined {
@@ -87,22 +99,30 @@ export class FrameBitmaps {
   }
 
   private async load(clipId: string, index: number): Promise<ImageBitmap> {
-    const url = this.urlOf(clipId, index);
+    const dataset = this.dataset;
+    const url = this.urlOf(clipId, index, dataset);
     let response: Response;
     try {
       response = await fetch(url);
     } catch {
       // A policy that allows the frame protocol for images only (not for fetch): decode via <img>.
-      return this.remember(clipId, index, await bitmapViaImage(url, `${clipId} frame ${index}`));
+      const bitmap = await bitmapViaImage(url, `${clipId} frame ${index}`);
+      return this.remember(clipId, index, bitmap, dataset);
     }
     if (!response.ok) {
       const reason = (await response.text().catch(() => '')).trim() || `HTTP ${response.status}`;
       throw new Error(reason);
     }
-    return this.remember(clipId, index, await createImageBitmap(await response.blob()));
+    return this.remember(clipId, index, await createImageBitmap(await response.blob()), dataset);
   }
 
-  private remember(clipId: string, index: number, bitmap: ImageBitmap): ImageBitmap {
+  private remember(
+    clipId: string,
+    index: number,
+    bitmap: ImageBitmap,
+    dataset: string,
+  ): ImageBitmap {
+    if (dataset !== this.dataset) return bitmap; // asked for before another dataset opened
     this.ready.set(keyOf(clipId, index), bitmap);
     this.bytes += sizeOf(bitmap);
     while (this.bytes > this.budgetBytes && this.ready.size > 1) {

@@ -5,6 +5,6 @@ import { FrameBitmaps } from './frame-bitmaps';
 export const DISPLAY_MAX_SIDE = 960;
 
 /** The one client-side frame cache of this window. */
-export const frameBitmaps = new FrameBitmaps((clipId, index) =>
-  api.frameUrl(clipId, index, { maxSide: DISPLAY_MAX_SIDE }),
+export const frameBitmaps = new FrameBitmaps((clipId, index, dataset) =>
+  api.frameUrl(clipId, index, { maxSide: DISPLAY_MAX_SIDE, dataset }),
 );

@@ -105,6 +105,7 @@ function webApi(): MerApi {
       const query = new URLSearchParams({ token });
       if (options.maxSide) query.set('maxSide', String(options.maxSide));
       if (options.grey) query.set('grey', '1');
+      if (options.dataset) query.set('dataset', options.dataset);
       return `/frames/${encodeURIComponent(clipId)}/${index}?${query}`;
     },
   };
