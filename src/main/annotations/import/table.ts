@@ -67,6 +67,9 @@ async function readOldWorkbook(file: string): Promise<Table[]> {
   } catch (error) {
     throw new AnnotationFileError(`${file}: ${(error as Error).message}`);
   }
+  if (sheets.length === 0) {
+    throw new AnnotationFileError(`${file}: the workbook has no worksheets (only charts?)`);
+  }
   const names = sheets.map((sheet) => sheet.name);
   return sheets.map((sheet) => ({
     file,

@@ -1,9 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import CFB from 'cfb';
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../../../shared/random';
+import { readTables } from '../table';
 import { RECORD, rkNumber } from './records';
 import { readXlsWorkbook } from './workbook';
 
@@ -138,6 +140,13 @@ describe('reading Excel 97–2003 workbooks', () => {
       }
     }
     expect(outcomes).toEqual(new Set(['read', 'refused']));
+  });
+
+  it('refuses a workbook whose sheets are all charts, by name', async () => {
+    const chart = record(RECORD.boundSheet, u32(0), [0, 2], [5, 0, ...bytes('chart')]);
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'mer-xls-')), 'charts.xls');
+    writeFileSync(file, compound({ Workbook: [...bof(0x0005), ...chart, ...eof()] }));
+    await expect(readTables(file)).rejects.toThrow(/charts\.xls: the workbook has no worksheets/);
   });
 
   it('says what is wrong with files it cannot read', () => {
