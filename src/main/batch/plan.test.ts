@@ -137,8 +137,8 @@ describe('planBatch', () => {
       plan.items.map((item) => [item.clip.id, item.expression, item.onset, item.truth]),
     ).toEqual([
       ['s1/a', null, 7, 'surprise'],
-      ['s1/b', 1, 5, 'negative'],
-      ['s1/b', 3, 40, 'negative'],
+      ['s1/b', 1, 5, 'positive'],
+      ['s1/b', 3, 40, 'surprise'],
     ]);
     expect(plan.skipped).toEqual([
       { clipId: 's1/b', reason: 'expression 2: apex 29 does not come after onset 30' },

@@ -75,9 +75,11 @@ function planExpressions(
   if (hasOwnFrames(own) || expressions.length < 2) {
     return [planClip(clip, options, official, source, null)];
   }
+  // The coder's one label for the clip cannot say which expression it meant: each keeps its own.
   return expressions.map((expression, i) => {
     const item = planClip(clip, options, expression, source, i + 1);
-    return 'reason' in item ? { ...item, reason: `expression ${i + 1}: ${item.reason}` } : item;
+    if ('reason' in item) return { ...item, reason: `expression ${i + 1}: ${item.reason}` };
+    return { ...item, truth: expression.threeClass ?? item.truth };
   });
 }
 
