@@ -107,7 +107,15 @@ describe('annotation requests through the handler table', () => {
       flags: { blink: true, occlusion: false, badFrames: false },
       notes: 'mine',
     };
-    const saved = await call(ctx, 'annotations.save', { clipId: 'sub01/EP02_01f', fields });
+    const elsewhere = { clipId: 'sub01/EP02_01f', fields, datasetRoot: '/another/dataset' };
+    await expect(call(ctx, 'annotations.save', elsewhere)).rejects.toThrow(
+      /made in \/another\/dataset, which is no longer open; it was not saved here/,
+    );
+    const saved = await call(ctx, 'annotations.save', {
+      clipId: 'sub01/EP02_01f',
+      fields,
+      datasetRoot: casme2,
+    });
     expect(saved.where).toBe('dataset');
     expect(saved.file).toBe(path.join(casme2, '.mer-studio', 'annotations', 'coder1.json'));
     await call(ctx, 'annotations.save', {

@@ -86,7 +86,14 @@ export const annotationHandlers: HandlersFor<typeof annotationRequests> = {
       canRedo: store.canRedo(clipId),
     };
   },
-  'annotations.save': async ({ clipId, fields }, ctx) => {
+  'annotations.save': async ({ clipId, fields, datasetRoot }, ctx) => {
+    const open = ctx.requireDataset().root;
+    if (datasetRoot !== undefined && datasetRoot !== open) {
+      throw new Error(
+        `${clipId}: this edit was made in ${datasetRoot}, which is no longer open; it was not ` +
+          'saved here (it is kept, and saved when that dataset is open again)',
+      );
+    }
     checkFrames(clipId, findClip(ctx, clipId).frameCount, fields);
     const savedAt = new Date().toISOString();
     const store = annotationStore(ctx);

@@ -156,7 +156,14 @@ const importSource = {
 
 export const annotationRequests = {
   'annotations.get': request(z.object({ clipId })).returns<ClipAnnotations>(),
-  'annotations.save': request(z.object({ clipId, fields: annotationFields })).returns<{
+  'annotations.save': request(
+    z.object({
+      clipId,
+      fields: annotationFields,
+      /** The dataset the edit was made in: refused when another is open (clip ids repeat). */
+      datasetRoot: filePath.optional(),
+    }),
+  ).returns<{
     savedAt: string;
     file: string;
     where: AnnotationLocation['where'];
