@@ -27,9 +27,17 @@ async function start(): Promise<void> {
   ipcMain.handle('mer:request', (_event, name: unknown, args: unknown) =>
     dispatch(ctx, name, args),
   );
-  const dataset = process.env.MER_DATASET ?? (await ensureDemoDataset(ctx.dataFolder));
-  const opened = await dispatch(ctx, 'dataset.open', { path: dataset });
-  if (!opened.ok) console.error(`could not open ${dataset}: ${opened.error.message}`);
+  // Without a dataset the window still opens: the user can open one from there.
+  const dataset =
+    process.env.MER_DATASET ??
+    (await ensureDemoDataset(ctx.dataFolder).catch((error: Error) => {
+      console.error(`could not write the demo dataset in ${ctx.dataFolder}: ${error.message}`);
+      return null;
+    }));
+  if (dataset) {
+    const opened = await dispatch(ctx, 'dataset.open', { path: dataset });
+    if (!opened.ok) console.error(`could not open ${dataset}: ${opened.error.message}`);
+  }
   const window = createWindow();
   ipcMain.handle('mer:choose-folder', async () => {
     const choice = await dialog.showOpenDialog(window, {
@@ -103,4 +111,7 @@ function registerFrameProtocol(ctx: AppContext): void {
   });
 }
 
-void start();
+start().catch((error: Error) => {
+  dialog.showErrorBox('MER Studio could not start', error.stack ?? error.message);
+  app.exit(1);
+});

@@ -51,6 +51,12 @@ describe.skipIf(chromiumMissingNote())('imports (web host + chromium)', () => {
     await expect.poll(() => text('import-format')).toBe('CASME II coding sheet');
     expect(await page.getByTestId('map-subject').inputValue()).toBe('Subject');
     expect(await page.getByTestId('map-apex').inputValue()).toBe('ApexFrame');
+    await page.getByTestId('import-header-row').fill('2.5');
+    await page.getByTestId('import-header-row').press('Tab');
+    await expect.poll(() => text('import-error')).toMatch(/the header row is a row number/);
+    await page.getByTestId('import-header-row').fill('1');
+    await page.getByTestId('import-header-row').press('Tab');
+    await expect.poll(() => page.getByTestId('import-error').count()).toBe(0);
     await page.getByTestId('import-run').click();
     await expect
       .poll(() => text('import-summary'))

@@ -36,6 +36,8 @@ describe('mer-studio CLI', () => {
     const badOption = await run('info', '--nope', 'x');
     expect(badOption.code).toBe(2);
     expect(badOption.err).toContain('usage: mer-studio info');
+    for (const port of ['', '0x50', '1e3'])
+      expect((await run('serve', '--port', port)).code).toBe(2);
     const badPort = await run('serve', '--port', '70000');
     expect(badPort.code).toBe(2);
     expect(badPort.err).toContain('--port must be a whole number from 0 (a free port) to 65535');

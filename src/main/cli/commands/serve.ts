@@ -62,8 +62,8 @@ function reportFfmpeg(io: { err(text: string): void }): void {
 
 /** Checked before any work (the demo dataset can take a while to generate). */
 function portNumber(value: string): number {
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  const port = /^\d{1,5}$/.test(value) ? Number(value) : NaN;
+  if (!(port >= 0 && port <= 65535)) {
     throw new UserError(
       `--port must be a whole number from 0 (a free port) to 65535, got ${JSON.stringify(value)}`,
       ExitCode.usage,
