@@ -201,7 +201,7 @@ async function classifyDataset(
       onProgress: bar.update,
       onRow: (row) => {
         if (row.status === 'failed' && !row.fromCache)
-          bar.note(`failed ${row.clipId}: ${row.reasons.join('; ')}`);
+          bar.note(`failed ${rowName(row)}: ${row.reasons.join('; ')}`);
       },
     });
     bar.end();
@@ -264,7 +264,7 @@ async function classifyDataset(
       metrics,
       failures: outcome.rows
         .filter((row) => row.status === 'failed')
-        .map((row) => ({ clipId: row.clipId, reasons: row.reasons })),
+        .map((row) => ({ clipId: row.clipId, expression: row.expression, reasons: row.reasons })),
       skipped: plan.skipped,
       rows: values.json ? outcome.rows : undefined,
     };
@@ -369,6 +369,11 @@ function progressBar(io: CliIO) {
       if (drawn) io.err('\n');
     },
   };
+}
+
+/** A row's clip, and which of its expressions when it holds several. */
+function rowName(row: BatchRow): string {
+  return row.expression ? `${row.clipId} (expression ${row.expression})` : row.clipId;
 }
 
 function formatSeconds(seconds: number): string {
