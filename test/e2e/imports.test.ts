@@ -81,6 +81,19 @@ describe.skipIf(chromiumMissingNote())('imports (web host + chromium)', () => {
     await page.getByTestId('clip-filter').selectOption('all');
   });
 
+  it("imports the MEGC2019 composite's headerless list as the preview read it", async () => {
+    const list = path.join(app.dataFolder, 'combined_3class_gt.csv');
+    await writeFile(list, 'demo,sub02,EP01,2\ndemo,sub02,EP02,0\n');
+    await preview(list);
+    await expect.poll(() => text('import-format')).toBe('MEGC2019 composite list');
+    await page.getByTestId('import-run').click();
+    await expect
+      .poll(() => text('import-summary'))
+      .toMatch(/rows read 2 · accepted 2\s?· matched 2 \(2 clips\)/);
+    await page.getByTestId('import-remove').last().click();
+    await expect.poll(() => page.getByTestId('import-remove').count()).toBe(1);
+  });
+
   it('imports a table whose columns the user maps, then removes both imports', async () => {
     await page.getByTestId('view-imports').click();
     const table = path.join(app.dataFolder, 'own-format.csv');

@@ -234,6 +234,12 @@ describe('CAS(ME)^3 clips with several expressions', () => {
       [6, 'happy'],
     ]);
     expect(got.imported?.emotion).toBe('disgust');
+    // The same sheet imported again under another name: each expression still counts once.
+    const copy = path.join(base, 'casme3-copy.csv');
+    await writeFile(copy, await readFile(file, 'utf8'));
+    await call(ctx, 'annotations.import', { file: copy });
+    const again = await call(ctx, 'annotations.get', { clipId: 'spNO.1/b' });
+    expect(again.importedAll.map((a) => a.onset)).toEqual([1, 6]);
   });
 });
 

@@ -240,7 +240,11 @@ export function attachedSets(dataset: DatasetIndex): ImportedSet[] {
 
 /** Every imported expression of one clip across the attached imports, by onset. */
 export function importedExpressions(dataset: DatasetIndex, clipId: string): ClipAnnotation[] {
-  return attachedSets(dataset)
-    .flatMap((set) => set.annotations[clipId] ?? [])
-    .sort((a, b) => (a.onset ?? 0) - (b.onset ?? 0));
+  // The same expression imported from two files (a sheet as .xls and .xlsx) counts once: the
+  // later import's, as for the official annotation.
+  const byFrames = new Map<string, ClipAnnotation>();
+  for (const expression of attachedSets(dataset).flatMap((set) => set.annotations[clipId] ?? [])) {
+    byFrames.set(`${expression.onset}/${expression.apex}/${expression.offset}`, expression);
+  }
+  return [...byFrames.values()].sort((a, b) => (a.onset ?? 0) - (b.onset ?? 0));
 }
