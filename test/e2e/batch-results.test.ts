@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCsv } from '../../src/main/report/csv';
 import { openAppSession, type AppSession } from '../support/app-session';
 import { chromiumMissingNote, screenshotDir } from '../support/browser';
+import { shownFrame } from './workspace-host';
 
 /**
  * The results view in chromium through the web host, on the built-in demo dataset (12 clips with
@@ -54,7 +55,8 @@ describe.skipIf(chromiumMissingNote())('batch results (web host + chromium)', ()
       .toBe(counts[t][p]);
     const title = (await page.getByTestId('cell-title').textContent())?.replace(/\s+/g, ' ');
     const names = ['negative', 'positive', 'surprise'];
-    expect(title).toContain(`truth ${names[t]} → predicted ${names[p]}: ${counts[t][p]} clips`);
+    const noun = counts[t][p] === 1 ? 'clip' : 'clips';
+    expect(title).toContain(`truth ${names[t]} → predicted ${names[p]}: ${counts[t][p]} ${noun}`);
     await page.evaluate(() => {
       const win = window as unknown as { opened: string[] };
       win.opened = [];
@@ -63,6 +65,8 @@ describe.skipIf(chromiumMissingNote())('batch results (web host + chromium)', ()
       );
     });
     const clipId = (await page.getByTestId('open-clip').first().textContent())!.trim();
+    const listed = await page.getByTestId('cell-clips').locator('li').first().textContent();
+    const onset = Number(/frames (\d+)→/.exec(listed ?? '')![1]);
     await page.getByTestId('open-clip').first().click();
     const opened = await page.evaluate(() => (window as unknown as { opened: string[] }).opened);
     expect(opened).toEqual([clipId]);
@@ -70,6 +74,7 @@ describe.skipIf(chromiumMissingNote())('batch results (web host + chromium)', ()
     await expect
       .poll(() => page.locator('strong[title="subject / clip"]').textContent())
       .toBe(clipId.replace('/', ' / '));
+    await expect.poll(() => shownFrame(page)).toBe(onset); // at the classified expression's onset
     await page.screenshot({ path: path.join(screenshotDir, 'batch-02-cell.png'), fullPage: true });
   });
 

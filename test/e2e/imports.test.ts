@@ -82,8 +82,9 @@ describe.skipIf(chromiumMissingNote())('imports (web host + chromium)', () => {
   });
 
   it("imports the MEGC2019 composite's headerless list as the preview read it", async () => {
+    await page.getByTestId('view-imports').click();
     const list = path.join(app.dataFolder, 'combined_3class_gt.csv');
-    await writeFile(list, 'demo,sub02,EP01,2\ndemo,sub02,EP02,0\n');
+    await writeFile(list, 'casme2,sub02,EP01,2\ncasme2,sub02,EP02,0\n');
     await preview(list);
     await expect.poll(() => text('import-format')).toBe('MEGC2019 composite list');
     await page.getByTestId('import-run').click();
