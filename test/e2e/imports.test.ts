@@ -73,7 +73,7 @@ describe.skipIf(chromiumMissingNote())('imports (web host + chromium)', () => {
     await page.getByTestId('clip-list').getByRole('button', { name: /EP01/ }).first().click();
     await page.screenshot({ path: path.join(screenshotDir, 'imports-02-compare.png') });
     await expect.poll(() => text('compare-emotion')).toMatch(/happiness/);
-    await expect.poll(() => text('compare-apex')).toMatch(/11/);
+    await expect.poll(() => text('compare-apex')).toMatch(/11 \(#12\)/); // img12.jpg
     await page.getByTestId('clip-filter').selectOption({ label: 'in coding.csv (2)' });
     await expect
       .poll(() => page.getByTestId('clip-list').getByRole('button').allTextContents())

@@ -148,7 +148,8 @@ export function resolveMapping(
   if (columns.clip === undefined) {
     throw new AnnotationFileError(
       `${file}: no column for the clip name (expected a header such as Filename or Clip); ` +
-        `the header row has: ${listHeaders(headers)}. Map one with clip=<header>`,
+        `the header row has: ${listHeaders(headers)}. Map one of them to the clip ` +
+        '(in the Imports view, or --map clip=<header>)',
     );
   }
   return columns;
