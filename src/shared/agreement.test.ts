@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ClipAnnotation, ThreeClass } from './domain';
+import { blankAnnotation, type ClipAnnotation, type ThreeClass } from './domain';
 import { auAgreement, cohensKappa, compareCoders, intervalIoU } from './agreement';
 
 function repeat(pair: [string, string], times: number): Array<[string, string]> {
@@ -7,21 +7,7 @@ function repeat(pair: [string, string], times: number): Array<[string, string]> 
 }
 
 function annotation(clipId: string, fields: Partial<ClipAnnotation>): ClipAnnotation {
-  return {
-    clipId,
-    onset: null,
-    apex: null,
-    offset: null,
-    emotion: null,
-    threeClass: null,
-    aus: [],
-    ausRaw: '',
-    flags: { blink: false, occlusion: false, badFrames: false },
-    notes: '',
-    coder: 'x',
-    updatedAt: '2026-01-01T00:00:00.000Z',
-    ...fields,
-  };
+  return blankAnnotation(clipId, { coder: 'x', updatedAt: '2026-01-01T00:00:00.000Z', ...fields });
 }
 
 const au = (n: number) => ({ au: n, raw: String(n) });

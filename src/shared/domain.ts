@@ -99,6 +99,28 @@ export interface ClipAnnotation {
   updatedAt: string;
 }
 
+/** An annotation with nothing marked, labelled or noted yet; `fields` fill it in. */
+export function blankAnnotation(
+  clipId: string,
+  fields: Partial<ClipAnnotation> = {},
+): ClipAnnotation {
+  return {
+    clipId,
+    onset: null,
+    apex: null,
+    offset: null,
+    emotion: null,
+    threeClass: null,
+    aus: [],
+    ausRaw: '',
+    flags: { blink: false, occlusion: false, badFrames: false },
+    notes: '',
+    coder: '',
+    updatedAt: '',
+    ...fields,
+  };
+}
+
 export type ExecutionProvider = 'cuda' | 'cpu';
 
 export interface Prediction {

@@ -1,12 +1,13 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type {
-  AuCode,
-  Clip,
-  ClipAnnotation,
-  DatasetIndex,
-  DatasetKind,
-  Problem,
+import {
+  blankAnnotation,
+  type AuCode,
+  type Clip,
+  type ClipAnnotation,
+  type DatasetIndex,
+  type DatasetKind,
+  type Problem,
 } from '../../shared/domain';
 import { NotFoundError } from '../app/context';
 import { parseThreeClass, threeClassOfEmotion } from '../annotations/three-class';
@@ -81,20 +82,13 @@ function folderLabels(clips: Clip[]): Record<string, ClipAnnotation> {
     const emotion = clip.folderEmotion;
     const threeClass = emotion ? (parseThreeClass(emotion) ?? threeClassOfEmotion(emotion)) : null;
     if (!emotion || !threeClass) continue;
-    labelled[clip.id] = {
-      clipId: clip.id,
-      onset: null,
-      apex: null,
-      offset: null,
+    labelled[clip.id] = blankAnnotation(clip.id, {
       emotion,
       threeClass,
-      aus: [],
-      ausRaw: '',
-      flags: { blink: false, occlusion: false, badFrames: false },
       notes: 'label from the folder name',
       coder: 'dataset folder',
       updatedAt: new Date(0).toISOString(),
-    };
+    });
   }
   return labelled;
 }

@@ -1,14 +1,14 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import type { BatchRow } from '../../shared/contract/batch';
-import type { Clip, ClipAnnotation, DatasetIndex } from '../../shared/domain';
+import type { Clip, DatasetIndex } from '../../shared/domain';
 import { metricsFromMatrix, metricsReport } from '../../shared/metrics';
 import { CLIP_REPORT_HEADER, clipReportRows } from './clip-rows';
 import { parseCsv, toCsv } from './csv';
 import { confusionMatrixPng } from './matrix-image';
 import { megcRows } from './megc';
 import { metricsSummaryHeader, metricsSummaryRows } from './metrics-csv';
-import { THREE_CLASSES } from '../../shared/domain';
+import { blankAnnotation, THREE_CLASSES } from '../../shared/domain';
 
 function clip(subject: string, name: string): Clip {
   return {
@@ -94,9 +94,15 @@ describe('per-clip report', () => {
   it('gives each classified expression of a clip its own row, with that expression', () => {
     const id = dataset.clips[0].id;
     const expressions = [
-      { ...annotationOf(id), onset: 3, apex: 9, emotion: 'happy', threeClass: 'positive' as const },
       {
-        ...annotationOf(id),
+        ...blankAnnotation(id),
+        onset: 3,
+        apex: 9,
+        emotion: 'happy',
+        threeClass: 'positive' as const,
+      },
+      {
+        ...blankAnnotation(id),
         onset: 40,
         apex: 50,
         emotion: 'surprise',
@@ -149,23 +155,6 @@ describe('per-clip report', () => {
     expect(rows[0][at('apex_to_offset_ms')]).toBe(100);
   });
 });
-
-function annotationOf(clipId: string): ClipAnnotation {
-  return {
-    clipId,
-    onset: null,
-    apex: null,
-    offset: null,
-    emotion: null,
-    threeClass: null,
-    aus: [],
-    ausRaw: '',
-    flags: { blink: false, occlusion: false, badFrames: false },
-    notes: '',
-    coder: 'sheet',
-    updatedAt: '',
-  };
-}
 
 describe('MEGC and metrics reports', () => {
   it('writes predictions as db,subject,clip,label spelled as combined_3class_gt.csv spells them', () => {
