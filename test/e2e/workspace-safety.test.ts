@@ -48,6 +48,8 @@ describe.skipIf(chromiumMissingNote())(
       await app.host.stop('SIGKILL');
       await expect.poll(() => text(page, 'save-state'), { timeout: 15_000 }).toBe('not saved');
       expect(await text(page, 'save-error')).toMatch(/backend/);
+      // The clip list marks the clip whose edit is kept unsaved.
+      await expect.poll(() => page.getByTestId('clip-draft').count()).toBe(1);
       await page.screenshot({ path: path.join(screenshotDir, 'workspace-10-backend-killed.png') });
       const onDisk = JSON.parse(await readFile(await coderFile(), 'utf8')) as CoderFile;
       expect(onDisk.annotations['sub01/EP01'].onset).toBe(10);
@@ -62,6 +64,7 @@ describe.skipIf(chromiumMissingNote())(
         .toContain('restored unsaved changes');
       await expect.poll(() => text(page, 'save-state'), { timeout: 15_000 }).toBe('saved');
       expect(await page.getByTestId('notes').inputValue()).toBe('typed just before the crash');
+      await expect.poll(() => page.getByTestId('clip-draft').count()).toBe(0);
       expect(await page.getByTestId('flag-blink').isChecked()).toBe(true);
       // One coder1.json: a restart must find the earlier saves where it keeps the new ones.
       const files = (await readdir(dataFolder, { recursive: true })).filter((f) =>

@@ -1,4 +1,5 @@
 import type { ArgsOf } from '../../../shared/contract';
+import { workspace } from './workspace.svelte';
 
 export type AnnotationFields = ArgsOf<'annotations.save'>['fields'];
 
@@ -16,6 +17,21 @@ function keyOf(dataset: string, coder: string, clipId: string): string {
   return `mer-draft\0${dataset}\0${coder}\0${clipId}`;
 }
 
+/** The clips of a dataset with an unsaved edit of this coder kept here. */
+export function draftedClips(dataset: string, coder: string): Set<string> {
+  const prefix = keyOf(dataset, coder, '');
+  const clips = new Set<string>();
+  try {
+    for (let i = 0; i < localStorage.length; i++) {
+      const key = localStorage.key(i);
+      if (key?.startsWith(prefix)) clips.add(key.slice(prefix.length));
+    }
+  } catch {
+    // storage disabled: no drafts
+  }
+  return clips;
+}
+
 export function writeDraft(
   dataset: string,
   coder: string,
@@ -25,6 +41,7 @@ export function writeDraft(
   try {
     const draft: Draft = { fields, at: new Date().toISOString() };
     localStorage.setItem(keyOf(dataset, coder, clipId), JSON.stringify(draft));
+    workspace.draftsVersion++;
   } catch {
     // Storage full or disabled: the dirty marker still says the change is unsaved.
   }
@@ -41,7 +58,9 @@ export function readDraft(dataset: string, coder: string, clipId: string): Draft
 
 export function clearDraft(dataset: string, coder: string, clipId: string): void {
   try {
+    if (localStorage.getItem(keyOf(dataset, coder, clipId)) === null) return;
     localStorage.removeItem(keyOf(dataset, coder, clipId));
+    workspace.draftsVersion++;
   } catch {
     // nothing to clear
   }

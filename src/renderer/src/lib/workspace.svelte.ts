@@ -28,6 +28,8 @@ export const workspace = $state({
   coder: '',
   /** Bumped whenever annotations change, so lists refresh their statuses. */
   annotationsVersion: 0,
+  /** Bumped whenever an unsaved edit is kept or cleared (lib/drafts). */
+  draftsVersion: 0,
 });
 
 export async function loadSettings(): Promise<void> {
