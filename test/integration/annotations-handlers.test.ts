@@ -240,6 +240,12 @@ describe('CAS(ME)^3 clips with several expressions', () => {
     await call(ctx, 'annotations.import', { file: copy });
     const again = await call(ctx, 'annotations.get', { clipId: 'spNO.1/b' });
     expect(again.importedAll.map((a) => a.onset)).toEqual([1, 6]);
+    // A label without frames for the clip (as the composite list gives) is not a third one.
+    const labels = path.join(base, 'labels-only.csv');
+    await writeFile(labels, 'Subject,Filename,emotion\nspNO.1,b,happy\n');
+    await call(ctx, 'annotations.import', { file: labels });
+    const labelled = await call(ctx, 'annotations.get', { clipId: 'spNO.1/b' });
+    expect(labelled.importedAll.map((a) => a.onset)).toEqual([1, 6]);
   });
 });
 

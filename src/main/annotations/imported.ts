@@ -246,5 +246,8 @@ export function importedExpressions(dataset: DatasetIndex, clipId: string): Clip
   for (const expression of attachedSets(dataset).flatMap((set) => set.annotations[clipId] ?? [])) {
     byFrames.set(`${expression.onset}/${expression.apex}/${expression.offset}`, expression);
   }
-  return [...byFrames.values()].sort((a, b) => (a.onset ?? 0) - (b.onset ?? 0));
+  // A label-only entry (the composite list) describes the framed ones, it is not another one.
+  const all = [...byFrames.values()];
+  const framed = all.filter((expression) => expression.onset !== null || expression.apex !== null);
+  return (framed.length > 0 ? framed : all).sort((a, b) => (a.onset ?? 0) - (b.onset ?? 0));
 }

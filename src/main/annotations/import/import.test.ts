@@ -271,6 +271,9 @@ describe('importing by header name', () => {
     await expect(importAnnotationFile(at('short.csv'), { headerRow: 999 })).rejects.toThrow(
       /header row 999 is past the end of the table \(2 rows\)/,
     );
+    await expect(previewAnnotationFile(at('short.csv'), { headerRow: 999 })).rejects.toThrow(
+      /header row 999 is past the end/,
+    );
     await writeFile(at('sheet.ods'), 'x');
     await expect(importAnnotationFile(at('sheet.ods'))).rejects.toThrow(
       /save it from LibreOffice as \.xlsx or CSV/,

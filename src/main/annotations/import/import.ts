@@ -202,7 +202,10 @@ function previewLayout(table: Table, headerRow: number | undefined): TableLayout
     return layoutOf(table, headerRow);
   } catch (error) {
     const firstRow = table.rows.findIndex((row) => row.some((cell) => cell !== ''));
-    if (!(error instanceof AnnotationFileError) || firstRow < 0) throw error;
+    // A header row the user chose that cannot be one is said so, not replaced by a guess.
+    if (headerRow !== undefined || !(error instanceof AnnotationFileError) || firstRow < 0) {
+      throw error;
+    }
     const layout = layoutAt(table, firstRow + 1, describeTable(table));
     table.warnings.push(
       `no known header row found: row ${firstRow + 1} is shown as the header; map the columns ` +
