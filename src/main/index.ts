@@ -2,19 +2,31 @@
  * The Electron shell, kept thin: one secure window, the contract on one IPC channel, frames on
  * the mer-frame: protocol. Everything else is in the services, which never import electron.
  */
-import { app, BrowserWindow, dialog, ipcMain, protocol, session, shell } from 'electron';
+import {
+  app,
+  BrowserWindow,
+  dialog,
+  ipcMain,
+  protocol,
+  session,
+  shell,
+  type IpcMainInvokeEvent,
+} from 'electron';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { EventName } from '../shared/contract';
 import { AppContext } from './app/context';
 import { describeError, dispatch } from './app/handlers';
 import { defaultDataFolder } from './app/paths';
 import { ensureDemoDataset } from './dataset/demo/ensure';
 import { frameImage, parseFrameRequest } from './media/frame-response';
-import { CONTENT_SECURITY_POLICY } from './host/security';
+import { CONTENT_SECURITY_POLICY, isAppPage } from './host/security';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const EVENTS: EventName[] = ['job.progress', 'job.done', 'job.error', 'annotations.changed'];
+const RENDERER_ENTRY =
+  process.env.ELECTRON_RENDERER_URL ??
+  pathToFileURL(path.join(here, '../renderer/index.html')).href;
 
 protocol.registerSchemesAsPrivileged([
   { scheme: 'mer-frame', privileges: { standard: true, secure: true, supportFetchAPI: true } },
@@ -24,8 +36,11 @@ async function start(): Promise<void> {
   await app.whenReady();
   const ctx = new AppContext('electron', defaultDataFolder());
   registerFrameProtocol(ctx);
-  ipcMain.handle('mer:request', (_event, name: unknown, args: unknown) =>
-    dispatch(ctx, name, args),
+  denyPermissions();
+  ipcMain.handle('mer:request', (event, name: unknown, args: unknown) =>
+    fromAppPage(event)
+      ? dispatch(ctx, name, args)
+      : { ok: false, error: { code: 'bad-request', message: 'not from the app page' } },
   );
   // Without a dataset the window still opens: the user can open one from there.
   const dataset =
@@ -39,14 +54,16 @@ async function start(): Promise<void> {
     if (!opened.ok) console.error(`could not open ${dataset}: ${opened.error.message}`);
   }
   const window = createWindow();
-  ipcMain.handle('mer:choose-folder', async () => {
+  ipcMain.handle('mer:choose-folder', async (event) => {
+    if (!fromAppPage(event)) return null;
     const choice = await dialog.showOpenDialog(window, {
       title: 'Open a dataset folder',
       properties: ['openDirectory'],
     });
     return choice.canceled ? null : (choice.filePaths[0] ?? null);
   });
-  ipcMain.handle('mer:choose-annotation-file', async () => {
+  ipcMain.handle('mer:choose-annotation-file', async (event) => {
+    if (!fromAppPage(event)) return null;
     const choice = await dialog.showOpenDialog(window, {
       title: 'Import an annotation spreadsheet',
       properties: ['openFile'],
@@ -62,6 +79,19 @@ async function start(): Promise<void> {
   app.on('window-all-closed', () => {
     void ctx.close().finally(() => app.quit());
   });
+}
+
+function fromAppPage(event: IpcMainInvokeEvent): boolean {
+  const frame = event.senderFrame;
+  return frame !== null && frame.parent === null && isAppPage(frame.url, RENDERER_ENTRY);
+}
+
+/** The app needs no camera, microphone, notifications, geolocation or the like. */
+function denyPermissions(): void {
+  session.defaultSession.setPermissionRequestHandler((_contents, _permission, grant) =>
+    grant(false),
+  );
+  session.defaultSession.setPermissionCheckHandler(() => false);
 }
 
 function createWindow(): BrowserWindow {
@@ -91,8 +121,7 @@ function createWindow(): BrowserWindow {
     if (url.startsWith('https://')) void shell.openExternal(url);
     return { action: 'deny' };
   });
-  if (process.env.ELECTRON_RENDERER_URL) void window.loadURL(process.env.ELECTRON_RENDERER_URL);
-  else void window.loadFile(path.join(here, '../renderer/index.html'));
+  void window.loadURL(RENDERER_ENTRY);
   return window;
 }
 

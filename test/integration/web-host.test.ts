@@ -119,6 +119,33 @@ describe('web host: 127.0.0.1, token, confinement', () => {
     expect(unknown.status).toBe(404);
   });
 
+  it('serves frames and files to its own page only, yet opens from a link anywhere', async () => {
+    const frame = `/frames/sub01%2FEP01/3?token=${host.token}`;
+    const own = await get(host.port, frame, { 'sec-fetch-site': 'same-origin' });
+    expect(own.status).toBe(200);
+    expect(own.headers['cross-origin-resource-policy']).toBe('same-origin');
+    // another local port is the same site: its page would send our cookie with an <img>
+    for (const site of ['same-site', 'cross-site']) {
+      const embedded = await get(host.port, frame, { 'sec-fetch-site': site });
+      expect(embedded.status, site).toBe(403);
+      expect(embedded.body).toContain('another origin');
+    }
+    const fetched = await get(host.port, frame, { origin: 'http://127.0.0.1:1' });
+    expect(fetched.status).toBe(403);
+    const script = await get(host.port, `/index.html?token=${host.token}`, {
+      'sec-fetch-site': 'same-site',
+      'sec-fetch-mode': 'no-cors',
+      'sec-fetch-dest': 'script',
+    });
+    expect(script.status).toBe(403);
+    const linked = await get(host.port, `/?token=${host.token}`, {
+      'sec-fetch-site': 'cross-site',
+      'sec-fetch-mode': 'navigate',
+      'sec-fetch-dest': 'document',
+    });
+    expect(linked.status).toBe(200);
+  });
+
   it('answers the contract over the socket, validating arguments', async () => {
     const ws = await socket(`ws://127.0.0.1:${host.port}/ws?token=${host.token}`);
     const info = (await ask(ws, 'dataset.current', {})) as {

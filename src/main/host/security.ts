@@ -14,3 +14,40 @@ export const CONTENT_SECURITY_POLICY = [
   "form-action 'none'",
   "frame-ancestors 'none'",
 ].join('; ');
+
+/**
+ * Whether an Electron IPC message comes from the app's own page: the built renderer's
+ * index.html, or in development the electron-vite dev server. A frame that navigated elsewhere
+ * (or a subframe) gets no access to the contract.
+ */
+export function isAppPage(frameUrl: string, rendererEntry: string): boolean {
+  let frame: URL;
+  let entry: URL;
+  try {
+    frame = new URL(frameUrl);
+    entry = new URL(rendererEntry);
+  } catch {
+    return false;
+  }
+  if (entry.protocol === 'file:') {
+    return frame.protocol === 'file:' && samePath(frame.pathname, entry.pathname);
+  }
+  return frame.origin === entry.origin;
+}
+
+/** Chromium and Node may percent-encode a path differently; Windows paths ignore case. */
+function samePath(a: string, b: string): boolean {
+  const plain = (pathname: string) => {
+    const decoded = safeDecode(pathname);
+    return process.platform === 'win32' ? decoded.toLowerCase() : decoded;
+  };
+  return plain(a) === plain(b);
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}

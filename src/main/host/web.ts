@@ -86,6 +86,9 @@ async function handleHttp(
     return send(res, 403, 'forbidden: open the URL with its token, as printed by mer-studio serve');
   }
   if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'method not allowed');
+  if (!isNavigation(req) && !fromOurPage(req)) {
+    return send(res, 403, 'forbidden: requested by a page of another origin');
+  }
   const url = new URL(req.url ?? '/', 'http://127.0.0.1');
   if (url.pathname.startsWith('/frames/')) {
     return serveFrame(res, options.ctx, url);
@@ -98,7 +101,11 @@ async function serveFrame(res: http.ServerResponse, ctx: AppContext, url: URL): 
   if (!request) return send(res, 400, 'bad frame request: expected /frames/<clip id>/<index>');
   try {
     const image = await frameImage(ctx, request);
-    res.writeHead(200, { 'Content-Type': 'image/jpeg', 'Cache-Control': 'private, max-age=3600' });
+    res.writeHead(200, {
+      'Content-Type': 'image/jpeg',
+      'Cache-Control': 'private, max-age=3600',
+      'Cross-Origin-Resource-Policy': 'same-origin',
+    });
     res.end(image);
   } catch (error) {
     const info = describeError(error);
@@ -126,6 +133,7 @@ async function serveStatic(
     'Content-Type': MIME[path.extname(file)] ?? 'application/octet-stream',
     'X-Content-Type-Options': 'nosniff',
     'Referrer-Policy': 'no-referrer',
+    'Cross-Origin-Resource-Policy': 'same-origin',
   };
   if (file.endsWith('.html')) {
     headers['Content-Security-Policy'] = CONTENT_SECURITY_POLICY;
@@ -195,6 +203,22 @@ function isLocalHost(req: http.IncomingMessage): boolean {
 function sameOrigin(req: http.IncomingMessage): boolean {
   const origin = req.headers.origin;
   return origin === undefined || origin === `http://${req.headers.host}`;
+}
+
+/**
+ * Frames, scripts and styles are for our own page. Another local port is the same *site*, so
+ * the same-site cookie alone would let its page embed our frames; browsers say who asks.
+ */
+function fromOurPage(req: http.IncomingMessage): boolean {
+  const site = req.headers['sec-fetch-site'];
+  return sameOrigin(req) && (site === undefined || site === 'same-origin' || site === 'none');
+}
+
+/** Opening the printed URL from anywhere (a terminal, a notebook) is a top-level navigation. */
+function isNavigation(req: http.IncomingMessage): boolean {
+  return (
+    req.headers['sec-fetch-mode'] === 'navigate' && req.headers['sec-fetch-dest'] === 'document'
+  );
 }
 
 function send(res: http.ServerResponse, status: number, text: string): void {
