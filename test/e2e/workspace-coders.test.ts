@@ -95,6 +95,10 @@ describe.skipIf(chromiumMissingNote())('several coders (web host + chromium)', (
       );
       const future = { schemaVersion: 99, annotations: {} };
       await writeFile(path.join(folder, 'future.json'), JSON.stringify(future));
+      // edited by hand and broken; the previous save is its backup
+      const previous = coderFile('dora', ANA, () => 0);
+      await writeFile(path.join(folder, 'dora.json'), previous.slice(0, previous.length / 2));
+      await writeFile(path.join(folder, 'dora.json.bak'), previous);
     }
   });
 
@@ -167,6 +171,20 @@ describe.skipIf(chromiumMissingNote())('several coders (web host + chromium)', (
     await press(page, 'i');
     await expect.poll(() => text(page, 'mark-message')).toContain('read-only');
     await page.screenshot({ path: path.join(screenshotDir, 'workspace-22-newer-schema.png') });
+  });
+
+  it('says when a damaged coder file was recovered from its backup, and keeps working', async () => {
+    await press(page, 'v');
+    await tabTo(page, 'coder-name');
+    await page.keyboard.type('dora');
+    await press(page, 'Enter');
+    await expect.poll(() => text(page, 'current-coder')).toBe('dora');
+    await pressViewKeyUntil(page, 'workspace');
+    await expect
+      .poll(() => text(page, 'annotation-notice'))
+      .toMatch(/dora\.json is not valid JSON .*recovered the previous save from .*dora\.json\.bak/);
+    await press(page, 'i');
+    await expect.poll(() => text(page, 'save-state')).toBe('saved');
   });
 
   it('reports a frame that fails to decode mid-scrub, and a frame beyond the clip, in place', async () => {

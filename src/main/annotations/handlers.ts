@@ -65,6 +65,7 @@ function createStore(
     fallback,
     // A read-only dataset may carry this coder's file from elsewhere: start from it.
     seedFile: path.join(datasetStorageFolder(root), 'annotations', coderFileName(coder)),
+    strandedFile: path.join(fallback.folder, 'annotations', coderFileName(coder)),
   });
 }
 
@@ -84,6 +85,7 @@ export const annotationHandlers: HandlersFor<typeof annotationRequests> = {
       importedAll: allOfficial(dataset, clipId),
       canUndo: store.canUndo(clipId),
       canRedo: store.canRedo(clipId),
+      notices: store.unreportedNotices(),
     };
   },
   'annotations.save': async ({ clipId, fields, datasetRoot }, ctx) => {
@@ -99,7 +101,8 @@ export const annotationHandlers: HandlersFor<typeof annotationRequests> = {
     const store = annotationStore(ctx);
     await store.save({ clipId, ...fields, coder: ctx.coder, updatedAt: savedAt });
     ctx.emit('annotations.changed', { clipId, coder: ctx.coder });
-    return { savedAt, file: store.file, where: (await store.where()).where };
+    const where = (await store.where()).where;
+    return { savedAt, file: store.file, where, notices: store.unreportedNotices() };
   },
   'annotations.list': async (_args, ctx) => annotationStore(ctx).all(),
   'annotations.undo': async ({ clipId }, ctx) => step(ctx, clipId, 'undo'),
@@ -169,7 +172,12 @@ async function step(ctx: AppContext, clipId: string, direction: 'undo' | 'redo')
   const annotation: ClipAnnotation | null =
     direction === 'undo' ? await store.undo(clipId) : await store.redo(clipId);
   ctx.emit('annotations.changed', { clipId, coder: ctx.coder });
-  return { annotation, canUndo: store.canUndo(clipId), canRedo: store.canRedo(clipId) };
+  return {
+    annotation,
+    canUndo: store.canUndo(clipId),
+    canRedo: store.canRedo(clipId),
+    notices: store.unreportedNotices(),
+  };
 }
 
 /** Marks must lie inside the clip and keep their order: onset ≤ apex ≤ offset. */

@@ -277,6 +277,41 @@ describe('a dataset on a read-only disk', () => {
   });
 });
 
+it('brings clips saved in the app data folder back once the dataset folder is writable', async () => {
+  const inDataset = await freshLocation();
+  const appData: StorageLocation = { folder: path.join(base, 'stranded'), where: 'app-data' };
+  const before = new AnnotationStore({ location: inDataset, coder: 'ana', dataset });
+  await before.save({ ...annotation('c', 1), updatedAt: '2026-01-01T00:00:00.000Z' });
+  await before.save(annotation('e', 7));
+  // saved while the dataset folder could not be written: a newer c, a new d
+  const meanwhile = new AnnotationStore({ location: appData, coder: 'ana', dataset });
+  await meanwhile.save({ ...annotation('c', 2), updatedAt: '2026-02-01T00:00:00.000Z' });
+  await meanwhile.save(annotation('d', 3));
+  const stranded = meanwhile.file;
+  const options = { location: inDataset, coder: 'ana', dataset, strandedFile: stranded };
+
+  const after = new AnnotationStore(options);
+  expect((await after.get('c'))?.onset).toBe(2);
+  expect((await after.get('d'))?.onset).toBe(3);
+  expect((await after.get('e'))?.onset).toBe(7);
+  expect(after.unreportedNotices()).toEqual([
+    expect.stringMatching(/^2 clips saved in the app data folder while the dataset folder/),
+  ]);
+  expect(after.unreportedNotices()).toEqual([]);
+  const onDisk = JSON.parse(await readFile(after.file, 'utf8'));
+  expect(Object.keys(onDisk.annotations).sort()).toEqual(['c', 'd', 'e']);
+  expect(onDisk.annotations.c.onset).toBe(2);
+  const setAside = await readdir(path.dirname(stranded));
+  expect(setAside.some((name) => name.startsWith('ana.json.brought-back-'))).toBe(true);
+  expect(setAside).not.toContain('ana.json');
+
+  // brought back once: a later change stays, even one stamped by a clock that runs behind
+  await after.save({ ...annotation('c', 5), updatedAt: '2026-01-15T00:00:00.000Z' });
+  const later = new AnnotationStore(options);
+  expect((await later.get('c'))?.onset).toBe(5);
+  expect(later.notices).toEqual([]);
+});
+
 it('keeps the previous save as the backup', async () => {
   const location = await freshLocation();
   const store = new AnnotationStore({ location, coder: 'ana', dataset });

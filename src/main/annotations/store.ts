@@ -1,5 +1,5 @@
 import { constants as fsConstants } from 'node:fs';
-import { copyFile, mkdir, readdir, stat } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, rename, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ClipAnnotation } from '../../shared/domain';
 import {
@@ -28,6 +28,11 @@ export interface AnnotationStoreOptions {
   fallback?: StorageLocation;
   /** A coder file to start from when ours does not exist yet (a read-only dataset's own copy). */
   seedFile?: string;
+  /**
+   * This coder's file in the app data folder, where saves went while the dataset folder could
+   * not be written. Once it can, the clips changed there come back into the dataset's file.
+   */
+  strandedFile?: string;
 }
 
 /** What loading found out, for the user: recovered from the backup, migrated, seeded. */
@@ -63,6 +68,7 @@ export function coderOfFileName(name: string): string | null {
  */
 export class AnnotationStore {
   readonly notices: StoreNotice[] = [];
+  private noticesReported = 0;
   private state: CoderFile | null = null;
   private refusal: Error | null = null;
   private location: StorageLocation | null = null;
@@ -79,6 +85,13 @@ export class AnnotationStore {
 
   constructor(private readonly options: AnnotationStoreOptions) {
     if (typeof options.location !== 'function') this.location = options.location;
+  }
+
+  /** The notices not yet passed on to the user (each is passed on once). */
+  unreportedNotices(): string[] {
+    const fresh = this.notices.slice(this.noticesReported).map((notice) => notice.message);
+    this.noticesReported = this.notices.length;
+    return fresh;
   }
 
   get coder(): string {
@@ -245,7 +258,41 @@ export class AnnotationStore {
       throw error;
     }
     await removeStaleTemporaries(this.file).catch(() => undefined);
+    if (this.location?.where === 'dataset') {
+      await this.bringBackStranded().catch((error: Error) =>
+        this.notices.push({ kind: 'merged', message: `not brought back: ${error.message}` }),
+      );
+    }
     return this.state;
+  }
+
+  /** Takes the stranded file's newer clips, saves them here, then sets that file aside. */
+  private async bringBackStranded(): Promise<void> {
+    const stranded = this.options.strandedFile;
+    if (!stranded || stranded === this.file) return;
+    const text = await readIfExists(stranded);
+    if (text === null) return;
+    const parsed = this.tryParse(text, stranded);
+    if (!parsed.ok) throw parsed.error;
+    const state = this.state as CoderFile;
+    const annotations = { ...state.annotations };
+    const newer = Object.entries(parsed.data.annotations).filter(
+      ([clipId, annotation]) =>
+        !annotations[clipId] || annotation.updatedAt > annotations[clipId].updatedAt,
+    );
+    for (const [clipId, annotation] of newer) {
+      annotations[clipId] = annotation;
+      this.unsynced.add(clipId);
+    }
+    this.state = { ...state, annotations };
+    if (newer.length > 0) await this.flush();
+    if (this.file === stranded) return; // the dataset folder refused the write after all
+    const aside = `${stranded}.brought-back-${Date.now()}`;
+    await rename(stranded, aside);
+    this.notices.push({
+      kind: 'merged',
+      message: `${newer.length} clips saved in the app data folder while the dataset folder could not be written are back in ${this.file} (that file kept as ${aside})`,
+    });
   }
 
   private async readState(): Promise<CoderFile> {
@@ -271,7 +318,8 @@ export class AnnotationStore {
     try {
       return { ok: true, ...upgradeCoderFile(JSON.parse(text), file) };
     } catch (error) {
-      return { ok: false, error: error as Error };
+      if (!(error instanceof SyntaxError)) return { ok: false, error: error as Error };
+      return { ok: false, error: new Error(`${file} is not valid JSON (${error.message})`) };
     }
   }
 

@@ -13,6 +13,9 @@ export interface ClipAnnotations {
   /** Whether annotations.undo / annotations.redo have a step for this clip in this session. */
   canUndo: boolean;
   canRedo: boolean;
+  /** What reading or saving this coder's file found that the user should know (once each):
+   *  recovered from the backup, upgraded, moved to the app data folder, merged. */
+  notices: string[];
 }
 
 /** Where a coder's annotations are kept and why (a read-only dataset falls back to app data). */
@@ -135,6 +138,9 @@ export interface UndoResult {
   annotation: ClipAnnotation | null;
   canUndo: boolean;
   canRedo: boolean;
+  /** What reading or saving this coder's file found that the user should know (once each):
+   *  recovered from the backup, upgraded, moved to the app data folder, merged. */
+  notices: string[];
 }
 
 const columnMapping = z
@@ -167,6 +173,7 @@ export const annotationRequests = {
     savedAt: string;
     file: string;
     where: AnnotationLocation['where'];
+    notices: string[];
   }>(),
   'annotations.list': request(z.object({})).returns<ClipAnnotation[]>(),
   /** Steps back the coder's annotation of a clip (per-clip history kept by the backend). */
