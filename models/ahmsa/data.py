@@ -202,17 +202,24 @@ def _maps_by_suffix(maps_dir: Path) -> dict[str, list[Path]]:
     return index
 
 
-def _find_map(maps_dir: Path, names: list[str], by_suffix: dict[str, list[Path]]) -> Path | None:
-    """The first name that is a map, else the one map named <anything>_<last name>."""
+def _find_map(maps_dir: Path, names: list[str], by_suffix: dict[str, list[Path]], subject: str) -> Path | None:
+    """The first name that is a map, else the one map named <..._subject>_<last name> with the
+    subject spelled differently (SAMM 6 is 006). Never another subject's map: CASME II clip names
+    repeat across subjects."""
     for name in names:
         path = _resolve_map(maps_dir, name)
         if path is not None:
             return path
     last = names[-1]
     stem = last[: -len(Path(last).suffix)] if Path(last).suffix.lower() in MAP_EXTENSIONS else last
-    matches = by_suffix.get(stem, [])
+    matches = [path for path in by_suffix.get(stem, []) if _names_subject(path.stem[: -len(stem) - 1], subject)]
     stems = {path.stem for path in matches}
     return matches[0] if len(stems) == 1 else None  # .png first when a stem has both files
+
+
+def _names_subject(prefix: str, subject: str) -> bool:
+    """Whether a map name's part before the clip ends in the subject (006 is 6; sub09 is not sub02)."""
+    return not subject or _subject_key(prefix.rsplit("_", 1)[-1]) == _subject_key(subject)
 
 
 def _read_rows(labels_path: Path) -> tuple[dict[str, str], list[dict[str, str]], int]:
@@ -259,7 +266,7 @@ def load_dataset(maps_dir: Path, labels_path: Path, warn=lambda text: print(text
             candidates = [row[file_column].strip()]
         else:
             candidates = [f"{subject}_{clip}", clip]
-        path = _find_map(maps_dir, candidates, by_suffix)
+        path = _find_map(maps_dir, candidates, by_suffix, subject)
         if path is None:
             unknown.append(candidates[0])
             continue

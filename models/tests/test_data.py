@@ -73,8 +73,11 @@ def test_headerless_megc2019_ground_truth_and_maps_found_by_their_clip_name(tmp_
     assert dataset.names == ["006_006_1_2.png", "sub01_EP02_01f.png", "EP03_02.png"]
     assert dataset.subjects == ["6", "sub01", "sub02"] and dataset.datasets == ["samm", "casme2", "casme2"]
     assert dataset.labels.tolist() == [0, 1, 2]
-    labels.write_text("smic,c,x_1,0\n")  # two maps end in _x_1: not guessed
-    with pytest.raises(DataError, match="c_x_1"):
+    labels.write_text("smic,x,x_1,0\n")  # two maps end in _x_1, neither names subject x: not guessed
+    with pytest.raises(DataError, match="x_x_1"):
+        load_dataset(tmp_path, labels)
+    labels.write_text("casme2,sub09,EP02_01f,0\n")  # sub01's map is not sub09's
+    with pytest.raises(DataError, match="sub09_EP02_01f"):
         load_dataset(tmp_path, labels)
     labels.write_text("samm,6,006_1_2,0\ncasme2,sub01,EP02_01f,happy\n")  # no header: lines count from 1
     with pytest.raises(DataError, match="row 2: label 'happy'"):

@@ -49,11 +49,16 @@ describe('map labels', () => {
   });
 
   it('finds the map as <subject>_<clip>, <clip>, or the one map ending in _<clip>', () => {
-    const mapFor = mapMatcher(['sub01_EP02_01f', 'EP03_02', '006_006_1_2', 'a_x_1', 'b_x_1']);
+    const names = ['sub01_EP02_01f', 'EP03_02', '006_006_1_2', 'a_c_x_1', 'b_c_x_1'];
+    const mapFor = mapMatcher([...names, 'casme2_sub09_EP07_01']);
     expect(mapFor(label('sub01', 'EP02_01f'))).toBe('sub01_EP02_01f');
     expect(mapFor(label('sub02', 'EP03_02'))).toBe('EP03_02');
     expect(mapFor(label('6', '006_1_2'))).toBe('006_006_1_2');
-    expect(mapFor(label('c', 'x_1'))).toBeUndefined(); // two maps end in _x_1: not guessed
+    expect(mapFor(label('9', 'EP07_01'))).toBe('casme2_sub09_EP07_01');
+    expect(mapFor(label('c', 'x_1'))).toBeUndefined(); // two maps end in c_x_1: not guessed
+    // CASME II clip names repeat across subjects: sub09's label never takes sub01's map
+    expect(mapFor(label('sub09', 'EP02_01f'))).toBeUndefined();
+    expect(mapFor(label('7', '006_1_2'))).toBeUndefined();
     expect(mapFor(label('s1', 'missing'))).toBeUndefined();
   });
 });

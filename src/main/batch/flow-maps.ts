@@ -2,6 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import { THREE_CLASSES, type ThreeClass } from '../../shared/domain';
+import { subjectKey } from '../annotations/import/keys';
 import { MAP_CHANNELS, MAP_SIZE } from '../model/session';
 import { parseCsv } from '../report/csv';
 
@@ -232,8 +233,10 @@ function parseLabel(text: string): ThreeClass | null {
 
 /**
  * Finds the map a label row points at, among map names (file names without extension): the 3db
- * name <subject>_<clip>, else <clip>, else the one map named <anything>_<clip> (MEGC2019's files
- * write SAMM subject 006 as 6, while the maps keep 006_006_1_2). Undefined when none or several match.
+ * name <subject>_<clip>, else <clip>, else the one map named <…_subject>_<clip> with the subject
+ * spelled differently (MEGC2019's files write SAMM subject 006 as 6, while the maps keep
+ * 006_006_1_2). A map of another subject is never taken: CASME II clip names repeat across
+ * subjects. Undefined when none or several match.
  */
 export function mapMatcher(names: Iterable<string>): (label: MapLabel) => string | undefined {
   const exact = new Set(names);
@@ -249,9 +252,17 @@ export function mapMatcher(names: Iterable<string>): (label: MapLabel) => string
   return (label) => {
     const direct = [`${label.subject}_${label.clip}`, label.clip].find((name) => exact.has(name));
     if (direct) return direct;
-    const candidates = bySuffix.get(label.clip) ?? [];
+    const candidates = (bySuffix.get(label.clip) ?? []).filter((name) =>
+      namesSubject(name.slice(0, -label.clip.length - 1), label.subject),
+    );
     return candidates.length === 1 ? candidates[0] : undefined;
   };
+}
+
+/** Whether a map name's part before the clip ends in the subject (006 is 6; sub09 is not sub02). */
+function namesSubject(prefix: string, subject: string): boolean {
+  if (subject === '') return true; // nothing to tell subjects apart by
+  return subjectKey(prefix.slice(prefix.lastIndexOf('_') + 1)) === subjectKey(subject);
 }
 
 /**
