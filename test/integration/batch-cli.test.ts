@@ -116,6 +116,7 @@ describe('mer-studio classify <dataset>', () => {
       const model = path.join(work, 'models', 'wrong-shape.onnx');
       execFileSync('/usr/bin/python3', ['-c', WRONG_SHAPE_MODEL, model], { stdio: 'pipe' });
       const card = JSON.parse(await readFile(projectFile('models/ahmsa-net.card.json'), 'utf8'));
+      delete card.sha256; // the card's own model is not this one: the shape check must say why
       await writeFile(model.replace(/\.onnx$/, '.card.json'), JSON.stringify(card));
       const result = await cli('classify', dataset, '--provider', 'cpu', '--model', model);
       expect(result.code).toBe(3);
@@ -361,6 +362,16 @@ describe('mer-studio classify --flow-maps', () => {
     expect(summary.rows.filter((row) => !row.inTraining).map((row) => row.file)).toEqual([
       's3_clipD.f32',
     ]);
+  });
+
+  it('stops with exit 3 when the model answers something other than its card promises', async () => {
+    const model = path.resolve('test/fixtures/models/scaled.onnx');
+    const result = await cli('classify', '--flow-maps', maps, '--model', model, '--json');
+    expect(result.code).toBe(3);
+    expect(result.err).toMatch(
+      /scaled\.onnx: the card says the output is probabilities, but a row/,
+    );
+    expect(result.err).not.toMatch(/\n\s+at /); // no stack trace
   });
 
   it('refuses metrics output without labels, before work', async () => {

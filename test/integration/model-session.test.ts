@@ -2,8 +2,10 @@ import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ModelSession, shippedModelPath } from '../../src/main/model/session';
+import { ModelSession, openPipelineModel, shippedModelPath } from '../../src/main/model/session';
 import { cardPathFor } from '../../src/main/model/card';
+
+const testModel = (name: string) => path.resolve('test/fixtures/models', `${name}.onnx`);
 
 function modelCopy(editCard?: (card: Record<string, unknown>) => void): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'mer-model-'));
@@ -65,13 +67,62 @@ describe('model session (onnxruntime-node, shipped model)', () => {
     await expect(ModelSession.open(wrongClasses, 'cpu')).rejects.toThrow(/classes must be/);
   });
 
+  it('refuses a card copied beside another model (its sha256 names a different file)', async () => {
+    const other = modelCopy();
+    copyFileSync(testModel('scaled'), other);
+    await expect(ModelSession.open(other, 'cpu')).rejects.toThrow(
+      /not the model its card .*model\.card\.json describes \(the card's sha256 is d3bce2a8/,
+    );
+  });
+
+  it('refuses outputs that are not what the card says: NaN, or "probabilities" that are not', async () => {
+    const scaled = await ModelSession.open(testModel('scaled'), 'cpu');
+    const maps = Float32Array.from({ length: 2 * 3 * 28 * 28 }, (_, i) => (i % 7) / 7);
+    await expect(scaled.classify(maps)).rejects.toThrow(
+      /card says the output is probabilities, but a row is \(.*\), summing to .*"logits"/,
+    );
+    await scaled.close();
+    const notFinite = await ModelSession.open(testModel('not-finite'), 'cpu');
+    await expect(notFinite.classify(maps)).rejects.toThrow(/non-finite outputs \(NaN/);
+    await notFinite.close();
+  });
+
+  it('runs a model exported for one batch size in runs of that size', async () => {
+    const session = await ModelSession.open(testModel('fixed-batch-2'), 'cpu');
+    const maps = Float32Array.from({ length: 5 * 3 * 28 * 28 }, (_, i) => Math.sin(i * 0.37));
+    const together = await session.classify(maps);
+    expect(together).toHaveLength(5);
+    const one = 3 * 28 * 28;
+    for (let i = 0; i < 5; i++) {
+      const alone = await session.classify(maps.subarray(i * one, (i + 1) * one));
+      expect(alone).toHaveLength(1);
+      expect(alone[0].positive).toBeCloseTo(together[i].positive, 6);
+    }
+    await session.close();
+  });
+
+  it("refuses a model for another layout in the app's pipeline, not for precomputed maps", async () => {
+    const mosaic = modelCopy((card) => {
+      (card.input as Record<string, unknown>).layout = 'mosaic';
+    });
+    await expect(openPipelineModel(mosaic, 'cpu')).rejects.toThrow(
+      /input layout is "mosaic"; the app computes whole-face maps/,
+    );
+    const session = await ModelSession.open(mosaic, 'cpu');
+    await session.close();
+    const wrongShape = modelCopy((card) => {
+      (card.input as Record<string, unknown>).shape = [null, 3, 32, 32];
+    });
+    await expect(ModelSession.open(wrongShape, 'cpu')).rejects.toThrow(/card input shape/);
+  });
+
   it('says clearly when the model or its card is missing or malformed', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'mer-model-'));
     await expect(ModelSession.open(path.join(dir, 'none.onnx'))).rejects.toThrow(/not found/);
     const noCard = path.join(dir, 'nocard.onnx');
     copyFileSync(shippedModelPath(), noCard);
     await expect(ModelSession.open(noCard)).rejects.toThrow(/model card not found/);
-    const garbage = modelCopy();
+    const garbage = modelCopy((card) => delete card.sha256);
     writeFileSync(garbage, Buffer.from('this is not an onnx model'));
     await expect(ModelSession.open(garbage, 'cpu')).rejects.toThrow(/not a loadable ONNX model/);
     const badJson = modelCopy();

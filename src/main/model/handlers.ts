@@ -4,7 +4,7 @@ import type { AppContext } from '../app/context';
 import { findClip } from '../dataset/handlers';
 import { decodeFrame } from '../media/frames';
 import { buildModelInput } from '../face/model-input';
-import { argmaxClass, ModelSession } from './session';
+import { argmaxClass, openPipelineModel, type ModelSession } from './session';
 import { predictionsOf } from './predictions';
 
 const sessions = new WeakMap<AppContext, Promise<ModelSession>>();
@@ -13,7 +13,7 @@ const sessions = new WeakMap<AppContext, Promise<ModelSession>>();
 export function modelSession(ctx: AppContext): Promise<ModelSession> {
   let session = sessions.get(ctx);
   if (!session) {
-    session = ModelSession.open(process.env.MER_MODEL || undefined);
+    session = openPipelineModel(process.env.MER_MODEL || undefined);
     sessions.set(ctx, session);
     session.catch(() => sessions.delete(ctx));
     ctx.onClose(async () => (await session)?.close());

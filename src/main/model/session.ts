@@ -1,10 +1,11 @@
-import { access } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { access, readFile } from 'node:fs/promises';
 import { THREE_CLASSES, type ExecutionProvider, type ThreeClass } from '../../shared/domain';
 import { projectFile } from '../app/paths';
 import { WorkerClient } from '../app/worker-client';
 import { startWorker } from '../app/workers';
 import { MAP_CHANNELS, MAP_SIZE } from '../face/maps';
-import { readModelCard, type ModelCard } from './card';
+import { cardPathFor, readModelCard, type ModelCard } from './card';
 import type {
   ClassifyReply,
   ClassifyRequest,
@@ -32,6 +33,8 @@ export class ModelSession {
     readonly provider: ExecutionProvider,
     readonly providerNote: string | undefined,
     private readonly worker: WorkerClient<ModelWorkerInfo, ClassifyReply>,
+    /** A graph exported for one batch size only: maps go in runs of that size. */
+    private readonly fixedBatch: number | null,
   ) {}
 
   static async open(
@@ -42,6 +45,7 @@ export class ModelSession {
       throw new Error(`${modelPath}: model file not found`);
     });
     const card = await readModelCard(modelPath);
+    await checkDigest(modelPath, card);
     const workerData: ModelWorkerData = { modelPath, wanted };
     const worker = new WorkerClient<ModelWorkerInfo, ClassifyReply>(
       startWorker('model/model-worker', { workerData }),
@@ -50,7 +54,9 @@ export class ModelSession {
     try {
       const { provider, providerNote, graph } = await worker.ready;
       checkCardAgainstGraph(modelPath, card, graph);
-      return new ModelSession(modelPath, card, provider, providerNote, worker);
+      const batch = graph.shapes[card.input.name]?.[0];
+      const fixedBatch = typeof batch === 'number' && batch > 0 ? batch : null;
+      return new ModelSession(modelPath, card, provider, providerNote, worker, fixedBatch);
     } catch (error) {
       await worker.close();
       throw error;
@@ -63,6 +69,18 @@ export class ModelSession {
       throw new Error(`model input must be N×3×28×28 floats, got ${maps.length} values`);
     }
     const count = maps.length / SAMPLE_LENGTH;
+    if (this.fixedBatch === null || this.fixedBatch === count) return this.run(maps, count);
+    const results: Array<Record<ThreeClass, number>> = [];
+    for (let start = 0; start < count; start += this.fixedBatch) {
+      const run = new Float32Array(this.fixedBatch * SAMPLE_LENGTH); // the last run padded
+      run.set(maps.subarray(start * SAMPLE_LENGTH, (start + this.fixedBatch) * SAMPLE_LENGTH));
+      const rows = await this.run(run, this.fixedBatch);
+      results.push(...rows.slice(0, Math.min(this.fixedBatch, count - start)));
+    }
+    return results;
+  }
+
+  private async run(maps: Float32Array, count: number): Promise<Array<Record<ThreeClass, number>>> {
     const copy = Float32Array.from(maps).buffer; // transferred to the worker
     const reply = await this.worker.request(
       (id): ClassifyRequest => ({
@@ -78,6 +96,7 @@ export class ModelSession {
     const values = new Float32Array(reply.values);
     return Array.from({ length: count }, (_, i) => {
       const row = Array.from(values.subarray(i * 3, i * 3 + 3));
+      checkOutputRow(this.path, this.card, row);
       return toRecord(this.card.output.kind === 'logits' ? softmax(row) : row);
     });
   }
@@ -85,6 +104,64 @@ export class ModelSession {
   async close(): Promise<void> {
     await this.worker.close();
   }
+}
+
+/** The card names the model file it describes by its SHA-256 (when it says one). */
+async function checkDigest(modelPath: string, card: ModelCard): Promise<void> {
+  if (!card.sha256) return;
+  const actual = createHash('sha256')
+    .update(await readFile(modelPath))
+    .digest('hex');
+  if (actual !== card.sha256.toLowerCase()) {
+    throw new Error(
+      `${modelPath}: not the model its card ${cardPathFor(modelPath)} describes (the card's ` +
+        `sha256 is ${card.sha256.slice(0, 12)}…, the file's ${actual.slice(0, 12)}…); ` +
+        'export the model with its own card',
+    );
+  }
+}
+
+/** The model answered, but not with what its card promises: a problem of the model, not the maps. */
+export class ModelOutputError extends Error {
+  override name = 'ModelOutputError';
+}
+
+/** Probabilities must be probabilities, and nothing may be NaN: else every answer is wrong. */
+function checkOutputRow(modelPath: string, card: ModelCard, row: number[]): void {
+  const shown = row.map((value) => value.toPrecision(4)).join(', ');
+  if (!row.every(Number.isFinite)) {
+    throw new ModelOutputError(`${modelPath}: the model returned non-finite outputs (${shown})`);
+  }
+  if (card.output.kind !== 'probabilities') return;
+  const sum = row.reduce((a, b) => a + b, 0);
+  if (row.some((value) => value < -1e-4 || value > 1 + 1e-4) || Math.abs(sum - 1) > 1e-3) {
+    throw new ModelOutputError(
+      `${modelPath}: the card says the output is probabilities, but a row is (${shown}), ` +
+        'summing to ' +
+        `${sum.toPrecision(4)}; if the model outputs logits, set output.kind to "logits" in its card`,
+    );
+  }
+}
+
+/**
+ * A session for the app's own pipeline, which makes whole-face maps: a model for another layout
+ * (HTNet's region mosaic) would read them wrongly. Precomputed maps (classify --flow-maps) go in
+ * as they are, so ModelSession.open takes any layout.
+ */
+export async function openPipelineModel(
+  modelPath?: string,
+  wanted?: ExecutionProvider,
+): Promise<ModelSession> {
+  const session = await ModelSession.open(modelPath, wanted);
+  const layout = session.card.input.layout;
+  if (layout !== undefined && layout !== 'whole-face') {
+    await session.close();
+    throw new Error(
+      `${session.path}: its card says the input layout is "${layout}"; the app computes ` +
+        'whole-face maps, so this model can classify only precomputed maps (classify --flow-maps)',
+    );
+  }
+  return session;
 }
 
 /** The card must describe the graph: same input/output names, 3×28×28 in, 3 classes out. */
@@ -95,6 +172,9 @@ function checkCardAgainstGraph(modelPath: string, card: ModelCard, graph: GraphD
   }
   if (!graph.outputNames.includes(card.output.name)) {
     problems.push(`output "${card.output.name}" not in graph (${graph.outputNames.join(', ')})`);
+  }
+  if (card.input.shape.slice(1).join('x') !== '3x28x28') {
+    problems.push(`card input shape is [${card.input.shape.join(', ')}], expected [N, 3, 28, 28]`);
   }
   const inputShape = graph.shapes[card.input.name];
   if (inputShape && inputShape.slice(1).join('x') !== '3x28x28') {

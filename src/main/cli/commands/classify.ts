@@ -23,7 +23,13 @@ import { inputKeys, runBatch, type BatchProgress } from '../../batch/runner';
 import { openDataset } from '../../dataset/index';
 import { closeSharedLandmarkDetector } from '../../face/landmarks';
 import { trainedOn, type ModelCard } from '../../model/card';
-import { argmaxClass, ModelSession, shippedModelPath } from '../../model/session';
+import {
+  argmaxClass,
+  ModelOutputError,
+  ModelSession,
+  openPipelineModel,
+  shippedModelPath,
+} from '../../model/session';
 import { buildReport } from '../../report/build';
 import { toCsv, type CsvCell } from '../../report/csv';
 import { megcRows } from '../../report/megc';
@@ -127,14 +133,18 @@ async function checkOutputs(values: Values): Promise<void> {
     throw new UserError(`cannot write the report(s):\n  ${problems.join('\n  ')}`);
 }
 
+/** `pipeline`: the maps come from the app's own flow pipeline (whole-face maps). */
 async function openModel(
   values: Values,
   provider: ExecutionProvider,
   io: CliIO,
+  pipeline: boolean,
 ): Promise<ModelSession> {
   const modelPath = path.resolve(values.model ?? (process.env.MER_MODEL || shippedModelPath()));
   try {
-    const session = await ModelSession.open(modelPath, provider);
+    const session = pipeline
+      ? await openPipelineModel(modelPath, provider)
+      : await ModelSession.open(modelPath, provider);
     if (session.providerNote && provider === 'cuda')
       io.err(`note: running on CPU: ${session.providerNote}`);
     return session;
@@ -149,7 +159,7 @@ async function classifyDataset(
   provider: ExecutionProvider,
   io: CliIO,
 ): Promise<number> {
-  const session = await openModel(values, provider, io);
+  const session = await openModel(values, provider, io, true);
   const ctx = new AppContext('cli', defaultDataFolder(), values.coder ?? 'coder1');
   let engine: ClipEngine | null = null;
   try {
@@ -489,7 +499,7 @@ async function classifyFlowMaps(
       `${labelsFile}: no label matches a map in ${dir} (maps are named <sub>_<filename_o>.png or <clip>.png)`,
     );
   }
-  const session = await openModel(values, provider, io);
+  const session = await openModel(values, provider, io, false);
   try {
     const started = performance.now();
     const predictions: Array<{
@@ -501,7 +511,9 @@ async function classifyFlowMaps(
       const batch = maps.slice(i, i + INFERENCE_BATCH);
       const joined = new Float32Array(batch.length * batch[0].maps.length);
       batch.forEach((map, j) => joined.set(map.maps, j * map.maps.length));
-      const results = await session.classify(joined);
+      const results = await session.classify(joined).catch((error: Error) => {
+        throw error instanceof ModelOutputError ? new UserError(error.message) : error;
+      });
       batch.forEach((map, j) => predictions.push({ map, probabilities: results[j] }));
       if (io.isTTY) io.err(`\rclassified ${predictions.length}/${maps.length}\u001b[K`);
     }
