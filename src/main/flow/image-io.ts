@@ -9,6 +9,7 @@ import type { GreyImage, RgbaImage } from './types';
  */
 export async function readGreyImage(file: string): Promise<GreyImage> {
   const { data, info } = await sharp(file)
+    .rotate() // as viewers show it: upright after its EXIF orientation
     .removeAlpha()
     .raw({ depth: 'uchar' })
     .toBuffer({ resolveWithObject: true });

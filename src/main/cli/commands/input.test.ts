@@ -87,6 +87,30 @@ describe('mer-studio input', () => {
     expect((await stat(report.files['flow.png'])).size).toBeGreaterThan(100);
   });
 
+  it('reads photos as they are shown: upright after their EXIF orientation', async () => {
+    // stored upside down, with the tag (orientation 3) that tells every viewer to turn it
+    const stored = async (file: string, name: string) => {
+      const target = path.join(dir, name);
+      await sharp(file).rotate(180).withMetadata({ orientation: 3 }).jpeg().toFile(target);
+      return target;
+    };
+    const upright = [projectFile('assets/astronaut.png'), path.join(dir, 'apex.png')];
+    const turned = [
+      await stored(upright[0], 'onset-exif.jpg'),
+      await stored(upright[1], 'apex-exif.jpg'),
+    ];
+    const pointsOf = async (files: string[]) => {
+      const { io, out } = capture();
+      expect(await inputCommand.run([...files, '--json'], io)).toBe(0);
+      return JSON.parse(out.join('\n')).points as Record<string, { x: number; y: number }>;
+    };
+    const expected = await pointsOf(upright);
+    const found = await pointsOf(turned);
+    for (const [name, point] of Object.entries(expected)) {
+      expect(Math.hypot(found[name].x - point.x, found[name].y - point.y), name).toBeLessThan(4);
+    }
+  });
+
   it('reports an unusable pair with exit code 3 and a reason', async () => {
     const { io, out } = capture();
     const photo = projectFile('assets/astronaut.png');

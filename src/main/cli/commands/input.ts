@@ -74,6 +74,7 @@ the status and reasons are still printed.`,
 async function readImage(file: string): Promise<RawFrame> {
   try {
     const { data, info } = await sharp(file)
+      .rotate() // as viewers show it: upright after its EXIF orientation
       .removeAlpha()
       .raw()
       .toBuffer({ resolveWithObject: true });
