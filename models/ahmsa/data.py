@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import re
 import sys
 from collections import defaultdict
@@ -222,10 +223,24 @@ def _names_subject(prefix: str, subject: str) -> bool:
     return not subject or _subject_key(prefix.rsplit("_", 1)[-1]) == _subject_key(subject)
 
 
+def _decode_labels(labels_path: Path) -> str:
+    """UTF-8 (with or without BOM) or UTF-16 with its BOM, as Excel saves "Unicode text"."""
+    data = labels_path.read_bytes()
+    encoding = "utf-16" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig"
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as error:
+        raise DataError(f"{labels_path}: not UTF-8 or UTF-16 text (byte {error.start}); "
+                        "save it as CSV UTF-8") from None
+
+
 def _read_rows(labels_path: Path) -> tuple[dict[str, str], list[dict[str, str]], int]:
     """The header (lower-case name → name as written), the rows as dicts, the first row's line number."""
-    with labels_path.open(newline="", encoding="utf-8-sig") as handle:
-        lines = [row for row in csv.reader(handle) if any(cell.strip() for cell in row)]
+    text = _decode_labels(labels_path)
+    first_line = next((line for line in text.splitlines() if line.strip()), "")
+    delimiter = max((",", ";", "\t"), key=first_line.count)  # Excel writes ; or tab in some locales
+    lines = [row for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+             if any(cell.strip() for cell in row)]
     if not lines:
         raise DataError(f"{labels_path}: empty labels file")
     first = lines[0]
@@ -259,6 +274,8 @@ def load_dataset(maps_dir: Path, labels_path: Path, warn=lambda text: print(text
 
     maps, labels, subjects, datasets, names, clips = [], [], [], [], [], []
     unknown: list[str] = []
+    row_of: dict[str, int] = {}  # map name → the row that labelled it
+    conflicting: set[str] = set()
     for row_number, row in enumerate(rows, start=first_line):
         subject = (row.get(subject_column) or "").strip()
         clip = (row.get(clip_column) or "").strip() if clip_column else ""
@@ -272,18 +289,30 @@ def load_dataset(maps_dir: Path, labels_path: Path, warn=lambda text: print(text
             continue
         if not subject:
             raise DataError(f"{labels_path}, row {row_number}: empty subject")
+        label = _parse_label(row.get(label_column) or "", row_number, labels_path)
+        if path.name in row_of:
+            earlier = names.index(path.name)
+            if labels[earlier] != label:
+                conflicting.add(path.name)
+                warn(f"warning: {labels_path}, rows {row_of[path.name]} and {row_number} label {path.name} "
+                     f"{CLASS_NAMES[labels[earlier]]} and {CLASS_NAMES[label]}: the map is left out")
+            continue  # a repeated row adds nothing; a second label must not count the map twice
+        row_of[path.name] = row_number
         maps.append(load_map(path))
-        labels.append(_parse_label(row.get(label_column) or "", row_number, labels_path))
+        labels.append(label)
         subjects.append(subject)
         datasets.append((row.get(dataset_column) or "all").strip().lower() if dataset_column else "all")
         names.append(path.name)
         clips.append(clip or path.stem)
+    keep = [i for i, name in enumerate(names) if name not in conflicting]
+    maps, labels, subjects, datasets, names, clips = ([column[i] for i in keep]
+                                                      for column in (maps, labels, subjects, datasets, names, clips))
     if unknown:
         shown = ", ".join(unknown[:5]) + (f" … ({len(unknown)} in all)" if len(unknown) > 5 else "")
         raise DataError(f"{labels_path}: labels name maps not found in {maps_dir}: {shown}")
     if not maps:
         raise DataError(f"{labels_path}: no labelled maps")
-    listed = {name for name in names}
+    listed = set(row_of)
     extra = [p.name for p in maps_dir.iterdir() if p.suffix.lower() in MAP_EXTENSIONS and p.name not in listed]
     if extra:
         warn(f"warning: {len(extra)} map(s) in {maps_dir} have no label and are ignored (e.g. {extra[0]})")

@@ -158,6 +158,9 @@ def run_loso(arguments: argparse.Namespace, dataset: FlowDataset, preset: Preset
     config_file.write_text(json.dumps(configuration, indent=2))
 
     all_subjects = dataset.subject_order()
+    if len(all_subjects) < 2:
+        raise DataError(f"{arguments.labels}: LOSO needs maps of at least two subjects; every labelled map is "
+                        f"subject {all_subjects[0]}'s (train without --loso to use them all)")
     if arguments.folds:
         folds = [s.strip() for s in arguments.folds.split(",") if s.strip()]
         unknown = [s for s in folds if s not in all_subjects]

@@ -124,3 +124,24 @@ def test_action_units_per_clip_matched_by_subject_and_clip(tmp_path: Path) -> No
     samm.write_text("clip,units\n006_1_2,12\n")
     with pytest.raises(DataError, match="needs subject, clip and aus columns"):
         load_unit_labels([samm], dataset)
+
+
+def test_labels_as_excel_saves_them_utf16_and_semicolons(tmp_path: Path) -> None:
+    write_png(tmp_path / "a.png")
+    (tmp_path / "labels.csv").write_bytes("subject;file;label\r\nx;a;surprise\r\n".encode("utf-16"))
+    dataset = load_dataset(tmp_path, tmp_path / "labels.csv")
+    assert dataset.names == ["a.png"] and dataset.labels.tolist() == [2]
+    (tmp_path / "labels.csv").write_bytes(b"subject,file,label\nx,a,0\n\xff\xfe\xfd,a,1\n")
+    with pytest.raises(DataError, match=r"labels\.csv: not UTF-8 or UTF-16 text"):
+        load_dataset(tmp_path, tmp_path / "labels.csv")
+
+
+def test_a_map_labelled_twice_counts_once_and_two_labels_leave_it_out(tmp_path: Path) -> None:
+    for name in ("a", "b"):
+        write_png(tmp_path / f"{name}.png")
+    (tmp_path / "labels.csv").write_text("subject,file,label\nx,a,0\nx,a,0\nx,b,1\nx,b,2\n")
+    warnings: list[str] = []
+    dataset = load_dataset(tmp_path, tmp_path / "labels.csv", warn=warnings.append)
+    assert dataset.names == ["a.png"] and dataset.labels.tolist() == [0]
+    assert warnings == ["warning: " + str(tmp_path / "labels.csv") +
+                        ", rows 4 and 5 label b.png positive and surprise: the map is left out"]

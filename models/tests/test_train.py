@@ -87,6 +87,13 @@ def test_unknown_fold_subject_and_bad_maps_exit_3(tiny_set, tmp_path: Path, caps
     assert "a0.npy" in capsys.readouterr().err
 
 
+def test_loso_with_one_subject_is_refused_clearly(tiny_set, tmp_path: Path, capsys) -> None:
+    maps, labels = tiny_set
+    labels.write_text("subject,file,label\na,a0,0\na,a1,1\n")
+    assert run(maps, labels, tmp_path / "x") == 3
+    assert "LOSO needs maps of at least two subjects" in capsys.readouterr().err
+
+
 def test_training_on_all_maps_saves_a_loadable_checkpoint(tiny_set, tmp_path: Path) -> None:
     from models.ahmsa.checkpoint import load_checkpoint
     from models.ahmsa.data import load_map, map_digest

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -10,7 +10,7 @@ import {
   type MapLabel,
 } from './flow-maps';
 
-function labelsFile(text: string): string {
+function labelsFile(text: string | Buffer): string {
   const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'mer-labels-')), 'labels.csv');
   writeFileSync(file, text);
   return file;
@@ -36,6 +36,17 @@ describe('map labels', () => {
     expect(problems.map((problem) => problem.message)).toEqual([
       'line 3: label "7" is not 0, 1, 2 or a class name',
     ]);
+  });
+
+  it('reads what Excel saves: UTF-16 text, semicolons, a file column naming the map', async () => {
+    const text = 'subject;file;label\r\nsub01;sub01_EP02_01f.png;positive\r\n';
+    const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
+    const { labels, problems } = await readMapLabels(labelsFile(utf16));
+    expect(problems).toEqual([]);
+    expect(labels).toEqual([
+      { dataset: 'all', subject: 'sub01', clip: 'sub01_EP02_01f', label: 'positive', line: 2 },
+    ]);
+    expect(mapMatcher(['sub01_EP02_01f'])(labels[0])).toBe('sub01_EP02_01f');
   });
 
   it('reads a header without a dataset column, and names the columns it lacks', async () => {
@@ -82,8 +93,10 @@ describe('reading maps', () => {
     writeFileSync(path.join(dir, 'c.npy'), npy('<f8', [28, 28, 3], Buffer.from(last.buffer)));
     writeFileSync(path.join(dir, 'd.npy'), npy('<f4', [28, 28], Buffer.alloc(28 * 28 * 4)));
     writeFileSync(path.join(dir, 'e.jpg'), 'not read');
+    symlinkSync(path.join(dir, 'a.f32'), path.join(dir, 'linked.f32')); // maps shared by links
     const { maps, problems } = await readFlowMaps(dir);
-    expect(maps.map((map) => map.name)).toEqual(['a', 'b', 'c']);
+    expect(maps.map((map) => map.name)).toEqual(['a', 'b', 'c', 'linked']);
+    expect(maps[3].maps).toEqual(maps[0].maps);
     expect(maps[1].maps).toEqual(maps[0].maps);
     expect(maps[2].maps).toEqual(maps[0].maps);
     expect(problems.map((p) => [path.basename(p.file), p.message])).toEqual([

@@ -4,7 +4,7 @@ import sharp from 'sharp';
 import { THREE_CLASSES, type ThreeClass } from '../../shared/domain';
 import { subjectKey } from '../annotations/import/keys';
 import { MAP_CHANNELS, MAP_SIZE } from '../model/session';
-import { parseCsv } from '../report/csv';
+import { decodeText, parseCsv } from '../annotations/import/csv';
 
 /**
  * Precomputed 28×28 maps (HTNet-style, like ../shared/data/3db/flow): PNG RGB = u, v, strain
@@ -49,13 +49,14 @@ export async function readFlowMaps(
     },
   );
   const extensionOf = (name: string) => path.extname(name).toLowerCase();
+  const isFile = (entry: (typeof entries)[number]) => entry.isFile() || entry.isSymbolicLink();
   const files = entries
-    .filter((entry) => entry.isFile() && MAP_EXTENSIONS.has(extensionOf(entry.name)))
+    .filter((entry) => isFile(entry) && MAP_EXTENSIONS.has(extensionOf(entry.name)))
     .map((entry) => entry.name)
     .sort();
   const maps: FlowMap[] = [];
   const problems: MapProblem[] = entries
-    .filter((entry) => entry.isFile() && NOT_MAP_EXTENSIONS.has(extensionOf(entry.name)))
+    .filter((entry) => isFile(entry) && NOT_MAP_EXTENSIONS.has(extensionOf(entry.name)))
     .map((entry) => ({
       file: path.join(dir, entry.name),
       message:
@@ -163,15 +164,16 @@ function readNpyMap(bytes: Buffer): Float32Array {
 const HEADERLESS_COLUMNS = { dataset: 0, subject: 1, clip: 2, label: 3 };
 
 /**
- * Reads map labels: a CSV with a header (dataset|db optional, sub|subject, filename_o|clip|filename,
+ * Reads map labels: a CSV with a header (dataset|db optional, sub|subject, filename_o|clip|filename|file,
  * label), or MEGC2019's headerless db,subject,clip,label. Bad rows are reported with their line.
  */
 export async function readMapLabels(
   file: string,
 ): Promise<{ labels: MapLabel[]; problems: MapProblem[] }> {
-  const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+  const bytes = await readFile(file).catch((error: NodeJS.ErrnoException) => {
     throw new Error(`${file}: cannot read the labels (${error.code ?? error.message})`);
   });
+  const { text } = decodeText(bytes, file); // UTF-8 with or without BOM, UTF-16 (Excel), Latin-1
   const rows = parseCsv(text).filter((row) => row.some((cell) => cell.trim() !== ''));
   if (rows.length === 0) throw new Error(`${file}: the labels file is empty`);
   const headerless = rows[0].length === 4 && parseLabel(rows[0][3].trim()) !== null;
@@ -193,7 +195,7 @@ export async function readMapLabels(
     labels.push({
       dataset: columns.dataset >= 0 ? cell(columns.dataset) : 'all',
       subject: cell(columns.subject),
-      clip: cell(columns.clip),
+      clip: withoutMapExtension(cell(columns.clip)),
       label,
       line,
     });
@@ -210,7 +212,7 @@ function headerColumns(
   const columns = {
     dataset: column('dataset', 'db'),
     subject: column('sub', 'subject'),
-    clip: column('filename_o', 'clip', 'filename'),
+    clip: column('filename_o', 'clip', 'filename', 'file'),
     label: column('label'),
   };
   const missing = Object.entries(columns)
@@ -223,6 +225,11 @@ function headerColumns(
     );
   }
   return columns;
+}
+
+/** A file column may name the map with its extension (sub01_EP02_01f.png). */
+function withoutMapExtension(name: string): string {
+  return MAP_EXTENSIONS.has(path.extname(name).toLowerCase()) ? path.parse(name).name : name;
 }
 
 function parseLabel(text: string): ThreeClass | null {
