@@ -117,6 +117,34 @@ describe('importing by header name', () => {
     expect(report.counts.all.native).toMatchObject({ disgust: 2, happiness: 2, repression: 1 });
   });
 
+  it('says when formulas hold no computed value (a script wrote the file) and rows are hidden', async () => {
+    const workbook = new ExcelJS.Workbook();
+    const sheet = workbook.addWorksheet('Coding');
+    sheet.addRow(CASME2_HEADER);
+    sheet.addRow(['01', 'EP02_01f', null, { formula: '40+6' }, 59, 86, null, 12, 'happiness']);
+    sheet.addRow([
+      '01',
+      'EP19_05f',
+      null,
+      { formula: '396', result: 396 },
+      416,
+      446,
+      null,
+      4,
+      'disgust',
+    ]);
+    sheet.addRow(['02', 'EP03_02f', null, 100, 110, 136, null, 15, 'repression']).hidden = true;
+    await workbook.xlsx.writeFile(at('scripted.xlsx'));
+    const { report } = await importAnnotationFile(at('scripted.xlsx'));
+    expect(report.warnings).toEqual([
+      expect.stringMatching(
+        /^sheet Coding: 1 formula cell\(s\) hold no computed value and read as empty \(D2 =40\+6\).*open and save it in Excel or LibreOffice$/,
+      ),
+      'sheet Coding: 1 hidden row(s) are read like the others (row 4)',
+    ]);
+    expect(report.rowsAccepted).toBe(3); // the formula row is kept, with no onset
+  });
+
   it('matches rows to clips across spellings and turns frame numbers into indexes', async () => {
     const file = await writeWorkbook('match.xlsx', {
       Sheet1: [

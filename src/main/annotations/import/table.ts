@@ -130,19 +130,40 @@ async function readWorkbook(file: string): Promise<Table[]> {
     format: 'xlsx' as const,
     sheet: sheet.name,
     sheets,
-    rows: sheetRows(sheet),
-    warnings: [],
+    ...sheetRows(sheet),
   }));
 }
 
-function sheetRows(sheet: ExcelJS.Worksheet): string[][] {
+function sheetRows(sheet: ExcelJS.Worksheet): { rows: string[][]; warnings: string[] } {
   const rows: string[][] = [];
+  const uncomputed: string[] = [];
+  const hidden: number[] = [];
   sheet.eachRow({ includeEmpty: true }, (row, number) => {
     const values = Array.isArray(row.values) ? row.values.slice(1) : [];
     rows[number - 1] = values.map(cellText);
+    if (row.hidden && values.some((value) => cellText(value) !== '')) hidden.push(number);
+    row.eachCell((cell) => {
+      if (cell.type === ExcelJS.ValueType.Formula && cell.result === undefined)
+        uncomputed.push(`${cell.address} =${cell.formula}`);
+    });
   });
   for (let i = 0; i < rows.length; i++) rows[i] ??= [];
-  return rows;
+  const warnings: string[] = [];
+  if (uncomputed.length > 0) {
+    warnings.push(
+      `sheet ${sheet.name}: ${uncomputed.length} formula cell(s) hold no computed value and read as ` +
+        `empty (${uncomputed.slice(0, 3).join(', ')}${uncomputed.length > 3 ? ', …' : ''}): the ` +
+        'file was written by a program that does not compute formulas; open and save it in ' +
+        'Excel or LibreOffice',
+    );
+  }
+  if (hidden.length > 0) {
+    warnings.push(
+      `sheet ${sheet.name}: ${hidden.length} hidden row(s) are read like the others ` +
+        `(row ${hidden.slice(0, 5).join(', ')}${hidden.length > 5 ? ', …' : ''})`,
+    );
+  }
+  return { rows, warnings };
 }
 
 /** The text a cell shows: formula results, rich text and hyperlinks flattened; numbers as written. */
