@@ -73,6 +73,16 @@ describe('mer-studio classify <dataset>', () => {
     expect(folder.code).toBe(3);
     expect(folder.err).toMatch(/is a folder/);
     expect(existsSync(path.join(dataset, '.mer-studio', 'results'))).toBe(false);
+    const labels = path.join(work, 'labels.csv');
+    await writeFile(labels, 'sub,filename_o,label\n');
+    const onInput = await cli('classify', '--flow-maps', work, '--labels', labels, '--out', labels);
+    expect(onInput.code).toBe(3);
+    expect(onInput.err).toContain(`--out ${labels} is the --labels file: it would be overwritten`);
+    expect(await readFile(labels, 'utf8')).toBe('sub,filename_o,label\n');
+    const twice = path.join(work, 'r.csv');
+    const same = await cli('classify', dataset, '--out', twice, '--metrics-out', twice);
+    expect(same.code).toBe(3);
+    expect(same.err).toContain(`--metrics-out ${twice} is also --out`);
   });
 
   it('refuses an annotation file made for another dataset', async () => {

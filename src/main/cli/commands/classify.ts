@@ -120,12 +120,30 @@ function parseProvider(text: string | undefined): ExecutionProvider {
 
 const OUTPUTS = ['out', 'metrics-out', 'megc-out', 'matrix-png'] as const;
 
-/** Every output path must be writable before any work starts. */
+const INPUTS = ['labels', 'annotations', 'model'] as const;
+
+/** Every output path must be writable before any work starts, and none may be an input. */
 async function checkOutputs(values: Values): Promise<void> {
   const problems: string[] = [];
+  const inputs = INPUTS.filter((option) => values[option] !== undefined).map((option) => ({
+    option,
+    file: path.resolve(values[option] as string),
+  }));
+  const seen = new Map<string, string>();
   for (const option of OUTPUTS) {
     const file = values[option];
     if (file === undefined) continue;
+    const resolved = path.resolve(file);
+    const input = inputs.find((candidate) => candidate.file === resolved);
+    if (input) {
+      problems.push(`--${option} ${file} is the --${input.option} file: it would be overwritten`);
+      continue;
+    }
+    if (seen.has(resolved)) {
+      problems.push(`--${option} ${file} is also --${seen.get(resolved)}`);
+      continue;
+    }
+    seen.set(resolved, option);
     const reason = await unwritableReason(file);
     if (reason) problems.push(`--${option} ${reason}`);
   }
