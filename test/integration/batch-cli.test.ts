@@ -382,6 +382,10 @@ describe('mer-studio classify --flow-maps', () => {
       /scaled\.onnx: the card says the output is probabilities, but a row/,
     );
     expect(result.err).not.toMatch(/\n\s+at /); // no stack trace
+    expect(JSON.parse(result.out)).toEqual({
+      error: expect.stringMatching(/the card says the output is probabilities/),
+      exitCode: 3,
+    });
   });
 
   it('refuses metrics output without labels, before work', async () => {

@@ -44,22 +44,27 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   try {
     return await command.run(rest, io);
   } catch (error) {
-    if (error instanceof UserError) {
-      io.err(`mer-studio ${name}: ${error.message}`);
-      return error.exitCode;
-    }
-    if (io.signal.aborted) {
-      io.err(`mer-studio ${name}: cancelled`);
-      return ExitCode.failure;
-    }
-    // File-system errors (EACCES, ENOTDIR, ENOSPC, …) are the user's to fix: no stack trace.
-    const isSystemError = typeof (error as NodeJS.ErrnoException).code === 'string';
-    const detail = isSystemError
-      ? (error as Error).message
-      : ((error as Error).stack ?? String(error));
+    const { exitCode, message, detail } = describeFailure(error, io.signal.aborted);
     io.err(`mer-studio ${name}: ${detail}`);
-    return ExitCode.failure;
+    // A script reading --json output gets the failure as JSON too, not an empty stdout.
+    if (rest.includes('--json')) io.out(JSON.stringify({ error: message, exitCode }, null, 2));
+    return exitCode;
   }
+}
+
+function describeFailure(
+  error: unknown,
+  cancelled: boolean,
+): { exitCode: number; message: string; detail: string } {
+  if (error instanceof UserError) {
+    return { exitCode: error.exitCode, message: error.message, detail: error.message };
+  }
+  if (cancelled) return { exitCode: ExitCode.failure, message: 'cancelled', detail: 'cancelled' };
+  const message = (error as Error).message ?? String(error);
+  // File-system errors (EACCES, ENOTDIR, ENOSPC, …) are the user's to fix: no stack trace.
+  const isSystemError = typeof (error as NodeJS.ErrnoException).code === 'string';
+  const detail = isSystemError ? message : ((error as Error).stack ?? String(error));
+  return { exitCode: ExitCode.failure, message, detail };
 }
 
 function overview(): string {
