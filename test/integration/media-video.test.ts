@@ -10,7 +10,7 @@ import { runFfmpeg } from '../../src/main/media/ffmpeg';
 import { decodeFrame } from '../../src/main/media/frames';
 import { videoDecodeStats } from '../../src/main/media/video-decode';
 import type { DatasetIndex } from '../../src/shared/domain';
-import { readIndex, writeIndexVideo, type IndexCodec } from '../fixtures/index-video';
+import { INDEX_VIDEO, readIndex, writeIndexVideo, type IndexCodec } from '../fixtures/index-video';
 
 const FRAMES = 240;
 let base: string;
@@ -55,6 +55,20 @@ beforeAll(async () => {
   ]);
   const avi = await readFile(path.join(base, 'subA', 'intra.avi'));
   await writeFile(path.join(base, 'subA', 'half.avi'), avi.subarray(0, avi.length >> 1));
+  // Packet stamps that are not the decoded frames': H.264 with B-frames in AVI (no PTS), and a
+  // stream-copy cut between keyframes (an MP4 edit list drops the frames before the cut).
+  await mkdir(path.join(base, 'subC'), { recursive: true });
+  await writeIndexVideo(path.join(base, 'subC', 'bframes.avi'), FRAMES, 30, 'h264');
+  await runFfmpeg([
+    '-ss',
+    '0.5',
+    '-i',
+    path.join(base, 'subA', 'gop.mp4'),
+    '-c',
+    'copy',
+    '-y',
+    path.join(base, 'subC', 'cut.mp4'),
+  ]);
   dataset = await openDataset(base);
 });
 
@@ -149,6 +163,42 @@ describe('video decoding runs', () => {
       expect(readIndex(await decodeFrame(dataset, clip, index))).toBe(index);
     }
     expect(videoDecodeStats.runs - before).toBeLessThanOrEqual(3);
+  });
+});
+
+/** The index drawn in every frame plain ffmpeg decodes from the file, in order. */
+async function decodedIndexes(file: string): Promise<number[]> {
+  const { width, height } = INDEX_VIDEO;
+  const raw = await runFfmpeg(
+    ['-i', file, '-map', '0:v:0', '-vsync', '0', '-f', 'rawvideo'].concat([
+      '-pix_fmt',
+      'gray',
+      '-',
+    ]),
+  );
+  return Array.from({ length: raw.length / (width * height) }, (_, i) =>
+    readIndex({ width, height, channels: 1, data: raw.subarray(i * width * height) }),
+  );
+}
+
+describe('videos whose packets are stamped unlike their decoded frames', () => {
+  it.each([
+    ['subC/bframes', 'H.264 with B-frames in AVI'],
+    ['subC/cut', 'an MP4 cut by stream copy (edit list)'],
+  ])('%s (%s): frame i is the i-th frame ffmpeg decodes', async (id) => {
+    const clip = dataset.clips.find((candidate) => candidate.id === id);
+    if (!clip || clip.source.kind !== 'video') throw new Error(`${id} not loaded`);
+    const reference = await decodedIndexes(path.join(base, clip.source.file));
+    if (id === 'subC/cut')
+      expect(reference[0]).toBeGreaterThan(0); // frames before the cut dropped
+    else expect(reference).toEqual(Array.from({ length: FRAMES }, (_, i) => i));
+    expect(clip.frameCount).toBe(reference.length);
+    const last = reference.length - 1;
+    for (const index of [0, 1, last, ...seekTargets(12, last, 7), last - 1]) {
+      expect(readIndex(await decodeFrame(dataset, clip, index)), `frame ${index}`).toBe(
+        reference[index],
+      );
+    }
   });
 });
 

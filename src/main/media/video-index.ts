@@ -49,6 +49,7 @@ interface Packet {
 
 export async function probeVideo(file: string, signal?: AbortSignal): Promise<VideoIndex> {
   const packets: Packet[] = [];
+  let withoutPts = false;
   const header: string[] = [];
   let videoInput: string | null = null;
   const probe = spawnFfmpeg(
@@ -68,6 +69,7 @@ export async function probeVideo(file: string, signal?: AbortSignal): Promise<Vi
         videoInput ??= packet[1];
         if (packet[1] !== videoInput) return;
         const usePts = packet[2] !== 'NOPTS';
+        withoutPts ||= !usePts;
         const pts = Number(usePts ? packet[2] : packet[4]);
         const seconds = Number(usePts ? packet[3] : packet[5]);
         if (Number.isFinite(pts)) packets.push({ pts, seconds });
@@ -83,7 +85,8 @@ export async function probeVideo(file: string, signal?: AbortSignal): Promise<Vi
   }
   if (packets.length === 0) throw new Error(`${file}: no video frames found`);
   packets.sort((a, b) => a.pts - b.pts);
-  const unique = packets.filter((packet, i) => i === 0 || packet.pts !== packets[i - 1].pts);
+  const sorted = packets.filter((packet, i) => i === 0 || packet.pts !== packets[i - 1].pts);
+  const unique = await asDecoded(file, sorted, withoutPts, signal);
   const text = header.join('\n');
   const geometry = /Video: .*?, (\d{2,5})x(\d{2,5})/.exec(text);
   const pts = unique.map((p) => p.pts);
@@ -97,6 +100,64 @@ export async function probeVideo(file: string, signal?: AbortSignal): Promise<Vi
     seconds: unique.map((p) => p.seconds),
     indexOfPts: new Map(pts.map((value, index) => [value, index])),
   };
+}
+
+/**
+ * Packet timestamps that differ from what the decoder puts on its frames, found by decoding the
+ * first frame (only then, as it costs a process):
+ * - packets without a PTS (AVI): the decoder stamps frames from the DTS plus its reordering delay
+ *   (2 with H.264 B-frames), so the index would sit that many frames late;
+ * - packets before zero (an MP4 edit list, as a stream-copy cut writes): the decoder drops them,
+ *   so they are no frames of the clip.
+ */
+async function asDecoded(
+  file: string,
+  packets: Packet[],
+  withoutPts: boolean,
+  signal?: AbortSignal,
+): Promise<Packet[]> {
+  if (!withoutPts && packets[0].pts >= 0) return packets;
+  const first = await firstDecodedPts(file, signal);
+  if (first === null) return packets;
+  if (withoutPts) {
+    // Only the stamps move: seeking still goes by the demuxer's time (Packet.seconds).
+    const shift = first - packets[0].pts;
+    return packets.map((packet) => ({ ...packet, pts: packet.pts + shift }));
+  }
+  return packets.filter((packet) => packet.pts >= first);
+}
+
+async function firstDecodedPts(file: string, signal?: AbortSignal): Promise<number | null> {
+  let first: number | null = null;
+  const run = spawnFfmpeg(
+    [
+      '-copyts',
+      '-i',
+      file,
+      '-map',
+      '0:v:0',
+      '-an',
+      '-vf',
+      'showinfo',
+      '-vsync',
+      '0',
+      '-frames:v',
+      '1',
+      '-f',
+      'null',
+      '-',
+    ],
+    {
+      signal,
+      loglevel: 'info',
+      onStderrLine: (line) => {
+        const info = /showinfo.*\bn:\s*0\s+pts:\s*(-?\d+)/.exec(line);
+        if (info) first ??= Number(info[1]);
+      },
+    },
+  );
+  await run.done.catch(() => undefined); // undecodable: the packets are all there is to go by
+  return first;
 }
 
 /** Coded size turned as ffmpeg will turn the frames (phone videos carry a rotation). */
