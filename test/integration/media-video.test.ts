@@ -53,6 +53,10 @@ beforeAll(async () => {
     '-y',
     path.join(base, 'subB', 'turned.mp4'),
   ]);
+  await writeFile(
+    path.join(base, 'subB', 'renamed.m4v'),
+    await readFile(path.join(base, 'subA', 'gop.mp4')),
+  );
   const avi = await readFile(path.join(base, 'subA', 'intra.avi'));
   await writeFile(path.join(base, 'subA', 'half.avi'), avi.subarray(0, avi.length >> 1));
   // Packet stamps that are not the decoded frames': H.264 with B-frames in AVI (no PTS), and a
@@ -86,6 +90,7 @@ describe('video clips: probe', () => {
       height: 144,
     });
     expect(byId['subA/intra']).toMatchObject({ frameCount: FRAMES, fps: 200 });
+    expect(byId['subB/renamed']).toMatchObject({ frameCount: FRAMES, fps: 25 }); // .m4v too
     expect(byId['subA/gop.mp4']?.source).toEqual({
       kind: 'video',
       file: path.join('subA', 'gop.mp4'),

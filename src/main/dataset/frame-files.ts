@@ -1,7 +1,22 @@
 /** Frame files of an image sequence: recognised, numbered and sorted numerically. */
 
 export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.bmp'];
-export const VIDEO_EXTENSIONS = ['.mp4', '.avi', '.mov', '.mkv'];
+export const VIDEO_EXTENSIONS = [
+  '.mp4',
+  '.avi',
+  '.mov',
+  '.mkv',
+  '.m4v',
+  '.webm',
+  '.mpg',
+  '.mpeg',
+  '.mts',
+  '.m2ts',
+  '.wmv',
+  '.flv',
+  '.ogv',
+  '.3gp',
+];
 
 export function hasExtension(name: string, extensions: string[]): boolean {
   const lower = name.toLowerCase();
