@@ -99,6 +99,16 @@ describe.skipIf(chromiumMissingNote())('several coders (web host + chromium)', (
       const previous = coderFile('dora', ANA, () => 0);
       await writeFile(path.join(folder, 'dora.json'), previous.slice(0, previous.length / 2));
       await writeFile(path.join(folder, 'dora.json.bak'), previous);
+      // marked on a longer version of every clip (its video since replaced)
+      const everyClip = ['sub01', 'sub02', 'sub03', 'sub04'].flatMap((subject) =>
+        ['EP01', 'EP02', 'EP03'].map((clip) => `${subject}/${clip}`),
+      );
+      const eve = JSON.parse(coderFile('eve', ANA, () => 0));
+      const marked = eve.annotations['sub01/EP01'];
+      eve.annotations = Object.fromEntries(
+        everyClip.map((clipId) => [clipId, { ...marked, clipId, offset: 5000 }]),
+      );
+      await writeFile(path.join(folder, 'eve.json'), JSON.stringify(eve));
     }
   });
 
@@ -185,6 +195,18 @@ describe.skipIf(chromiumMissingNote())('several coders (web host + chromium)', (
       .toMatch(/dora\.json is not valid JSON .*recovered the previous save from .*dora\.json\.bak/);
     await press(page, 'i');
     await expect.poll(() => text(page, 'save-state')).toBe('saved');
+  });
+
+  it('says when saved marks lie beyond the clip (its video was replaced)', async () => {
+    await press(page, 'v');
+    await tabTo(page, 'coder-name');
+    await page.keyboard.type('eve');
+    await press(page, 'Enter');
+    await expect.poll(() => text(page, 'current-coder')).toBe('eve');
+    await pressViewKeyUntil(page, 'workspace');
+    await expect
+      .poll(async () => (await text(page, 'marks-outside')).replace(/\s+/g, ' '))
+      .toMatch(/^offset 5000 is beyond this clip \(frames 0–\d+\): the video may have changed/);
   });
 
   it('reports a frame that fails to decode mid-scrub, and a frame beyond the clip, in place', async () => {
