@@ -73,6 +73,19 @@ beforeAll(async () => {
     '-y',
     path.join(base, 'subC', 'cut.mp4'),
   ]);
+  // Variable frame rate: 30 fps for a second, then 15 fps.
+  await runFfmpeg([
+    '-i',
+    path.join(base, 'subA', 'gop.mkv'),
+    '-vf',
+    "setpts='if(lt(N,30),N,2*N-30)/30/TB'",
+    '-vsync',
+    'vfr',
+    '-c:v',
+    'libx264',
+    '-y',
+    path.join(base, 'subC', 'vfr.mkv'),
+  ]);
   dataset = await openDataset(base);
 });
 
@@ -203,6 +216,24 @@ describe('videos whose packets are stamped unlike their decoded frames', () => {
       expect(readIndex(await decodeFrame(dataset, clip, index)), `frame ${index}`).toBe(
         reference[index],
       );
+    }
+  });
+});
+
+describe('variable frame rate', () => {
+  it('says the times are at the average rate, and stays frame-exact', async () => {
+    const clip = dataset.clips.find((candidate) => candidate.id === 'subC/vfr');
+    if (!clip) throw new Error('vfr.mkv not loaded');
+    expect(clip.frameCount).toBe(FRAMES);
+    expect(clip.problems.map((problem) => problem.message)).toEqual([
+      expect.stringMatching(
+        /^variable frame rate: frames are 33\.\d ms to 6[67]\.\d ms apart; times and durations are shown at the average rate \(16\.\d+ fps\)/,
+      ),
+    ]);
+    const constant = dataset.clips.find((candidate) => candidate.id === 'subA/gop.mkv');
+    expect(constant?.problems).toEqual([]);
+    for (const index of [10, 29, 30, 31, 200]) {
+      expect(readIndex(await decodeFrame(dataset, clip, index))).toBe(index);
     }
   });
 });

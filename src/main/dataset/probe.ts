@@ -4,7 +4,7 @@ import sharp from 'sharp';
 import type { Clip, Problem } from '../../shared/domain';
 import { bmpSize } from '../media/bmp';
 import { jpegInfo } from '../media/image-decode';
-import { videoIndex } from '../media/video-index';
+import { videoIndex, type VideoIndex } from '../media/video-index';
 
 const PROBE_CONCURRENCY = 2;
 
@@ -26,6 +26,7 @@ export async function probeVideoClips(
       const index = await videoIndex(path.join(root, clip.source.file), signal);
       clip.frameCount = index.frameCount;
       clip.fps = index.fps;
+      if (index.variableRate) clip.problems.push(variableRateWarning(clip, index.variableRate));
       if (index.width && index.height) {
         clip.width = index.width;
         clip.height = index.height;
@@ -41,6 +42,19 @@ export async function probeVideoClips(
     }
   });
   for (let i = clips.length - 1; i >= 0; i--) if (failed.has(clips[i])) clips.splice(i, 1);
+}
+
+function variableRateWarning(clip: Clip, rate: NonNullable<VideoIndex['variableRate']>): Problem {
+  const ms = (seconds: number) => `${(seconds * 1000).toFixed(1)} ms`;
+  return {
+    severity: 'warning',
+    clipId: clip.id,
+    path: clip.source.kind === 'video' ? clip.source.file : undefined,
+    message:
+      `variable frame rate: frames are ${ms(rate.shortest)} to ${ms(rate.longest)} apart; ` +
+      `times and durations are shown at the average rate (${clip.fps} fps), not at the video's ` +
+      'own timestamps',
+  };
 }
 
 /**

@@ -20,6 +20,8 @@ export interface VideoIndex {
   pts: number[];
   /** Per frame index: timestamp in seconds. */
   seconds: number[];
+  /** Set when frames are not evenly spaced (variable frame rate): the spacing seen, in seconds. */
+  variableRate?: { shortest: number; longest: number };
   indexOfPts: Map<number, number>;
 }
 
@@ -90,14 +92,17 @@ export async function probeVideo(file: string, signal?: AbortSignal): Promise<Vi
   const text = header.join('\n');
   const geometry = /Video: .*?, (\d{2,5})x(\d{2,5})/.exec(text);
   const pts = unique.map((p) => p.pts);
+  const variable = variableRate(unique);
   return {
     file,
     frameCount: unique.length,
-    fps: declaredFps(text) ?? measuredFps(unique) ?? 30,
+    // A variable rate's declared figure is often its fastest: the average gives the right length.
+    fps: (variable ? measuredFps(unique) : declaredFps(text)) ?? measuredFps(unique) ?? 30,
     ...(geometry ? displaySize(Number(geometry[1]), Number(geometry[2]), text) : {}),
     startTime: Number(/start: (-?[\d.]+)/.exec(text)?.[1] ?? 0),
     pts,
     seconds: unique.map((p) => p.seconds),
+    ...(variable ? { variableRate: variable } : {}),
     indexOfPts: new Map(pts.map((value, index) => [value, index])),
   };
 }
@@ -177,6 +182,19 @@ function declaredFps(header: string): number | null {
   if (!fps) return null;
   const value = Number(fps[1]) * (fps[2] === 'k' ? 1000 : 1);
   return value > 0 && value < 10_000 ? value : null;
+}
+
+/** Frames more than half a frame away from an even spacing mean a variable frame rate. */
+function variableRate(packets: Packet[]): VideoIndex['variableRate'] {
+  const fps = measuredFps(packets);
+  if (fps === null) return undefined;
+  const start = packets[0].seconds;
+  const uneven = packets.some(
+    (packet, i) => Math.abs(packet.seconds - start - i / fps) > 0.5 / fps,
+  );
+  if (!uneven) return undefined;
+  const gaps = packets.slice(1).map((packet, i) => packet.seconds - packets[i].seconds);
+  return { shortest: Math.min(...gaps), longest: Math.max(...gaps) };
 }
 
 function measuredFps(packets: Packet[]): number | null {
