@@ -131,11 +131,17 @@ def _parse_units(text: str, row_number: int, labels_path: Path) -> set[int]:
 
 
 def map_digest(array: np.ndarray) -> str:
-    """A map's fingerprint: SHA-256 of its float32 [3, 28, 28] values, little-endian, first 16 hex.
-
-    The app computes the same from the maps it reads, to say which were training data.
+    """A map's fingerprint as the model sees it: each channel stretched to [0, 1] over its own
+    minimum and maximum (as the model's input normalisation does) and rounded to 256 levels; the
+    SHA-256 of those [3, 28, 28] bytes, first 16 hex digits. A copy saved at another scale (x/255,
+    float or 8-bit) has the same fingerprint. The app computes the same (src/main/model/card.ts)
+    from the maps it reads, to say which were training data.
     """
-    return hashlib.sha256(np.ascontiguousarray(array, dtype="<f4").tobytes()).hexdigest()[:16]
+    values = np.asarray(array, dtype=np.float64).reshape(3, -1)
+    low = values.min(axis=1, keepdims=True)
+    span = np.maximum(values.max(axis=1, keepdims=True) - low, 1e-6)
+    levels = np.floor((values - low) / span * 255 + 0.5).astype(np.uint8)
+    return hashlib.sha256(levels.tobytes()).hexdigest()[:16]
 
 
 def load_map(path: Path) -> np.ndarray:

@@ -161,8 +161,10 @@ def build_card(onnx_path: Path, stored: dict, parameters: int, loso: dict | None
             "licence": "derived from the licensed SMIC, SAMM and CASME II datasets; for research use only; "
                        "the training maps are not redistributed",
             "mapDigests": stored.get("mapDigests"),
-            "mapDigestsNote": ("SHA-256 (first 16 hex digits) of each training map's float32 [3, 28, 28] values, "
-                               "little-endian: the app names the maps it is given that the model was trained on"),
+            "mapDigestsNote": ("SHA-256 (first 16 hex digits) of each training map with every channel stretched "
+                               "over its own minimum and maximum and rounded to 256 levels (data.map_digest), so "
+                               "rescaled copies match: the app names the maps it is given that the model was "
+                               "trained on"),
         },
         "loso": loso,
         "opset": OPSET,

@@ -1,5 +1,4 @@
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { copyFile, cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -10,7 +9,7 @@ import type { CliIO } from '../../src/main/cli/command';
 import { runCli } from '../../src/main/cli/index';
 import { generateDemoDataset } from '../../src/main/dataset/demo/generate';
 import { projectFile } from '../../src/main/app/paths';
-import { cardPathFor } from '../../src/main/model/card';
+import { cardPathFor, mapDigest } from '../../src/main/model/card';
 import { shippedModelPath } from '../../src/main/model/session';
 import { parseCsv } from '../../src/main/report/csv';
 import { hasSharedData, noteIfSharedMissing, sharedPath } from '../support/shared-data';
@@ -336,15 +335,27 @@ describe('mer-studio classify --flow-maps', () => {
     const pixels = (await sharp(path.join(maps, 's1_clipA.png')).raw().toBuffer()).values();
     const planar = new Float32Array(3 * 28 * 28);
     [...pixels].forEach((value, i) => (planar[(i % 3) * 28 * 28 + Math.floor(i / 3)] = value));
-    const digest = createHash('sha256').update(new Uint8Array(planar.buffer)).digest('hex');
-    card.training = { ...card.training, mapDigests: [digest.slice(0, 16)] };
+    card.training = { ...card.training, mapDigests: [mapDigest(planar)] };
     await writeFile(cardPathFor(model), JSON.stringify(card));
+    // and a copy of that map saved at another scale, floats in [0, 1]: the same input to the model
+    const listedMaps = path.join(work, 'listed', 'maps');
+    await cp(maps, listedMaps, { recursive: true });
+    const header = "{'descr': '<f4', 'fortran_order': False, 'shape': (3, 28, 28), }".padEnd(117);
+    const scaled = Float32Array.from(planar, (value) => value / 255);
+    await writeFile(
+      path.join(listedMaps, 's1_scaled.npy'),
+      Buffer.concat([
+        Buffer.from([0x93, ...Buffer.from('NUMPY'), 1, 0, 118, 0]),
+        Buffer.from(`${header}\n`),
+        Buffer.from(scaled.buffer),
+      ]),
+    );
     const result = await cli(
       'classify',
       '--flow-maps',
-      maps,
+      listedMaps,
       '--labels',
-      path.join(maps, 'labels.csv'),
+      path.join(listedMaps, 'labels.csv'),
       '--model',
       model,
       '--out',
@@ -357,17 +368,18 @@ describe('mer-studio classify --flow-maps', () => {
       ['file', 'in_training'],
       ['s1_clipA.png', 'yes'],
       ['s1_clipB.png', 'yes'],
+      ['s1_scaled.npy', 'yes'],
       ['s2_clipC.png', 'yes'],
       ['s3_clipD.f32', 'no'],
     ]);
-    expect(result.err).toMatch(/warning: 3 of 4 maps are maps model \S+ was trained on/);
+    expect(result.err).toMatch(/warning: 4 of 5 maps are maps model \S+ was trained on/);
     expect(result.err).toMatch(/on the 1 labelled map it was not trained on: UF1 /);
     const summary = JSON.parse(result.out) as {
       counts: { inTraining: number };
       metricsOnUnseenMaps: { overall: { count: number } };
       rows: Array<{ file: string; inTraining: boolean }>;
     };
-    expect(summary.counts.inTraining).toBe(3);
+    expect(summary.counts.inTraining).toBe(4);
     expect(summary.metricsOnUnseenMaps.overall.count).toBe(1);
     expect(summary.rows.filter((row) => !row.inTraining).map((row) => row.file)).toEqual([
       's3_clipD.f32',

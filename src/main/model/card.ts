@@ -57,12 +57,28 @@ export async function readModelCard(modelPath: string): Promise<ModelCard> {
 }
 
 /**
- * A map's fingerprint, as models/ahmsa/data.py `map_digest` writes them into the card: SHA-256 of
- * the float32 [3, 28, 28] values (little-endian), first 16 hex digits.
+ * A map's fingerprint as the model sees it, as models/ahmsa/data.py `map_digest` writes them into
+ * the card: each channel stretched to [0, 1] over its minimum and maximum and rounded to 256
+ * levels (so a copy saved at another scale matches); SHA-256 of those bytes, first 16 hex digits.
+ * The arithmetic is float64 in the same order as NumPy's, so both give the same levels.
  */
 export function mapDigest(values: Float32Array): string {
-  const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
-  return createHash('sha256').update(bytes).digest('hex').slice(0, 16);
+  const plane = values.length / 3;
+  const levels = new Uint8Array(values.length);
+  for (let channel = 0; channel < 3; channel++) {
+    const start = channel * plane;
+    let low = Infinity;
+    let high = -Infinity;
+    for (let i = start; i < start + plane; i++) {
+      low = Math.min(low, values[i]);
+      high = Math.max(high, values[i]);
+    }
+    const span = Math.max(high - low, 1e-6);
+    for (let i = start; i < start + plane; i++) {
+      levels[i] = Math.floor(((values[i] - low) / span) * 255 + 0.5);
+    }
+  }
+  return createHash('sha256').update(levels).digest('hex').slice(0, 16);
 }
 
 /** Whether the card's model was trained on this map (only cards that list their maps can say). */
