@@ -93,6 +93,10 @@ describe('reading maps', () => {
     writeFileSync(path.join(dir, 'c.npy'), npy('<f8', [28, 28, 3], Buffer.from(last.buffer)));
     writeFileSync(path.join(dir, 'd.npy'), npy('<f4', [28, 28], Buffer.alloc(28 * 28 * 4)));
     writeFileSync(path.join(dir, 'e.jpg'), 'not read');
+    writeFileSync(
+      path.join(dir, 'flat.f32'),
+      Buffer.from(new Float32Array(3 * 28 * 28).fill(7).buffer),
+    );
     symlinkSync(path.join(dir, 'a.f32'), path.join(dir, 'linked.f32')); // maps shared by links
     const { maps, problems } = await readFlowMaps(dir);
     expect(maps.map((map) => map.name)).toEqual(['a', 'b', 'c', 'linked']);
@@ -102,6 +106,7 @@ describe('reading maps', () => {
     expect(problems.map((p) => [path.basename(p.file), p.message])).toEqual([
       ['e.jpg', expect.stringMatching(/not read: maps are PNG \(lossless\), \.npy or \.f32/)],
       ['d.npy', '.npy of shape (28, 28); maps are (3, 28, 28) or (28, 28, 3)'],
+      ['flat.f32', 'every channel is constant: the map holds no motion to classify'],
     ]);
   });
 });

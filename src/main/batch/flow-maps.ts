@@ -118,6 +118,9 @@ async function readMap(file: string): Promise<Float32Array> {
 function checkedValues(values: Float32Array): Float32Array {
   if (values.some((value) => !Number.isFinite(value)))
     throw new Error('holds NaN or infinite values');
+  const plane = MAP_SIZE * MAP_SIZE;
+  if (values.every((value, i) => value === values[i - (i % plane)]))
+    throw new Error('every channel is constant: the map holds no motion to classify');
   return values;
 }
 
