@@ -125,6 +125,12 @@ describe('model session (onnxruntime-node, shipped model)', () => {
     const garbage = modelCopy((card) => delete card.sha256);
     writeFileSync(garbage, Buffer.from('this is not an onnx model'));
     await expect(ModelSession.open(garbage, 'cpu')).rejects.toThrow(/not a loadable ONNX model/);
+    writeFileSync(garbage, Buffer.alloc(0));
+    const empty = ModelSession.open(garbage, 'cpu');
+    await expect(empty).rejects.toThrow(
+      /not a loadable ONNX model \(ModelProto does not have a graph/,
+    );
+    await expect(empty).rejects.not.toThrow(/onnxruntime_src/);
     const badJson = modelCopy();
     writeFileSync(cardPathFor(badJson), '{ nope');
     await expect(ModelSession.open(badJson, 'cpu')).rejects.toThrow(/not valid JSON/);

@@ -51,10 +51,16 @@ async function createSession({ modelPath, wanted }: ModelWorkerData) {
     const session = await ort.InferenceSession.create(modelPath, CPU_OPTIONS);
     return { session, provider: 'cpu' as const, providerNote: failures.join('; ') || undefined };
   } catch (error) {
-    throw new Error(`${modelPath}: not a loadable ONNX model (${(error as Error).message})`, {
+    throw new Error(`${modelPath}: not a loadable ONNX model (${plainMessage(error as Error)})`, {
       cause: error,
     });
   }
+}
+
+/** onnxruntime's reason without its source path and C++ signature. */
+function plainMessage(error: Error): string {
+  const text = error.message.trim();
+  return /onnxruntime_src\/\S+ .*?\) (.+)$/s.exec(text)?.[1] ?? text;
 }
 
 /**
