@@ -5,6 +5,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppContext } from '../../src/main/app/context';
 import { openDataset } from '../../src/main/dataset';
+import { checkFrameFiles } from '../../src/main/dataset/check';
 import { frameImage } from '../../src/main/media/frame-response';
 import { runFfmpeg } from '../../src/main/media/ffmpeg';
 import { decodeFrame } from '../../src/main/media/frames';
@@ -73,6 +74,18 @@ beforeAll(async () => {
     '-y',
     path.join(base, 'subC', 'cut.mp4'),
   ]);
+  // Index first (faststart), then cut short: the index lists frames whose data is gone.
+  const faststart = path.join(base, 'faststart.mp4');
+  await runFfmpeg(
+    ['-i', path.join(base, 'subA', 'gop.mp4'), '-c', 'copy'].concat([
+      '-movflags',
+      '+faststart',
+      '-y',
+      faststart,
+    ]),
+  );
+  const whole = await readFile(faststart);
+  await writeFile(path.join(base, 'subC', 'short.mp4'), whole.subarray(0, whole.length - 3000));
   // Variable frame rate: 30 fps for a second, then 15 fps.
   await runFfmpeg([
     '-i',
@@ -217,6 +230,34 @@ describe('videos whose packets are stamped unlike their decoded frames', () => {
         reference[index],
       );
     }
+  });
+});
+
+describe('a video cut short after its index', () => {
+  it('lists the frames ffmpeg decodes, the last one too', async () => {
+    const clip = dataset.clips.find((candidate) => candidate.id === 'subC/short');
+    if (!clip || clip.source.kind !== 'video') throw new Error('short.mp4 not loaded');
+    const reference = await decodedIndexes(path.join(base, clip.source.file));
+    expect(reference.length).toBeLessThan(FRAMES);
+    expect(clip.frameCount).toBe(reference.length);
+    const last = clip.frameCount - 1;
+    expect(readIndex(await decodeFrame(dataset, clip, last))).toBe(reference[last]);
+  });
+
+  it('info --check decodes the first and last frame of each video and names what fails', async () => {
+    expect(await checkFrameFiles(dataset)).toEqual([]);
+    const clip = dataset.clips.find((candidate) => candidate.id === 'subC/short');
+    if (!clip) throw new Error('short.mp4 not loaded');
+    const overcounted = { ...clip, frameCount: clip.frameCount + 2 }; // as if listed too long
+    const problems = await checkFrameFiles({ ...dataset, clips: [overcounted] });
+    expect(problems.map((problem) => [problem.clipId, problem.message])).toEqual([
+      [
+        'subC/short',
+        expect.stringMatching(
+          /^frame \d+ could not be decoded from subC\/short\.mp4 .*; the clip is listed with \d+ frames$/,
+        ),
+      ],
+    ]);
   });
 });
 

@@ -1,12 +1,14 @@
 import { open } from 'node:fs/promises';
 import path from 'node:path';
-import type { DatasetIndex, Problem } from '../../shared/domain';
+import type { Clip, DatasetIndex, Problem } from '../../shared/domain';
 import { bmpSize } from '../media/bmp';
+import { decodeFrame } from '../media/frames';
 import { jpegInfo } from '../media/image-decode';
 
 /**
  * Reads every frame file of the image clips and reports those that are empty, truncated or not
- * images (without decoding pixels: JPEG headers and end markers, BMP sizes, PNG signatures).
+ * images (without decoding pixels: JPEG headers and end markers, BMP sizes, PNG signatures); of
+ * each video, decodes the first and the last frame (a cut-short file loses its last frames).
  */
 export async function checkFrameFiles(
   dataset: DatasetIndex,
@@ -14,10 +16,14 @@ export async function checkFrameFiles(
   signal?: AbortSignal,
 ): Promise<Problem[]> {
   const problems: Problem[] = [];
-  const clips = dataset.clips.filter((clip) => clip.source.kind === 'images');
-  for (const [done, clip] of clips.entries()) {
+  for (const [done, clip] of dataset.clips.entries()) {
     signal?.throwIfAborted();
-    if (clip.source.kind !== 'images') continue;
+    if (clip.source.kind === 'video') {
+      const problem = await checkVideoEnds(dataset, clip);
+      if (problem) problems.push(problem);
+      onProgress?.(done + 1, dataset.clips.length);
+      continue;
+    }
     const { dir, files } = clip.source;
     const bad: string[] = [];
     const sizes = new Map<string, string[]>();
@@ -50,9 +56,26 @@ export async function checkFrameFiles(
         message: `frames differ in size: most are ${common[0]}, but ${odd.map(([size, names]) => `${names.length} are ${size} (${names.slice(0, 3).join(', ')})`).join('; ')}`,
       });
     }
-    onProgress?.(done + 1, clips.length);
+    onProgress?.(done + 1, dataset.clips.length);
   }
   return problems;
+}
+
+async function checkVideoEnds(dataset: DatasetIndex, clip: Clip): Promise<Problem | null> {
+  const ends = [...new Set([0, clip.frameCount - 1])];
+  const failed: string[] = [];
+  for (const index of ends) {
+    await decodeFrame(dataset, clip, index, { grey: true }).catch((error: Error) =>
+      failed.push(error.message.replace(`${clip.id}: `, '')),
+    );
+  }
+  if (failed.length === 0) return null;
+  return {
+    severity: 'error',
+    clipId: clip.id,
+    path: clip.source.kind === 'video' ? clip.source.file : undefined,
+    message: `${failed.join('; ')}; the clip is listed with ${clip.frameCount} frames`,
+  };
 }
 
 interface FrameVerdict {

@@ -54,6 +54,9 @@ export async function probeVideo(file: string, signal?: AbortSignal): Promise<Vi
   let withoutPts = false;
   const header: string[] = [];
   let videoInput: string | null = null;
+  // A file cut short mid-packet: ffmpeg flags its last packet corrupt (the frame cannot decode).
+  let corruptStream: string | null = null;
+  let lastPacketCorrupt = false;
   const probe = spawnFfmpeg(
     ['-copyts', '-i', file, '-map', '0:v:0', '-c', 'copy', '-f', 'null', '-', '-debug_ts'],
     {
@@ -65,11 +68,14 @@ export async function probeVideo(file: string, signal?: AbortSignal): Promise<Vi
             line,
           );
         if (!packet) {
+          corruptStream = /corrupt input packet in stream (\d+)/.exec(line)?.[1] ?? corruptStream;
           if (header.length < 200) header.push(line);
           return;
         }
         videoInput ??= packet[1];
         if (packet[1] !== videoInput) return;
+        lastPacketCorrupt = corruptStream === packet[1];
+        corruptStream = null;
         const usePts = packet[2] !== 'NOPTS';
         withoutPts ||= !usePts;
         const pts = Number(usePts ? packet[2] : packet[4]);
@@ -85,6 +91,7 @@ export async function probeVideo(file: string, signal?: AbortSignal): Promise<Vi
       cause: error,
     });
   }
+  if (lastPacketCorrupt && packets.length > 1) packets.pop();
   if (packets.length === 0) throw new Error(`${file}: no video frames found`);
   packets.sort((a, b) => a.pts - b.pts);
   const sorted = packets.filter((packet, i) => i === 0 || packet.pts !== packets[i - 1].pts);
