@@ -61,6 +61,16 @@ async function tabTo(page: Page, testId: string, limit = 60): Promise<void> {
   expect(await focusedTestId(page)).toBe(testId);
 }
 
+/** Becomes another coder in the coders view, by keyboard, and goes back to the workspace. */
+async function codeAs(page: Page, coder: string): Promise<void> {
+  await press(page, 'v');
+  await tabTo(page, 'coder-name');
+  await page.keyboard.type(coder);
+  await press(page, 'Enter');
+  await expect.poll(() => text(page, 'current-coder')).toBe(coder);
+  await pressViewKeyUntil(page, 'workspace');
+}
+
 describe.skipIf(chromiumMissingNote())('several coders (web host + chromium)', () => {
   let app: AppSession;
   let page: Page;
@@ -168,12 +178,7 @@ describe.skipIf(chromiumMissingNote())('several coders (web host + chromium)', (
   });
 
   it('shows a coder file from a newer schema in place; the rest keeps working', async () => {
-    await press(page, 'v');
-    await tabTo(page, 'coder-name');
-    await page.keyboard.type('future');
-    await press(page, 'Enter');
-    await expect.poll(() => text(page, 'current-coder')).toBe('future');
-    await pressViewKeyUntil(page, 'workspace');
+    await codeAs(page, 'future');
     await page.screenshot({ path: path.join(screenshotDir, 'workspace-22-newer-schema.png') });
     await expect.poll(() => text(page, 'annotation-error')).toContain('newer MER Studio');
     await press(page, 'ArrowRight');
@@ -184,12 +189,7 @@ describe.skipIf(chromiumMissingNote())('several coders (web host + chromium)', (
   });
 
   it('says when a damaged coder file was recovered from its backup, and keeps working', async () => {
-    await press(page, 'v');
-    await tabTo(page, 'coder-name');
-    await page.keyboard.type('dora');
-    await press(page, 'Enter');
-    await expect.poll(() => text(page, 'current-coder')).toBe('dora');
-    await pressViewKeyUntil(page, 'workspace');
+    await codeAs(page, 'dora');
     await expect
       .poll(() => text(page, 'annotation-notice'))
       .toMatch(/dora\.json is not valid JSON .*recovered the previous save from .*dora\.json\.bak/);
@@ -198,12 +198,7 @@ describe.skipIf(chromiumMissingNote())('several coders (web host + chromium)', (
   });
 
   it('says when saved marks lie beyond the clip (its video was replaced)', async () => {
-    await press(page, 'v');
-    await tabTo(page, 'coder-name');
-    await page.keyboard.type('eve');
-    await press(page, 'Enter');
-    await expect.poll(() => text(page, 'current-coder')).toBe('eve');
-    await pressViewKeyUntil(page, 'workspace');
+    await codeAs(page, 'eve');
     await expect
       .poll(async () => (await text(page, 'marks-outside')).replace(/\s+/g, ' '))
       .toMatch(/^offset 5000 is beyond this clip \(frames 0–\d+\): the video may have changed/);
