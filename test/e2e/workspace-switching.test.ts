@@ -83,16 +83,40 @@ describe.skipIf(chromiumMissingNote())('switching and limits (web host + chromiu
     ]);
   });
 
+  it('opens the same dataset again with its marks, and the next edit keeps them', async () => {
+    await press(page, 'Shift+G');
+    await page.keyboard.type('9');
+    await press(page, 'Enter', 'a');
+    await expect.poll(() => text(page, 'mark-apex')).toBe('9');
+    await expect.poll(() => text(page, 'save-state')).toBe('saved');
+    await page.getByTestId('open-dataset').click();
+    await page.getByTestId('dataset-path').fill(other);
+    await press(page, 'Enter');
+    await expect.poll(() => text(page, 'mark-apex')).toBe('9');
+    expect(await text(page, 'mark-onset')).toBe('0');
+    await page.getByTestId('notes').fill('reopened');
+    await expect.poll(() => text(page, 'save-state')).toBe('saved');
+    const saved = await codedClips(other);
+    expect(saved.map(({ clipId, onset, apex, notes }) => [clipId, onset, apex, notes])).toEqual([
+      ['sub01/EP01', 0, 9, 'reopened'],
+    ]);
+  });
+
   /** The annotations of every coder file under a dataset's own folder. */
   async function codedClips(
     root: string,
-  ): Promise<Array<{ clipId: string; onset: number; ausRaw: string }>> {
+  ): Promise<
+    Array<{ clipId: string; onset: number; apex: number; ausRaw: string; notes: string }>
+  > {
     const folder = path.join(root, '.mer-studio', 'annotations');
     const files = await readdir(folder).catch(() => [] as string[]);
     const annotations = [];
     for (const file of files.filter((name) => name.endsWith('.json'))) {
       const parsed = JSON.parse(await readFile(path.join(folder, file), 'utf8')) as {
-        annotations: Record<string, { clipId: string; onset: number; ausRaw: string }>;
+        annotations: Record<
+          string,
+          { clipId: string; onset: number; apex: number; ausRaw: string; notes: string }
+        >;
       };
       annotations.push(...Object.values(parsed.annotations));
     }
