@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -310,6 +310,26 @@ it('brings clips saved in the app data folder back once the dataset folder is wr
   const later = new AnnotationStore(options);
   expect((await later.get('c'))?.onset).toBe(5);
   expect(later.notices).toEqual([]);
+});
+
+it('keeps in memory only what reached the disk: a failed save is not read back as saved', async () => {
+  const location = await freshLocation();
+  const store = new AnnotationStore({ location, coder: 'ana', dataset });
+  await store.save(annotation('c', 1));
+  const folder = path.dirname(store.file);
+  await rename(folder, `${folder}.aside`);
+  await writeFile(folder, 'a file where the annotations folder was');
+  await expect(store.save(annotation('c', 2))).rejects.toThrow();
+  await expect(store.save(annotation('d', 3))).rejects.toThrow();
+  expect((await store.get('c'))?.onset).toBe(1);
+  expect(await store.get('d')).toBeNull();
+  expect(store.canUndo('d')).toBe(false);
+  await rm(folder);
+  await rename(`${folder}.aside`, folder);
+  await store.save(annotation('d', 4));
+  const onDisk = JSON.parse(await readFile(store.file, 'utf8'));
+  expect(Object.keys(onDisk.annotations).sort()).toEqual(['c', 'd']);
+  expect([onDisk.annotations.c.onset, onDisk.annotations.d.onset]).toEqual([1, 4]);
 });
 
 it('keeps the previous save as the backup', async () => {

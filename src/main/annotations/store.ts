@@ -124,9 +124,9 @@ export class AnnotationStore {
   /** Saves one clip's annotation; resolves once it is on disk. */
   async save(annotation: ClipAnnotation): Promise<void> {
     const previous = await this.get(annotation.clipId);
+    await this.put(annotation.clipId, annotation);
     push(this.undoStacks, annotation.clipId, previous);
     this.redoStacks.delete(annotation.clipId);
-    await this.put(annotation.clipId, annotation);
   }
 
   canUndo(clipId: string): boolean {
@@ -154,20 +154,39 @@ export class AnnotationStore {
     const stack = from.get(clipId);
     if (!stack || stack.length === 0) return this.get(clipId);
     const target = stack.pop() ?? null;
-    push(to, clipId, await this.get(clipId));
-    await this.put(clipId, target);
+    const current = await this.get(clipId);
+    await this.put(clipId, target).catch((error: Error) => {
+      stack.push(target); // not saved: the step can be taken again
+      throw error;
+    });
+    push(to, clipId, current);
     return target;
   }
 
   private async put(clipId: string, annotation: ClipAnnotation | null): Promise<void> {
     const state = await this.load();
     if (this.refusal) throw this.refusal;
+    const previous = state.annotations[clipId];
+    this.setClip(clipId, annotation);
+    this.unsynced.add(clipId);
+    try {
+      await this.flush();
+    } catch (error) {
+      // Not on disk, so not in memory either: no reader may take it for saved. The window that
+      // made the change keeps it as a draft and saves it again.
+      if ((this.state as CoderFile).annotations[clipId] === (annotation ?? undefined)) {
+        this.setClip(clipId, previous ?? null);
+      }
+      throw error;
+    }
+  }
+
+  private setClip(clipId: string, annotation: ClipAnnotation | null): void {
+    const state = this.state as CoderFile;
     const annotations = { ...state.annotations };
     if (annotation) annotations[clipId] = annotation;
     else delete annotations[clipId];
     this.state = { ...state, annotations };
-    this.unsynced.add(clipId);
-    await this.flush();
   }
 
   /** Waits until every change made so far is durable (one write at a time, coalesced). */
