@@ -282,6 +282,17 @@ describe('batch classification on the demo dataset', () => {
       await call('dataset.open', { path: other });
       expect(await call('batch.status', {})).toBeNull();
       expect(await call('batch.results', {})).toBeNull();
+      // nor by its id: a view opened before the switch must not show or export it here
+      const byId = [
+        ['batch.status', { jobId: latest.jobId }],
+        ['batch.results', { jobId: latest.jobId }],
+        ['report.export', { kind: 'clips', jobId: latest.jobId }],
+      ] as const;
+      for (const [name, args] of byId) {
+        await expect(call(name, args), name).rejects.toThrow(
+          /ran on .*, which is not the open dataset/,
+        );
+      }
       // sub01/EP01 is also a clip of the first dataset, whose batch predicted it.
       const statuses = await call<Array<{ clipId: string; statuses: string[] }>>(
         'coding.clipStatus',

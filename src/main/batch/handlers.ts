@@ -20,6 +20,8 @@ import { metricsOfRows, modelInfoOf } from './results';
 import { inputKeys, runBatch } from './runner';
 
 interface Job {
+  /** The dataset the batch ran on: its results are shown and exported only there. */
+  datasetRoot: string;
   status: BatchStatus;
   controller: AbortController;
   results: Omit<BatchResults, 'metrics' | 'state' | 'complete'>;
@@ -58,12 +60,16 @@ function stateOf(ctx: AppContext): BatchState {
   return state;
 }
 
-function jobOf(ctx: AppContext, jobId: string | undefined): Job | null {
+/** A job of the open dataset (by id, else its latest); `anyDataset` for cancelling. */
+function jobOf(ctx: AppContext, jobId: string | undefined, anyDataset = false): Job | null {
   const state = stateOf(ctx);
   const id = jobId ?? (ctx.dataset ? state.latest.get(ctx.dataset.root) : undefined);
   if (id === undefined) return null;
   const job = state.jobs.get(id);
   if (!job) throw new NotFoundError(`no batch job ${JSON.stringify(id)}`);
+  if (!anyDataset && job.datasetRoot !== ctx.dataset?.root) {
+    throw new NotFoundError(`batch ${id} ran on ${job.datasetRoot}, which is not the open dataset`);
+  }
   return job;
 }
 
@@ -71,8 +77,12 @@ export const batchHandlers: HandlersFor<typeof batchRequests> = {
   'batch.start': async (args, ctx) => {
     const state = stateOf(ctx);
     const running = [...state.jobs.values()].find((job) => job.status.state === 'running');
-    if (running)
-      throw new Error(`a batch is already running (${running.status.jobId}): cancel it or wait`);
+    if (running) {
+      throw new Error(
+        `a batch is already running on ${running.datasetRoot} (${running.status.jobId}): ` +
+          'cancel it or wait',
+      );
+    }
     if (state.starting) throw new Error('a batch is already starting: wait for it');
     state.starting = true;
     try {
@@ -82,7 +92,7 @@ export const batchHandlers: HandlersFor<typeof batchRequests> = {
     }
   },
   'batch.cancel': async ({ jobId }, ctx) => {
-    const job = jobOf(ctx, jobId);
+    const job = jobOf(ctx, jobId, true);
     if (!job || job.status.state !== 'running') return { cancelled: false };
     job.controller.abort();
     await job.finished;
@@ -135,6 +145,7 @@ async function startJob(
   };
   const rows: BatchRow[] = [];
   const job: Job = {
+    datasetRoot: dataset.root,
     status,
     controller,
     results: {
