@@ -95,6 +95,18 @@ describe.skipIf(chromiumMissingNote())(
       await page.keyboard.type('happ');
       await press(page, 'Escape');
       await expect.poll(() => page.getByTestId('emotion').inputValue()).toBe('happiness');
+      // Enter chooses and goes back; ←/→ step frames and never change the choice
+      const before = await shownFrame(page);
+      await press(page, 'e', 'ArrowDown', 'Enter');
+      expect(await focusedTestId(page)).not.toBe('emotion');
+      const chosen = await page.getByTestId('emotion').inputValue();
+      expect(chosen).not.toBe('happiness');
+      await press(page, 'e', 'ArrowRight');
+      await expect.poll(() => shownFrame(page)).toBe(before + 1);
+      expect(await page.getByTestId('emotion').inputValue()).toBe(chosen);
+      await press(page, 'e', 'ArrowUp', 'Escape', 'ArrowLeft');
+      await expect.poll(() => shownFrame(page)).toBe(before);
+      expect(await page.getByTestId('emotion').inputValue()).toBe('happiness');
       await press(page, 'u');
       await page.keyboard.type('L4+12B');
       await press(page, 'Escape');
