@@ -172,6 +172,9 @@ describe.skipIf(chromiumMissingNote())('several coders (web host + chromium)', (
     await press(page, 'Space');
     await page.getByTestId('blind-badge').waitFor();
     expect(await page.getByTestId('agreement').count()).toBe(0);
+    await pressViewKeyUntil(page, 'results');
+    await expect.poll(() => text(page, 'results-blind')).toContain('Hidden in blind mode');
+    expect(await page.getByTestId('batch-start').count()).toBe(0);
     await pressViewKeyUntil(page, 'workspace');
     await expect.poll(() => text(page, 'save-state')).toBe('saved');
     expect(await page.getByTestId('imported-compare').count()).toBe(0);
