@@ -37,6 +37,7 @@ describe.skipIf(chromiumMissingNote())('batch results (web host + chromium)', ()
     const headline = await page.getByTestId('overall-metrics').textContent();
     expect(headline).toMatch(/UF1 \d\.\d{4} · UAR \d\.\d{4} · accuracy \d\.\d{4} over\s+12 clips/);
     expect(await page.getByTestId('batch-provider').textContent()).toBe('cpu');
+    expect(await page.getByTestId('demo-note').textContent()).toMatch(/not how well the model/);
     expect(await page.getByTestId('clip-rows').locator('tbody tr').count()).toBe(12);
     await page.screenshot({
       path: path.join(screenshotDir, 'batch-01-results.png'),
