@@ -9,3 +9,22 @@ export function fileFrameNumber(clip: ClipSummary, index: number | null): number
   const number = clip.frameNumbers?.[index];
   return number === undefined || number === index ? null : number;
 }
+
+/**
+ * What a coder typed into go-to-frame, as a frame index: `46` is the index, `#46` the file number
+ * (as the official sheets write frames). A string says why nothing matches.
+ */
+export function parseFrameTarget(clip: ClipSummary, typed: string): number | string {
+  const text = typed.trim();
+  const byFile = text.startsWith('#');
+  const value = Number(byFile ? text.slice(1) : text);
+  if (text === '' || (byFile && text.length === 1) || !Number.isInteger(value)) {
+    return `"${typed}" is not a frame number (type an index, or # and a file number)`;
+  }
+  if (!byFile) return value;
+  const numbers = clip.frameNumbers;
+  const index = numbers?.indexOf(value) ?? -1;
+  if (index >= 0) return index;
+  if (!numbers || numbers.length === 0) return `${clip.id} has no numbered frame files`;
+  return `no frame file #${value} in ${clip.id} (its files are #${numbers[0]}–#${numbers[numbers.length - 1]})`;
+}
