@@ -92,6 +92,7 @@ describe.skipIf(chromiumMissingNote())('switching and limits (web host + chromiu
     await page.getByTestId('open-dataset').click();
     await page.getByTestId('dataset-path').fill(other);
     await press(page, 'Enter');
+    await expect.poll(() => shownFrame(page)).toBe(0); // reopened: the first frame again
     await expect.poll(() => text(page, 'mark-apex')).toBe('9');
     expect(await text(page, 'mark-onset')).toBe('0');
     await page.getByTestId('notes').fill('reopened');
