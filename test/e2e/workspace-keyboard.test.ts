@@ -86,6 +86,13 @@ describe.skipIf(chromiumMissingNote())(
     });
 
     it('labels the clip: 3-class, emotion, AUs, flags and notes', async () => {
+      // an emotion fills in its 3-class label when none is chosen yet ("s" passes surprise)
+      await press(page, 'e');
+      await page.keyboard.type('sadn');
+      await press(page, 'Escape');
+      await expect
+        .poll(() => page.getByTestId('class-negative').getAttribute('aria-pressed'))
+        .toBe('true');
       await press(page, 'Shift+p');
       await expect
         .poll(() => page.getByTestId('class-positive').getAttribute('aria-pressed'))

@@ -1,6 +1,6 @@
 import type { ClipAnnotation } from '../../shared/domain';
 import { parseAus } from './au';
-import { threeClassOfEmotion } from './three-class';
+import { threeClassOfEmotion } from '../../shared/three-class';
 
 /**
  * The on-disk form of one coder's annotations of one dataset (readable JSON).

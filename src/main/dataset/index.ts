@@ -10,7 +10,7 @@ import {
   type Problem,
 } from '../../shared/domain';
 import { NotFoundError } from '../app/context';
-import { parseThreeClass, threeClassOfEmotion } from '../annotations/three-class';
+import { parseThreeClass, threeClassOfEmotion } from '../../shared/three-class';
 import {
   DEMO_MANIFEST,
   DEMO_VERSION,

@@ -1,4 +1,4 @@
-import { parseThreeClass } from '../three-class';
+import { parseThreeClass } from '../../../shared/three-class';
 import { AnnotationFileError, isBlankRow } from './table';
 import {
   ANNOTATION_FIELDS,

@@ -1,7 +1,7 @@
 import type { AuCode, ThreeClass } from '../../../shared/domain';
 import type { AnnotationField } from '../../../shared/contract/annotations';
 import { parseAus } from '../au';
-import { parseThreeClass, threeClassOfEmotion } from '../three-class';
+import { parseThreeClass, threeClassOfEmotion } from '../../../shared/three-class';
 import { isBlankRow } from './table';
 import { clipKey, subjectKey } from './keys';
 

@@ -1,4 +1,4 @@
-import { THREE_CLASSES, type ThreeClass } from '../../shared/domain';
+import { THREE_CLASSES, type ThreeClass } from './domain';
 
 /**
  * The MEGC2019 composite mapping (DATASETS.md): negative = repression, anger, contempt, disgust,
