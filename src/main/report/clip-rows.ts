@@ -31,6 +31,10 @@ export const CLIP_REPORT_HEADER = [
   'onset_frame_number',
   'apex_frame_number',
   'offset_frame_number',
+  'blink',
+  'occlusion',
+  'bad_frames',
+  'notes',
 ];
 
 export interface ClipRowSources {
@@ -122,6 +126,10 @@ export function clipReportRows(
         ...[onset, apex, offset].map((index) =>
           index != null ? (clip.frameNumbers?.[index] ?? index) : null,
         ),
+        ...(['blink', 'occlusion', 'badFrames'] as const).map((flag) =>
+          annotation ? (annotation.flags[flag] ? 'yes' : 'no') : null,
+        ),
+        annotation?.notes || null,
       ];
     });
 }

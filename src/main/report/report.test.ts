@@ -156,6 +156,31 @@ describe('per-clip report', () => {
   });
 });
 
+describe("the coder's flags and notes", () => {
+  it('are columns of the per-clip report, empty for clips nobody coded', () => {
+    const [coded, uncoded] = dataset.clips;
+    const own = {
+      ...blankAnnotation(coded.id),
+      flags: { blink: true, occlusion: false, badFrames: true },
+      notes: 'eyes closed at 40',
+    };
+    const rows = clipReportRows(dataset, {
+      own: new Map([[coded.id, own]]),
+      predictions: new Map(),
+    });
+    const at = (name: string) => CLIP_REPORT_HEADER.indexOf(name);
+    const columns = ['blink', 'occlusion', 'bad_frames', 'notes'];
+    expect(
+      rows
+        .find((r) => r[at('clip')] === coded.name)
+        ?.filter((_, i) => columns.includes(CLIP_REPORT_HEADER[i])),
+    ).toEqual(['yes', 'no', 'yes', 'eyes closed at 40']);
+    expect(
+      columns.map((name) => rows.find((r) => r[at('clip')] === uncoded.name)?.[at(name)]),
+    ).toEqual([null, null, null, null]);
+  });
+});
+
 describe('MEGC and metrics reports', () => {
   it('writes predictions as db,subject,clip,label spelled as combined_3class_gt.csv spells them', () => {
     expect(
