@@ -59,7 +59,9 @@ describe.skipIf(chromiumMissingNote())('imports (web host + chromium)', () => {
     await page.getByTestId('import-run').click();
     await expect
       .poll(() => text('import-summary'))
-      .toMatch(/rows read 4 · accepted 3\s+· matched 2 \(2 clips\)\s+· rejected 2/);
+      .toMatch(
+        /rows read 4 · accepted 3\s+· matched 2 \(2\s+clips\)\s+· rejected 1\s+· not in this dataset 1/,
+      );
     const rejected = await text('import-rejected');
     expect(rejected).toMatch(/row 3 \(02 EP02\): frames out of order/);
     expect(rejected).toMatch(/row 4 \(09 EP01\): .*/);
@@ -89,7 +91,7 @@ describe.skipIf(chromiumMissingNote())('imports (web host + chromium)', () => {
     await page.getByTestId('import-run').click();
     await expect
       .poll(() => text('import-summary'))
-      .toMatch(/rows read 2 · accepted 2\s?· matched 2 \(2 clips\)/);
+      .toMatch(/rows read 2 · accepted 2\s?· matched 2 \(2\s+clips\)/);
     await page.getByTestId('import-remove').last().click();
     await expect.poll(() => page.getByTestId('import-remove').count()).toBe(1);
   });
@@ -108,7 +110,7 @@ describe.skipIf(chromiumMissingNote())('imports (web host + chromium)', () => {
     await page.getByTestId('import-run').click();
     await expect
       .poll(() => text('import-summary'))
-      .toMatch(/rows read 1 · accepted 1\s+· matched 1 \(1 clips\)/);
+      .toMatch(/rows read 1 · accepted 1\s+· matched 1 \(1\s+clip\)/);
     await expect.poll(() => page.getByTestId('import-remove').count()).toBe(2);
     await page.getByTestId('import-remove').first().click();
     await expect.poll(() => page.getByTestId('import-remove').count()).toBe(1);
