@@ -88,7 +88,7 @@ describe.skipIf(chromiumMissingNote())('batch results (web host + chromium)', ()
 
   it('exports the per-clip CSV, the metrics CSV, the MEGC csv and the matrix PNG', async () => {
     await page.getByTestId('export-clips').click();
-    const clipsFile = await exportedPath(page, /clips: 12 rows written to (\S+\.csv)/);
+    const clipsFile = await exportedPath(page, /clips: 12 rows written to\s+(\S+\.csv)/);
     const rows = parseCsv(await readFile(clipsFile, 'utf8'));
     const header = rows[0];
     expect(rows).toHaveLength(13);
@@ -101,7 +101,7 @@ describe.skipIf(chromiumMissingNote())('batch results (web host + chromium)', ()
     }
 
     await page.getByTestId('export-metrics').click();
-    const metricsFile = await exportedPath(page, /metrics: \d+ rows written to (\S+\.csv)/);
+    const metricsFile = await exportedPath(page, /metrics: \d+ rows written to\s+(\S+\.csv)/);
     const metrics = parseCsv(await readFile(metricsFile, 'utf8'));
     const overall = metrics.find((row) => row[0] === 'overall')!;
     const headline = await page.getByTestId('overall-metrics').textContent();
@@ -109,13 +109,13 @@ describe.skipIf(chromiumMissingNote())('batch results (web host + chromium)', ()
     expect(Number(overall[metrics[0].indexOf('uf1')])).toBeCloseTo(uf1, 4);
 
     await page.getByTestId('export-megc').click();
-    const megcFile = await exportedPath(page, /megc: 12 rows written to (\S+\.csv)/);
+    const megcFile = await exportedPath(page, /megc: 12 rows written to\s+(\S+\.csv)/);
     const megc = await readFile(megcFile, 'utf8');
     expect(megc.charCodeAt(0)).not.toBe(0xfeff); // scripts read it: no BOM, whatever the box says
     expect(megc.trim().split('\n')).toHaveLength(12);
 
     await page.getByTestId('export-matrix').click();
-    const pngFile = await exportedPath(page, /matrix: 9 rows written to (\S+\.png)/);
+    const pngFile = await exportedPath(page, /matrix: written to\s+(\S+\.png)/);
     const info = await sharp(pngFile).metadata();
     expect(info.format).toBe('png');
     expect(info.width).toBeGreaterThan(200);
