@@ -49,7 +49,7 @@ export const WORKSPACE_ACTIONS = {
   nextClip: 'Next clip',
   previousClip: 'Previous clip',
   focusSearch: 'Search clips',
-  nextView: 'Next view (workspace, coders, results, model input, keys)',
+  nextView: 'Next view (annotate, coders, results, model input, imports, keys)',
   toggleImported: 'Show / hide the dataset annotation',
 } as const;
 
