@@ -37,6 +37,17 @@ describe.skipIf(chromiumMissingNote())('switching and limits (web host + chromiu
     await rm(other, { recursive: true, force: true });
   });
 
+  it('finds clips by every word typed, and says when none matches', async () => {
+    await press(page, '/');
+    await page.keyboard.type('sub02 ep03');
+    await expect.poll(() => page.getByTestId('clip-list').getByRole('button').count()).toBe(1);
+    await page.keyboard.type('x');
+    await expect.poll(() => text(page, 'no-clip-matches')).toBe('No clip matches “sub02 ep03x”.');
+    await page.getByTestId('clip-search').fill('');
+    await press(page, 'Escape');
+    await expect.poll(() => page.getByTestId('clip-list').getByRole('button').count()).toBe(12);
+  });
+
   it('goes to the frame typed each time, not to the digits typed so far', async () => {
     await expect.poll(() => shownFrame(page)).toBe(0);
     await press(page, 'Shift+G');
