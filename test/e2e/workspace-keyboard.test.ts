@@ -210,7 +210,7 @@ describe.skipIf(chromiumMissingNote())(
     it('finds everything saved after a reload (and the rebound key)', async () => {
       await page.reload();
       await expect.poll(() => shownFrame(page)).toBe(0);
-      await press(page, 'PageDown');
+      // back on the clip this window last showed
       await expect.poll(() => text(page, 'viewer-status')).toContain('sub01 / EP02');
       await expect.poll(() => text(page, 'mark-onset')).toBe('20');
       expect(await text(page, 'mark-offset')).toBe('50');
