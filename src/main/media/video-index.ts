@@ -200,8 +200,14 @@ function variableRate(packets: Packet[]): VideoIndex['variableRate'] {
     (packet, i) => Math.abs(packet.seconds - start - i / fps) > 0.5 / fps,
   );
   if (!uneven) return undefined;
-  const gaps = packets.slice(1).map((packet, i) => packet.seconds - packets[i].seconds);
-  return { shortest: Math.min(...gaps), longest: Math.max(...gaps) };
+  let shortest = Infinity;
+  let longest = 0;
+  for (let i = 1; i < packets.length; i++) {
+    const gap = packets[i].seconds - packets[i - 1].seconds;
+    shortest = Math.min(shortest, gap);
+    longest = Math.max(longest, gap);
+  }
+  return { shortest, longest };
 }
 
 function measuredFps(packets: Packet[]): number | null {
