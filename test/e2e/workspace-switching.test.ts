@@ -73,9 +73,7 @@ describe.skipIf(chromiumMissingNote())('switching and limits (web host + chromiu
     await press(page, 'Escape', 'i');
     await expect.poll(() => text(page, 'mark-onset')).toBe('5');
     await expect.poll(() => text(page, 'save-state')).toBe('saved');
-    await page.getByTestId('open-dataset').click();
-    await page.getByTestId('dataset-path').fill(other);
-    await press(page, 'Enter');
+    await openDataset(other);
     await expect.poll(() => page.getByTestId('clip-list').getByRole('button').count()).toBe(2);
     const counted = async () =>
       ((await text(page, 'class-counts')).match(/\d+/g) ?? []).reduce((a, b) => a + Number(b), 0);
@@ -100,9 +98,7 @@ describe.skipIf(chromiumMissingNote())('switching and limits (web host + chromiu
     await press(page, 'Enter', 'a');
     await expect.poll(() => text(page, 'mark-apex')).toBe('9');
     await expect.poll(() => text(page, 'save-state')).toBe('saved');
-    await page.getByTestId('open-dataset').click();
-    await page.getByTestId('dataset-path').fill(other);
-    await press(page, 'Enter');
+    await openDataset(other);
     await expect.poll(() => shownFrame(page)).toBe(0); // reopened: the first frame again
     await expect.poll(() => text(page, 'mark-apex')).toBe('9');
     expect(await text(page, 'mark-onset')).toBe('0');
@@ -113,6 +109,12 @@ describe.skipIf(chromiumMissingNote())('switching and limits (web host + chromiu
       ['sub01/EP01', 0, 9, 'reopened'],
     ]);
   });
+
+  async function openDataset(folder: string): Promise<void> {
+    await page.getByTestId('open-dataset').click();
+    await page.getByTestId('dataset-path').fill(folder);
+    await press(page, 'Enter');
+  }
 
   /** The annotations of every coder file under a dataset's own folder. */
   async function codedClips(
