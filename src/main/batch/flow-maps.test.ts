@@ -75,8 +75,9 @@ describe('map labels', () => {
 });
 
 /** A .npy file as NumPy writes one (format 1.0, header padded to 64 bytes). */
-function npy(descr: string, shape: number[], data: Buffer): Buffer {
-  let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${shape.join(', ')}), }`;
+function npy(descr: string, shape: number[], data: Buffer, fortran = false): Buffer {
+  const order = fortran ? 'True' : 'False';
+  let header = `{'descr': '${descr}', 'fortran_order': ${order}, 'shape': (${shape.join(', ')}), }`;
   header = header.padEnd(64 - 10 - 1) + '\n';
   const prefix = Buffer.from([0x93, ...Buffer.from('NUMPY'), 1, 0, header.length, 0]);
   return Buffer.concat([prefix, Buffer.from(header, 'latin1'), data]);
@@ -110,6 +111,42 @@ describe('reading maps', () => {
     ]);
   });
 });
+
+describe('.npy maps as NumPy may save them', () => {
+  it('reads float16, big-endian and Fortran-order arrays as the trainer does', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'mer-npy-'));
+    const values = Float32Array.from({ length: 3 * 28 * 28 }, (_, i) => (i % 50) - 25); // exact in float16
+    const half = Buffer.alloc(values.length * 2);
+    values.forEach((value, i) => half.writeUInt16LE(toFloat16(value), i * 2));
+    writeFileSync(path.join(dir, 'half.npy'), npy('<f2', [3, 28, 28], half));
+    const big = Buffer.alloc(values.length * 4);
+    values.forEach((value, i) => big.writeFloatBE(value, i * 4));
+    writeFileSync(path.join(dir, 'big.npy'), npy('>f4', [3, 28, 28], big));
+    const columnMajor = Buffer.alloc(values.length * 4);
+    values.forEach((value, i) => {
+      const [c, y, x] = [Math.floor(i / 784), Math.floor(i / 28) % 28, i % 28];
+      columnMajor.writeFloatLE(value, (c + 3 * (y + 28 * x)) * 4);
+    });
+    writeFileSync(path.join(dir, 'fortran.npy'), npy('<f4', [3, 28, 28], columnMajor, true));
+    writeFileSync(path.join(dir, 'complex.npy'), npy('<c8', [3, 28, 28], Buffer.alloc(6272 * 2)));
+    const { maps, problems } = await readFlowMaps(dir);
+    expect(maps.map((map) => map.name)).toEqual(['big', 'fortran', 'half']);
+    for (const map of maps) expect(map.maps, map.name).toEqual(values);
+    expect(problems.map((p) => p.message)).toEqual([
+      '.npy of type <c8; maps are float or integer numbers',
+    ]);
+  });
+});
+
+/** A float16's bits, for the small integers the test writes. */
+function toFloat16(value: number): number {
+  if (value === 0) return 0;
+  const sign = value < 0 ? 0x8000 : 0;
+  const magnitude = Math.abs(value);
+  const exponent = Math.floor(Math.log2(magnitude));
+  const fraction = Math.round((magnitude / 2 ** exponent - 1) * 1024);
+  return sign | ((exponent + 15) << 10) | fraction;
+}
 
 describe('labels matched to maps', () => {
   it('leaves a map labelled two different ways unscored and names both lines', () => {

@@ -124,13 +124,29 @@ function checkedValues(values: Float32Array): Float32Array {
   return values;
 }
 
-const NPY_READERS: Record<string, { bytes: number; read: (view: DataView, at: number) => number }> =
-  {
-    '<f4': { bytes: 4, read: (view, at) => view.getFloat32(at, true) },
-    '<f8': { bytes: 8, read: (view, at) => view.getFloat64(at, true) },
-    '|u1': { bytes: 1, read: (view, at) => view.getUint8(at) },
-    '<u2': { bytes: 2, read: (view, at) => view.getUint16(at, true) },
-  };
+type NpyRead = (view: DataView, at: number, little: boolean) => number;
+
+/** NumPy's scalar kinds by kind letter and size: float16/32/64, (u)int8/16/32. */
+const NPY_READERS: Record<string, NpyRead> = {
+  f2: (view, at, little) => float16(view.getUint16(at, little)),
+  f4: (view, at, little) => view.getFloat32(at, little),
+  f8: (view, at, little) => view.getFloat64(at, little),
+  u1: (view, at) => view.getUint8(at),
+  u2: (view, at, little) => view.getUint16(at, little),
+  u4: (view, at, little) => view.getUint32(at, little),
+  i1: (view, at) => view.getInt8(at),
+  i2: (view, at, little) => view.getInt16(at, little),
+  i4: (view, at, little) => view.getInt32(at, little),
+};
+
+function float16(bits: number): number {
+  const sign = bits & 0x8000 ? -1 : 1;
+  const exponent = (bits >> 10) & 0x1f;
+  const fraction = bits & 0x3ff;
+  if (exponent === 0) return sign * 2 ** -14 * (fraction / 1024);
+  if (exponent === 0x1f) return fraction ? NaN : sign * Infinity;
+  return sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
+}
 
 /** A NumPy .npy map, [3, 28, 28] or [28, 28, 3], as train reads them (models/ahmsa/data.py). */
 function readNpyMap(bytes: Buffer): Float32Array {
@@ -144,23 +160,34 @@ function readNpyMap(bytes: Buffer): Float32Array {
     .split(',')
     .filter((part) => part.trim() !== '')
     .map(Number);
-  const reader = NPY_READERS[descr];
-  if (!reader) throw new Error(`.npy of type ${descr}; maps are float32, float64, uint8 or uint16`);
-  if (/'fortran_order':\s*True/.test(header))
-    throw new Error('.npy in Fortran order; save it in C order');
+  const type = /^([<>|=])([fiu]\d)$/.exec(descr);
+  const read = type ? NPY_READERS[type[2]] : undefined;
+  if (!type || !read) throw new Error(`.npy of type ${descr}; maps are float or integer numbers`);
+  const little = type[1] !== '>';
+  const size = Number(type[2].slice(1));
+  const fortran = /'fortran_order':\s*True/.test(header);
   const channelsLast = shape.join() === `${MAP_SIZE},${MAP_SIZE},${MAP_CHANNELS}`;
   if (!channelsLast && shape.join() !== `${MAP_CHANNELS},${MAP_SIZE},${MAP_SIZE}`) {
     throw new Error(`.npy of shape (${shape.join(', ')}); maps are (3, 28, 28) or (28, 28, 3)`);
   }
-  if (bytes.length < dataStart + SAMPLE_LENGTH * reader.bytes) throw new Error('.npy cut short');
+  if (bytes.length < dataStart + SAMPLE_LENGTH * size) throw new Error('.npy cut short');
   const view = new DataView(bytes.buffer, bytes.byteOffset + dataStart);
   const values = new Float32Array(SAMPLE_LENGTH);
   const plane = MAP_SIZE * MAP_SIZE;
   for (let i = 0; i < SAMPLE_LENGTH; i++) {
-    const target = channelsLast ? (i % MAP_CHANNELS) * plane + Math.floor(i / MAP_CHANNELS) : i;
-    values[target] = reader.read(view, i * reader.bytes);
+    const c = fortran ? cOrderIndex(i, shape) : i;
+    const target = channelsLast ? (c % MAP_CHANNELS) * plane + Math.floor(c / MAP_CHANNELS) : c;
+    values[target] = read(view, i * size, little);
   }
   return values;
+}
+
+/** Where the i-th value of a Fortran-order (column-major) array sits in C (row-major) order. */
+function cOrderIndex(i: number, [d0, d1, d2]: number[]): number {
+  const a = i % d0;
+  const b = Math.floor(i / d0) % d1;
+  const c = Math.floor(i / (d0 * d1));
+  return (a * d1 + b) * d2 + c;
 }
 
 /** MEGC2019's ground-truth files have no header: db, subject, clip, label. */
