@@ -160,7 +160,9 @@ def load_map(path: Path) -> np.ndarray:
             raise DataError(f"{path}: contains NaN or infinite values")
         return array
     try:
-        with Image.open(path) as image:
+        with Image.open(path) as opened:
+            # A palette PNG holds RGB colours by index: read as the app reads it (sharp expands it).
+            image = opened.convert("RGB") if opened.mode == "P" and "transparency" not in opened.info else opened
             mode, size = image.mode, image.size
             if mode != "RGB":
                 raise DataError(f"{path}: image mode {mode}, expected RGB (R=u, G=v, B=strain)")

@@ -145,3 +145,12 @@ def test_a_map_labelled_twice_counts_once_and_two_labels_leave_it_out(tmp_path: 
     assert dataset.names == ["a.png"] and dataset.labels.tolist() == [0]
     assert warnings == ["warning: " + str(tmp_path / "labels.csv") +
                         ", rows 4 and 5 label b.png positive and surprise: the map is left out"]
+
+
+def test_palette_png_is_read_as_its_rgb_colours(tmp_path: Path) -> None:
+    write_png(tmp_path / "rgb.png")
+    with Image.open(tmp_path / "rgb.png") as image:
+        image.quantize(colors=64).save(tmp_path / "palette.png")
+    with Image.open(tmp_path / "palette.png") as image:
+        expected = np.asarray(image.convert("RGB"), dtype=np.float32).transpose(2, 0, 1)
+    assert np.array_equal(load_map(tmp_path / "palette.png"), expected)
