@@ -112,6 +112,29 @@ describe('reading maps', () => {
   });
 });
 
+describe('maps with a header naming their layout (mer-studio input writes them)', () => {
+  it("reads the model's layout and names the others", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'mer-layout-'));
+    const values = Float32Array.from({ length: 3 * 28 * 28 }, (_, i) => Math.sin(i));
+    for (const name of ['model-input', 'mosaic', 'plain']) {
+      writeFileSync(path.join(dir, `${name}.f32`), Buffer.from(values.buffer));
+    }
+    writeFileSync(path.join(dir, 'model-input.json'), JSON.stringify({ layout: 'whole-face' }));
+    writeFileSync(path.join(dir, 'mosaic.json'), JSON.stringify({ layout: 'mosaic [a | b]' }));
+    writeFileSync(path.join(dir, 'plain.json'), '{ not a header');
+    const forFace = await readFlowMaps(dir);
+    expect(forFace.maps.map((map) => map.name)).toEqual(['model-input', 'plain']);
+    expect(forFace.problems.map((p) => [path.basename(p.file), p.message])).toEqual([
+      [
+        'mosaic.f32',
+        'mosaic.json says its layout is "mosaic [a | b]"; the model reads whole-face maps',
+      ],
+    ]);
+    const forMosaic = await readFlowMaps(dir, 'mosaic [a | b]');
+    expect(forMosaic.maps.map((map) => map.name)).toEqual(['mosaic', 'plain']);
+  });
+});
+
 describe('.npy maps as NumPy may save them', () => {
   it('reads float16, big-endian and Fortran-order arrays as the trainer does', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'mer-npy-'));

@@ -39,9 +39,14 @@ const MAP_EXTENSIONS = new Set(['.png', '.f32', '.npy']);
 /** Image files a maps folder may hold that cannot be maps: named, not silently passed over. */
 const NOT_MAP_EXTENSIONS = new Set(['.jpg', '.jpeg', '.bmp', '.gif', '.tif', '.tiff', '.webp']);
 
-/** Reads every map of a folder; files of the wrong size or channels are named, not fatal. */
+/**
+ * Reads every map of a folder; files of the wrong size or channels are named, not fatal. A map
+ * whose sidecar `<name>.json` (as `mer-studio input` writes) gives another layout than the
+ * model's (`layout`, default whole-face) is named too: HTNet's region mosaic is not a face.
+ */
 export async function readFlowMaps(
   dir: string,
+  layout = 'whole-face',
 ): Promise<{ maps: FlowMap[]; problems: MapProblem[] }> {
   const entries = await readdir(dir, { withFileTypes: true }).catch(
     (error: NodeJS.ErrnoException) => {
@@ -65,6 +70,12 @@ export async function readFlowMaps(
   for (const name of files) {
     const file = path.join(dir, name);
     try {
+      const stated = await sidecarLayout(path.join(dir, `${path.parse(name).name}.json`));
+      if (stated && firstWord(stated) !== firstWord(layout)) {
+        throw new Error(
+          `${path.parse(name).name}.json says its layout is "${stated}"; the model reads ${layout} maps`,
+        );
+      }
       maps.push({ file, name: path.parse(name).name, maps: await readMap(file) });
     } catch (error) {
       problems.push({ file, message: (error as Error).message });
@@ -72,6 +83,19 @@ export async function readFlowMaps(
   }
   return { maps, problems };
 }
+
+async function sidecarLayout(file: string): Promise<string | null> {
+  const text = await readFile(file, 'utf8').catch(() => null);
+  if (text === null) return null;
+  try {
+    const layout = (JSON.parse(text) as { layout?: unknown }).layout;
+    return typeof layout === 'string' ? layout : null;
+  } catch {
+    return null; // another JSON file of the folder, not a map's header
+  }
+}
+
+const firstWord = (text: string) => text.trim().split(/\s+/)[0].toLowerCase();
 
 async function readMap(file: string): Promise<Float32Array> {
   const bytes = await readFile(file);

@@ -19,6 +19,15 @@ export async function pngOfRgba(image: RgbaImage, zoom = 1): Promise<Buffer> {
   return png.png().toBuffer();
 }
 
+/** A [3, 28, 28] map as a PNG in the composite's own format: RGB, no alpha (see mapToRgba). */
+export async function pngOfMap(maps: Float32Array): Promise<Buffer> {
+  const { data, width, height } = mapToRgba(maps);
+  return sharp(data, { raw: { width, height, channels: 4 } })
+    .removeAlpha()
+    .png()
+    .toBuffer();
+}
+
 /**
  * A [3, 28, 28] map as the composite stores its maps: R = u, G = v, B = strain, each channel
  * min-max stretched to 0..255 (the same stretch the model applies to its input).

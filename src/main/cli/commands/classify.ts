@@ -22,7 +22,7 @@ import { metricsOfRows, modelInfoOf } from '../../batch/results';
 import { inputKeys, runBatch, type BatchProgress } from '../../batch/runner';
 import { openDataset } from '../../dataset/index';
 import { closeSharedLandmarkDetector } from '../../face/landmarks';
-import { trainedOn, type ModelCard } from '../../model/card';
+import { readModelCard, trainedOn, type ModelCard } from '../../model/card';
 import {
   argmaxClass,
   ModelOutputError,
@@ -151,6 +151,10 @@ async function checkOutputs(values: Values): Promise<void> {
     throw new UserError(`cannot write the report(s):\n  ${problems.join('\n  ')}`);
 }
 
+function modelPathOf(values: Values): string {
+  return path.resolve(values.model ?? (process.env.MER_MODEL || shippedModelPath()));
+}
+
 /** `pipeline`: the maps come from the app's own flow pipeline (whole-face maps). */
 async function openModel(
   values: Values,
@@ -158,7 +162,7 @@ async function openModel(
   io: CliIO,
   pipeline: boolean,
 ): Promise<ModelSession> {
-  const modelPath = path.resolve(values.model ?? (process.env.MER_MODEL || shippedModelPath()));
+  const modelPath = modelPathOf(values);
   try {
     const session = pipeline
       ? await openPipelineModel(modelPath, provider)
@@ -484,7 +488,9 @@ async function classifyFlowMaps(
       ExitCode.usage,
     );
   }
-  const { maps, problems } = await readFlowMaps(dir).catch((error: Error) => {
+  const card = await readModelCard(modelPathOf(values)).catch(() => null); // openModel says why
+  const layout = card?.input.layout ?? 'whole-face';
+  const { maps, problems } = await readFlowMaps(dir, layout).catch((error: Error) => {
     throw new UserError(error.message);
   });
   for (const problem of problems) io.err(`skipped ${problem.file}: ${problem.message}`);

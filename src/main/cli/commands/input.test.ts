@@ -83,7 +83,7 @@ describe('mer-studio input', () => {
       shape: [1, 3, 28, 28],
     });
     const preview = await sharp(report.files['model-input.png']).metadata();
-    expect([preview.width, preview.height]).toEqual([28, 28]);
+    expect([preview.width, preview.height, preview.channels]).toEqual([28, 28, 3]); // as the composite's
     expect((await stat(report.files['flow.png'])).size).toBeGreaterThan(100);
   });
 

@@ -7,7 +7,7 @@ import { parseCommandArgs, positiveInteger, printJson } from '../options';
 import type { RawFrame } from '../../media/pam';
 import { buildModelInput, DEFAULT_CROP_SIZE, type ModelInput } from '../../face/model-input';
 import { MAP_SIZE } from '../../face/maps';
-import { pngOfRgba, mapToRgba, renderStages } from '../../face/render';
+import { pngOfMap, renderStages } from '../../face/render';
 
 const usage =
   'mer-studio input <onset-image> <apex-image> [--out-dir <dir>] [--crop-size N] [--nose] [--json]';
@@ -107,8 +107,8 @@ async function writeOutputs(dir: string, input: ModelInput): Promise<Record<stri
     await put('map-v.png', pngs.v);
     await put('map-strain.png', pngs.strainMap);
     // 28×28 RGB, stretched per channel: the same format as the composite's maps.
-    await put('model-input.png', await pngOfRgba(mapToRgba(input.maps)));
-    await put('mosaic.png', await pngOfRgba(mapToRgba(input.mosaic)));
+    await put('model-input.png', await pngOfMap(input.maps));
+    await put('mosaic.png', await pngOfMap(input.mosaic));
   }
   // A failed pair has no model input: no all-zero tensor that a script could take for one.
   if (input.status === 'failed') return files;
