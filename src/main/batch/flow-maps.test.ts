@@ -1,4 +1,4 @@
-import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -94,6 +94,8 @@ describe('reading maps', () => {
     writeFileSync(path.join(dir, 'c.npy'), npy('<f8', [28, 28, 3], Buffer.from(last.buffer)));
     writeFileSync(path.join(dir, 'd.npy'), npy('<f4', [28, 28], Buffer.alloc(28 * 28 * 4)));
     writeFileSync(path.join(dir, 'e.jpg'), 'not read');
+    writeFileSync(path.join(dir, 'f.npz'), 'not read');
+    mkdirSync(path.join(dir, 'more'));
     writeFileSync(
       path.join(dir, 'flat.f32'),
       Buffer.from(new Float32Array(3 * 28 * 28).fill(7).buffer),
@@ -106,6 +108,8 @@ describe('reading maps', () => {
     expect(maps[2].maps).toEqual(maps[0].maps);
     expect(problems.map((p) => [path.basename(p.file), p.message])).toEqual([
       ['e.jpg', expect.stringMatching(/not read: maps are PNG \(lossless\), \.npy or \.f32/)],
+      ['f.npz', 'not read: an archive of arrays; save each map as its own .npy (or PNG)'],
+      ['more', `not read: 1 subfolder(s); maps are read from ${dir} itself`],
       ['d.npy', '.npy of shape (28, 28); maps are (3, 28, 28) or (28, 28, 3)'],
       ['flat.f32', 'every channel is constant: the map holds no motion to classify'],
     ]);

@@ -36,8 +36,17 @@ export interface MapLabel {
 
 const SAMPLE_LENGTH = MAP_CHANNELS * MAP_SIZE * MAP_SIZE;
 const MAP_EXTENSIONS = new Set(['.png', '.f32', '.npy']);
-/** Image files a maps folder may hold that cannot be maps: named, not silently passed over. */
-const NOT_MAP_EXTENSIONS = new Set(['.jpg', '.jpeg', '.bmp', '.gif', '.tif', '.tiff', '.webp']);
+/** Files a maps folder may hold that are not read as maps: named, not silently passed over. */
+const NOT_MAPS: Record<string, string> = Object.fromEntries([
+  ...['.jpg', '.jpeg', '.bmp', '.gif', '.tif', '.tiff', '.webp'].map((extension) => [
+    extension,
+    'not read: maps are PNG (lossless), .npy or .f32; a JPEG or other image would change the values',
+  ]),
+  ...['.npz', '.mat', '.pt', '.pth', '.pkl', '.h5'].map((extension) => [
+    extension,
+    'not read: an archive of arrays; save each map as its own .npy (or PNG)',
+  ]),
+]);
 
 /**
  * Reads every map of a folder; files of the wrong size or channels are named, not fatal. A map
@@ -61,12 +70,18 @@ export async function readFlowMaps(
     .sort();
   const maps: FlowMap[] = [];
   const problems: MapProblem[] = entries
-    .filter((entry) => isFile(entry) && NOT_MAP_EXTENSIONS.has(extensionOf(entry.name)))
+    .filter((entry) => isFile(entry) && NOT_MAPS[extensionOf(entry.name)] !== undefined)
     .map((entry) => ({
       file: path.join(dir, entry.name),
-      message:
-        'not read: maps are PNG (lossless), .npy or .f32; a JPEG or other image would change the values',
+      message: NOT_MAPS[extensionOf(entry.name)],
     }));
+  const folders = entries.filter((entry) => entry.isDirectory());
+  if (folders.length > 0) {
+    problems.push({
+      file: path.join(dir, folders[0].name),
+      message: `not read: ${folders.length} subfolder(s); maps are read from ${dir} itself`,
+    });
+  }
   for (const name of files) {
     const file = path.join(dir, name);
     try {
