@@ -47,7 +47,23 @@ export interface Clip {
   sourceKind?: DatasetKind;
   /** Emotion label carried by the layout itself (SMIC-HS folders, demo clips). */
   folderEmotion?: string;
+  /**
+   * Milliseconds from the first frame, per frame index, for videos whose frames are not evenly
+   * spaced (variable frame rate); other clips' times are index ÷ fps.
+   */
+  frameTimesMs?: number[];
   problems: Problem[];
+}
+
+/** Milliseconds from frame `from` to frame `to` of a clip (its own timestamps when it has them). */
+export function clipSpanMs(
+  clip: { fps: number; frameTimesMs?: number[] },
+  from: number,
+  to: number,
+): number {
+  const times = clip.frameTimesMs;
+  if (times && times[from] !== undefined && times[to] !== undefined) return times[to] - times[from];
+  return ((to - from) * 1000) / clip.fps;
 }
 
 export interface DatasetIndex {

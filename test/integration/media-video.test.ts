@@ -10,7 +10,7 @@ import { frameImage } from '../../src/main/media/frame-response';
 import { runFfmpeg } from '../../src/main/media/ffmpeg';
 import { decodeFrame } from '../../src/main/media/frames';
 import { videoDecodeStats } from '../../src/main/media/video-decode';
-import type { DatasetIndex } from '../../src/shared/domain';
+import { clipSpanMs, type DatasetIndex } from '../../src/shared/domain';
 import { INDEX_VIDEO, readIndex, writeIndexVideo, type IndexCodec } from '../fixtures/index-video';
 
 const FRAMES = 240;
@@ -262,17 +262,22 @@ describe('a video cut short after its index', () => {
 });
 
 describe('variable frame rate', () => {
-  it('says the times are at the average rate, and stays frame-exact', async () => {
+  it('times its frames by their own timestamps, says so, and stays frame-exact', async () => {
     const clip = dataset.clips.find((candidate) => candidate.id === 'subC/vfr');
     if (!clip) throw new Error('vfr.mkv not loaded');
     expect(clip.frameCount).toBe(FRAMES);
+    expect(clip.fps).toBeCloseTo(16, 0); // the average: 240 frames over 14.9 s
     expect(clip.problems.map((problem) => problem.message)).toEqual([
       expect.stringMatching(
-        /^variable frame rate: frames are 33\.\d ms to 6[67]\.\d ms apart; times and durations are shown at the average rate \(16\.\d+ fps\)/,
+        /^variable frame rate: frames are 33\.\d ms to 6[67]\.\d ms apart; times and durations use each frame's own timestamp/,
       ),
     ]);
+    // 30 fps for the first second, then 15 fps (mkv stamps in whole ms)
+    expect(clipSpanMs(clip, 0, 30)).toBeCloseTo(1000, -1);
+    expect(clipSpanMs(clip, 30, 60)).toBeCloseTo(2000, -1);
     const constant = dataset.clips.find((candidate) => candidate.id === 'subA/gop.mkv');
     expect(constant?.problems).toEqual([]);
+    expect(constant?.frameTimesMs).toBeUndefined();
     for (const index of [10, 29, 30, 31, 200]) {
       expect(readIndex(await decodeFrame(dataset, clip, index))).toBe(index);
     }

@@ -49,6 +49,7 @@ function summariseClip(clip: Clip): ClipSummary {
     frameNumbers: clip.frameNumbers,
     sourceKind: clip.sourceKind,
     folderEmotion: clip.folderEmotion,
+    frameTimesMs: clip.frameTimesMs,
     problems: clip.problems,
   };
 }

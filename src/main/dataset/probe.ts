@@ -26,7 +26,13 @@ export async function probeVideoClips(
       const index = await videoIndex(path.join(root, clip.source.file), signal);
       clip.frameCount = index.frameCount;
       clip.fps = index.fps;
-      if (index.variableRate) clip.problems.push(variableRateWarning(clip, index.variableRate));
+      if (index.variableRate) {
+        const start = index.seconds[0];
+        clip.frameTimesMs = index.seconds.map(
+          (seconds) => Math.round((seconds - start) * 1e6) / 1e3,
+        );
+        clip.problems.push(variableRateWarning(clip, index.variableRate));
+      }
       if (index.width && index.height) {
         clip.width = index.width;
         clip.height = index.height;
@@ -44,6 +50,7 @@ export async function probeVideoClips(
   for (let i = clips.length - 1; i >= 0; i--) if (failed.has(clips[i])) clips.splice(i, 1);
 }
 
+/** Said on the clip, not an error: its times come from the video's own timestamps. */
 function variableRateWarning(clip: Clip, rate: NonNullable<VideoIndex['variableRate']>): Problem {
   const ms = (seconds: number) => `${(seconds * 1000).toFixed(1)} ms`;
   return {
@@ -52,8 +59,7 @@ function variableRateWarning(clip: Clip, rate: NonNullable<VideoIndex['variableR
     path: clip.source.kind === 'video' ? clip.source.file : undefined,
     message:
       `variable frame rate: frames are ${ms(rate.shortest)} to ${ms(rate.longest)} apart; ` +
-      `times and durations are shown at the average rate (${clip.fps} fps), not at the video's ` +
-      'own timestamps',
+      "times and durations use each frame's own timestamp (the fps shown is the average)",
   };
 }
 

@@ -1,6 +1,6 @@
 import type { BatchRow } from '../../shared/contract/batch';
 import type { ClipAnnotation, DatasetIndex, Prediction } from '../../shared/domain';
-import { THREE_CLASSES } from '../../shared/domain';
+import { clipSpanMs, THREE_CLASSES } from '../../shared/domain';
 import type { CsvCell } from './csv';
 
 export const CLIP_REPORT_HEADER = [
@@ -96,7 +96,7 @@ export function clipReportRows(
           : undefined
         : sources.predictions.get(clip.id);
       const ms = (from: number | null | undefined, to: number | null | undefined) =>
-        from != null && to != null ? round((1000 * (to - from)) / clip.fps) : null;
+        from != null && to != null ? round(clipSpanMs(clip, from, to)) : null;
       return [
         dataset.name,
         clip.subject,

@@ -156,6 +156,23 @@ describe('per-clip report', () => {
   });
 });
 
+describe('a clip with a variable frame rate', () => {
+  it("gives durations from the frames' own timestamps", () => {
+    const base = dataset.clips[0];
+    const vfr = { ...base, fps: 20, frameTimesMs: Array.from({ length: 60 }, (_, i) => i * i) };
+    const rows = clipReportRows(
+      { ...dataset, clips: [vfr] },
+      {
+        own: new Map([[vfr.id, { ...blankAnnotation(vfr.id), onset: 2, apex: 4, offset: 10 }]]),
+        predictions: new Map(),
+      },
+    );
+    const at = (name: string) => CLIP_REPORT_HEADER.indexOf(name);
+    const durations = ['onset_to_apex_ms', 'apex_to_offset_ms', 'onset_to_offset_ms'];
+    expect(durations.map((name) => rows[0][at(name)])).toEqual([12, 84, 96]);
+  });
+});
+
 describe("the coder's flags and notes", () => {
   it('are columns of the per-clip report, empty for clips nobody coded', () => {
     const [coded, uncoded] = dataset.clips;

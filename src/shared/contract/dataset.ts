@@ -16,6 +16,8 @@ export interface ClipSummary {
   frameNumbers?: number[];
   sourceKind?: DatasetKind;
   folderEmotion?: string;
+  /** Per frame index, ms from the first frame: videos with a variable frame rate only. */
+  frameTimesMs?: number[];
   problems: Problem[];
 }
 
