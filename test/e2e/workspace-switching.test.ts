@@ -110,6 +110,20 @@ describe.skipIf(chromiumMissingNote())('switching and limits (web host + chromiu
     ]);
   });
 
+  it("clears each clip's draft once its save lands, even when the coder moves on at once", async () => {
+    await page.getByTestId('notes').fill('moved on');
+    await press(page, 'Escape', 'PageDown');
+    for (let i = 0; i < 6; i++) await press(page, 'i', i % 2 ? 'PageDown' : 'PageUp');
+    await expect.poll(() => page.getByTestId('clip-draft').count()).toBe(0);
+    const drafts = await page.evaluate(
+      () => Object.keys(localStorage).filter((key) => key.startsWith('mer-draft')).length,
+    );
+    expect(drafts).toBe(0);
+    const saved = await codedClips(other);
+    expect(saved.find((clip) => clip.clipId === 'sub01/EP01')?.notes).toBe('moved on');
+    expect(saved.find((clip) => clip.clipId === 'sub01/EP01')?.apex).toBe(9); // not another clip's
+  });
+
   async function openDataset(folder: string): Promise<void> {
     await page.getByTestId('open-dataset').click();
     await page.getByTestId('dataset-path').fill(folder);
