@@ -83,7 +83,10 @@ describe('planBatch', () => {
         clipId: 's1/d',
         reason: 'no onset or apex (no annotation); allow the suggested apex to classify it',
       },
-      { clipId: 's1/e', reason: 'apex 20 does not come after onset 30' },
+      {
+        clipId: 's1/e',
+        reason: 'apex 20 does not come after onset 30 (in the official annotation)',
+      },
     ]);
   });
 
@@ -141,14 +144,38 @@ describe('planBatch', () => {
       ['s1/b', 3, 40, 'surprise'],
     ]);
     expect(plan.skipped).toEqual([
-      { clipId: 's1/b', reason: 'expression 2: apex 29 does not come after onset 30' },
+      {
+        clipId: 's1/b',
+        reason: 'expression 2: apex 29 does not come after onset 30 (in the official annotation)',
+      },
+    ]);
+  });
+
+  it("names the coder's wrong marks and the official ones, without falling back to them", () => {
+    const wrong = new Map([['s1/a', annotation('s1/a', [25, 25], 'surprise')]]);
+    const plan = planBatch(dataset, {
+      source: 'own',
+      own: wrong,
+      useSuggestedApex: true,
+      clipIds: ['s1/a'],
+    });
+    expect(plan.items).toEqual([]);
+    expect(plan.skipped).toEqual([
+      {
+        clipId: 's1/a',
+        reason:
+          'apex 25 does not come after onset 25 (in your annotation); the official annotation ' +
+          'has onset 5, apex 20: correct your marks or classify with the official annotation',
+      },
     ]);
   });
 
   it('refuses frames beyond the clip', () => {
     const short: DatasetIndex = { ...dataset, clips: [clip('s1/a', 's1/a', 20)] };
     const plan = planBatch(short, { source: 'official', own, useSuggestedApex: false });
-    expect(plan.skipped[0].reason).toBe('apex 20 is beyond the last frame 19');
+    expect(plan.skipped[0].reason).toBe(
+      'apex 20 is beyond the last frame 19 (in the official annotation)',
+    );
   });
 });
 

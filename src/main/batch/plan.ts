@@ -104,13 +104,17 @@ function planClip(
   const apex = annotation?.apex ?? null;
   const offset = annotation?.offset ?? null;
   const skip = (reason: string): BatchSkip => ({ clipId: clip.id, reason });
+  // The coder's marks win over the official ones; when they are wrong, say so and what the official says.
+  const badFrames = (problem: string): BatchSkip =>
+    skip(`${problem} (${describeKind(kind)})${kind === 'own' ? officialHint(official) : ''}`);
   const last = clip.frameCount - 1;
   if (clip.frameCount < 2) return skip(`the clip has ${clip.frameCount} frame(s)`);
   if (onset !== null && onset > last)
-    return skip(`onset ${onset} is beyond the last frame ${last}`);
-  if (apex !== null && apex > last) return skip(`apex ${apex} is beyond the last frame ${last}`);
+    return badFrames(`onset ${onset} is beyond the last frame ${last}`);
+  if (apex !== null && apex > last)
+    return badFrames(`apex ${apex} is beyond the last frame ${last}`);
   if (onset !== null && apex !== null) {
-    if (apex <= onset) return skip(`apex ${apex} does not come after onset ${onset}`);
+    if (apex <= onset) return badFrames(`apex ${apex} does not come after onset ${onset}`);
     return { clip, onset, apex, offset, annotation: kind, truth, source, expression };
   }
   if (!options.useSuggestedApex) {
@@ -122,6 +126,11 @@ function planClip(
   const start = onset ?? 0;
   if (start >= last) return skip(`onset ${start} leaves no frame for an apex`);
   return { clip, onset: start, apex: null, offset, annotation: kind, truth, source, expression };
+}
+
+function officialHint(official: ClipAnnotation | undefined): string {
+  if (official?.onset == null || official.apex == null) return '';
+  return `; the official annotation has onset ${official.onset}, apex ${official.apex}: correct your marks or classify with the official annotation`;
 }
 
 function describeKind(kind: 'own' | 'official' | 'none'): string {
