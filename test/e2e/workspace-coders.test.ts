@@ -122,6 +122,28 @@ describe.skipIf(chromiumMissingNote())('several coders (web host + chromium)', (
     }
   });
 
+  it("saves a window's edits as its own coder when another window switches coder", async () => {
+    const other = await app.browser.newPage({ viewport: { width: 1400, height: 900 } });
+    try {
+      await other.goto(app.host.url);
+      await expect.poll(() => shownFrame(other)).toBe(0);
+      await codeAs(other, 'ben');
+    } finally {
+      await other.close();
+    }
+    expect(await text(page, 'coder-badge')).toContain('coder1');
+    await press(page, 'ArrowRight', 'ArrowRight', 'ArrowRight', 'i');
+    await expect.poll(() => text(page, 'save-state')).toBe('saved');
+    const onsetOf = async (coder: string) => {
+      const file = JSON.parse(await readFile(await findCoderFile(dataFolder, coder), 'utf8')) as {
+        annotations: Record<string, { onset: number }>;
+      };
+      return file.annotations['sub01/EP01'].onset;
+    };
+    expect(await onsetOf('coder1')).toBe(3);
+    expect(await onsetOf('ben')).toBe(10);
+  });
+
   it("computes Cohen's kappa and the frame agreement of the two coders", async () => {
     await press(page, 'v');
     await expect
@@ -184,8 +206,9 @@ describe.skipIf(chromiumMissingNote())('several coders (web host + chromium)', (
     await codeAs(page, 'future');
     await page.screenshot({ path: path.join(screenshotDir, 'workspace-22-newer-schema.png') });
     await expect.poll(() => text(page, 'annotation-error')).toContain('newer MER Studio');
+    const before = await shownFrame(page);
     await press(page, 'ArrowRight');
-    await expect.poll(() => shownFrame(page)).toBe(1);
+    await expect.poll(() => shownFrame(page)).toBe(before + 1);
     await press(page, 'i');
     await expect.poll(() => text(page, 'mark-message')).toContain('read-only');
     await page.screenshot({ path: path.join(screenshotDir, 'workspace-22-newer-schema.png') });

@@ -116,6 +116,73 @@ describe('coding handlers', () => {
     expect(consensus.annotations).toHaveLength(1);
   });
 
+  it("keeps each window's coder: a save names its coder, whoever another window switched to", async () => {
+    await codeAs('ana', ['negative'], [1]);
+    await call(ctx, 'annotations.setCoder', { coder: 'ben' }); // another window switches
+    await call(ctx, 'annotations.save', {
+      clipId: 'sub01/clip0',
+      fields: fields('surprise', 3, 10),
+      coder: 'ana',
+    });
+    const folder = path.join(root, 'data', '.mer-studio', 'annotations');
+    const ana = JSON.parse(await readFile(path.join(folder, 'ana.json'), 'utf8')) as {
+      annotations: Record<string, { threeClass: string; coder: string }>;
+    };
+    expect(ana.annotations['sub01/clip0']).toMatchObject({ threeClass: 'surprise', coder: 'ana' });
+    const ben = await call<{ own: unknown }>(ctx, 'annotations.get', { clipId: 'sub01/clip0' });
+    expect(ben.own).toBeNull();
+    const statuses = await call<ClipStatus[]>(ctx, 'coding.clipStatus', { coder: 'ana' });
+    expect(statuses.find((s) => s.clipId === 'sub01/clip0')?.threeClass).toBe('surprise');
+  });
+
+  it('shows an adjudication at once to a window coding as consensus, which cannot then undo it', async () => {
+    await codeAs('consensus', ['negative'], [1]);
+    await call(ctx, 'annotations.setCoder', { coder: 'ana' });
+    await call(ctx, 'coding.adjudicate', {
+      clipId: 'sub01/clip0',
+      fields: fields('positive', 4, 9),
+      from: `onset: ${'Maria Fernández-López'}, `.repeat(8),
+    });
+    type Got = { own: { threeClass: string; onset: number; flags: { blink: boolean } } };
+    const seen = await call<Got>(ctx, 'annotations.get', {
+      clipId: 'sub01/clip0',
+      coder: 'consensus',
+    });
+    expect(seen.own).toMatchObject({ threeClass: 'positive', onset: 4 });
+    // The consensus window edits what it was shown: the adjudicated marks stay.
+    const edited = { ...fields('positive', 4, 9), flags: { ...seen.own.flags, blink: true } };
+    await call(ctx, 'annotations.save', {
+      clipId: 'sub01/clip0',
+      fields: edited,
+      coder: 'consensus',
+    });
+    const file = JSON.parse(
+      await readFile(
+        path.join(root, 'data', '.mer-studio', 'annotations', 'consensus.json'),
+        'utf8',
+      ),
+    ) as { annotations: Record<string, { threeClass: string; onset: number }> };
+    expect(file.annotations['sub01/clip0']).toMatchObject({ threeClass: 'positive', onset: 4 });
+  });
+
+  it('keeps coder names as one file name each: composed, trimmed, not blank, not too long', async () => {
+    const decomposed = 'Zoe\u0301';
+    const chosen = await call<{ coder: string }>(ctx, 'annotations.setCoder', {
+      coder: ` ${decomposed} `,
+    });
+    expect(chosen.coder).toBe('Zoé');
+    for (const coder of [' ', 'é'.repeat(40), '中'.repeat(20)]) {
+      const refused = await dispatch(ctx, 'annotations.setCoder', { coder });
+      expect(refused.ok, coder).toBe(false);
+    }
+    const accepted = await dispatch(ctx, 'annotations.setCoder', { coder: 'é'.repeat(26) });
+    expect(accepted.ok).toBe(true);
+    await call(ctx, 'annotations.save', {
+      clipId: 'sub01/clip0',
+      fields: fields('negative', 1, 9),
+    });
+  });
+
   it('reports a coder file from a newer schema in place, the rest keeps working', async () => {
     await codeAs('ana', ['negative'], [1]);
     const folder = path.join(root, 'data', '.mer-studio', 'annotations');

@@ -14,7 +14,7 @@ import { predictionsOf } from '../model/predictions';
 import { saveWorkspaceSettings, settingsFile, workspaceSettings } from '../workspace/settings';
 import { annotationStore } from './handlers';
 import { appDataStorageFolder, datasetStorageFolder } from './location';
-import { AnnotationStore, listCoders } from './store';
+import { listCoders } from './store';
 
 /**
  * Several coders on one dataset: who is coding, the others' sets (withheld in blind mode),
@@ -47,13 +47,13 @@ export const codingHandlers: HandlersFor<typeof codingRequests> = {
       consensusCoder: CONSENSUS_CODER,
     };
   },
-  'coding.clipStatus': async ({ toleranceFrames }, ctx) => {
+  'coding.clipStatus': async ({ toleranceFrames, coder }, ctx) => {
     const { settings } = await workspaceSettings(ctx);
     const dataset = ctx.requireDataset();
     let own: ClipAnnotation[] = [];
     let ownError: string | null = null;
     try {
-      own = await annotationStore(ctx).all();
+      own = await annotationStore(ctx, coder).all();
     } catch (error) {
       ownError = (error as Error).message;
     }
@@ -136,12 +136,8 @@ export const codingHandlers: HandlersFor<typeof codingRequests> = {
       coder: CONSENSUS_CODER,
       updatedAt: savedAt,
     };
-    // Beside the current coder's file. Coding as 'consensus' uses its live store; otherwise a
-    // store at the same location (the live one, if any, merges these saves before its next write).
-    const store =
-      ctx.coder === CONSENSUS_CODER
-        ? annotationStore(ctx)
-        : await readableStore(ctx, CONSENSUS_CODER);
+    // The consensus coder's shared store: a window coding as 'consensus' sees this at once.
+    const store = annotationStore(ctx, CONSENSUS_CODER);
     await serialised(ctx, () => store.save(annotation));
     const file = store.file;
     ctx.emit('annotations.changed', { clipId, coder: CONSENSUS_CODER });
@@ -149,28 +145,14 @@ export const codingHandlers: HandlersFor<typeof codingRequests> = {
   },
 };
 
-/**
- * The current coder's live store; for anyone else a fresh read of their file (it may have been
- * copied in or saved by another process since): never written to, so no second writer.
- */
-async function readableStore(ctx: AppContext, coder: string): Promise<AnnotationStore> {
-  if (coder === ctx.coder) return annotationStore(ctx);
-  const dataset = ctx.requireDataset();
-  const location = await annotationStore(ctx).where();
-  return new AnnotationStore({
-    location,
-    coder,
-    dataset: { name: dataset.name, root: dataset.root },
-  });
-}
-
 async function readCoder(
   ctx: AppContext,
   coder: string,
   clipId?: string,
 ): Promise<CoderAnnotations> {
   try {
-    const all = await (await readableStore(ctx, coder)).all();
+    // The coder's shared store: its reads pick up a file copied in or saved by another process.
+    const all = await annotationStore(ctx, coder).all();
     return {
       coder,
       hidden: false,

@@ -28,15 +28,12 @@ import { AnnotationStore, coderFileName, listCoders } from './store';
 const stores = new Map<string, AnnotationStore>();
 
 /**
- * The store of the open dataset for the current coder. It lives in <dataset>/.mer-studio when
- * that folder is writable, else in the app data folder (see annotations.location).
+ * The store of the open dataset for a coder: the one a window shows (each window keeps its own
+ * coder), else the app's current coder. It lives in <dataset>/.mer-studio when that folder is
+ * writable, else in the app data folder (see annotations.location). One store per coder for the
+ * whole process, so every reader and writer of a coder's file shares its state.
  */
-export function annotationStore(ctx: AppContext): AnnotationStore {
-  return storeOfCoder(ctx, ctx.coder);
-}
-
-/** Any coder's store for the open dataset (shared, like annotationStore; e.g. a consensus set). */
-export function storeOfCoder(ctx: AppContext, coder: string): AnnotationStore {
+export function annotationStore(ctx: AppContext, coder = ctx.coder): AnnotationStore {
   const dataset = ctx.requireDataset();
   const key = [ctx.dataFolder, dataset.root, coder].join('\0');
   let store = stores.get(key);
@@ -75,9 +72,9 @@ async function describeLocation(store: AnnotationStore): Promise<AnnotationLocat
 }
 
 export const annotationHandlers: HandlersFor<typeof annotationRequests> = {
-  'annotations.get': async ({ clipId }, ctx) => {
+  'annotations.get': async ({ clipId, coder }, ctx) => {
     findClip(ctx, clipId);
-    const store = annotationStore(ctx);
+    const store = annotationStore(ctx, coder);
     const dataset = ctx.requireDataset();
     return {
       own: await store.get(clipId),
@@ -88,7 +85,7 @@ export const annotationHandlers: HandlersFor<typeof annotationRequests> = {
       notices: store.unreportedNotices(),
     };
   },
-  'annotations.save': async ({ clipId, fields, datasetRoot }, ctx) => {
+  'annotations.save': async ({ clipId, fields, datasetRoot, coder }, ctx) => {
     const open = ctx.requireDataset().root;
     if (datasetRoot !== undefined && datasetRoot !== open) {
       throw new Error(
@@ -98,15 +95,15 @@ export const annotationHandlers: HandlersFor<typeof annotationRequests> = {
     }
     checkFrames(clipId, findClip(ctx, clipId).frameCount, fields);
     const savedAt = new Date().toISOString();
-    const store = annotationStore(ctx);
-    await store.save({ clipId, ...fields, coder: ctx.coder, updatedAt: savedAt });
-    ctx.emit('annotations.changed', { clipId, coder: ctx.coder });
+    const store = annotationStore(ctx, coder);
+    await store.save({ clipId, ...fields, coder: store.coder, updatedAt: savedAt });
+    ctx.emit('annotations.changed', { clipId, coder: store.coder });
     const where = (await store.where()).where;
     return { savedAt, file: store.file, where, notices: store.unreportedNotices() };
   },
   'annotations.list': async (_args, ctx) => annotationStore(ctx).all(),
-  'annotations.undo': async ({ clipId }, ctx) => step(ctx, clipId, 'undo'),
-  'annotations.redo': async ({ clipId }, ctx) => step(ctx, clipId, 'redo'),
+  'annotations.undo': async ({ clipId, coder }, ctx) => step(ctx, clipId, 'undo', coder),
+  'annotations.redo': async ({ clipId, coder }, ctx) => step(ctx, clipId, 'redo', coder),
   'annotations.location': async (_args, ctx) => describeLocation(annotationStore(ctx)),
   'annotations.coders': async (_args, ctx) => {
     const store = annotationStore(ctx);
@@ -166,12 +163,17 @@ function allOfficial(dataset: DatasetIndex, clipId: string): ClipAnnotation[] {
   return imported.length > 0 || !official ? imported : [official];
 }
 
-async function step(ctx: AppContext, clipId: string, direction: 'undo' | 'redo') {
+async function step(
+  ctx: AppContext,
+  clipId: string,
+  direction: 'undo' | 'redo',
+  coder: string | undefined,
+) {
   findClip(ctx, clipId);
-  const store = annotationStore(ctx);
+  const store = annotationStore(ctx, coder);
   const annotation: ClipAnnotation | null =
     direction === 'undo' ? await store.undo(clipId) : await store.redo(clipId);
-  ctx.emit('annotations.changed', { clipId, coder: ctx.coder });
+  ctx.emit('annotations.changed', { clipId, coder: store.coder });
   return {
     annotation,
     canUndo: store.canUndo(clipId),

@@ -266,7 +266,7 @@ export class AnnotationStore {
 
   private async load(): Promise<CoderFile> {
     if (this.refusal) throw this.refusal;
-    if (this.state) return this.state;
+    if (this.state) return this.refreshed(this.state);
     await this.where();
     try {
       this.onDisk = await fileIdentity(this.file);
@@ -282,6 +282,23 @@ export class AnnotationStore {
         this.notices.push({ kind: 'merged', message: `not brought back: ${error.message}` }),
       );
     }
+    return this.state;
+  }
+
+  /**
+   * The state, re-read when another writer (another process, or the app's adjudication of a coder
+   * not open here) replaced the file since: a reader must not show, and then save, a stale copy.
+   * With our own changes pending, the next write merges instead (mergeChangesOnDisk).
+   */
+  private async refreshed(state: CoderFile): Promise<CoderFile> {
+    if (this.unsynced.size > 0 || this.writing) return state;
+    const now = await fileIdentity(this.file);
+    if (now === null || now === this.onDisk) return state;
+    const text = await readIfExists(this.file);
+    const parsed = text === null ? null : this.tryParse(text, this.file);
+    if (!parsed?.ok || this.state !== state || this.unsynced.size > 0) return this.state ?? state;
+    this.state = parsed.data;
+    this.onDisk = now;
     return this.state;
   }
 

@@ -113,7 +113,7 @@ async function startJob(
   const dataset = ctx.requireDataset();
   const session = await modelSession(ctx);
   const sha256 = await modelFileSha256(session.path);
-  const own = new Map((await annotationStore(ctx).all()).map((a) => [a.clipId, a]));
+  const own = new Map((await annotationStore(ctx, args.coder).all()).map((a) => [a.clipId, a]));
   const plan = planBatch(dataset, {
     ...args,
     own,

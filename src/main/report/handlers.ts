@@ -13,9 +13,9 @@ import { toCsv } from './csv';
 import { writeFileAtomic } from '../app/atomic-write';
 
 export const reportHandlers: HandlersFor<typeof reportRequests> = {
-  'report.exportCsv': async ({ clipIds, bom }, ctx) => {
+  'report.exportCsv': async ({ clipIds, bom, coder }, ctx) => {
     const dataset = ctx.requireDataset();
-    const own = await ownAnnotations(ctx);
+    const own = await ownAnnotations(ctx, coder);
     const rows = clipReportRows(
       dataset,
       { own, predictions: predictionsOf(ctx, dataset) },
@@ -25,12 +25,12 @@ export const reportHandlers: HandlersFor<typeof reportRequests> = {
     const file = await writeReport(ctx, `clips-${timestamp()}.csv`, csv);
     return { path: file, rows: rows.length, csv };
   },
-  'report.export': async ({ kind, jobId, bom, normalised }, ctx) => {
+  'report.export': async ({ kind, jobId, bom, normalised, coder }, ctx) => {
     const dataset = ctx.requireDataset();
     const batch = await batchResultsOf(ctx, jobId);
     const built = await buildReport(kind, {
       dataset,
-      own: await ownAnnotations(ctx),
+      own: await ownAnnotations(ctx, coder),
       predictions: predictionsOf(ctx, dataset),
       batch,
       bom,
@@ -53,8 +53,8 @@ export const reportHandlers: HandlersFor<typeof reportRequests> = {
   },
 };
 
-async function ownAnnotations(ctx: AppContext) {
-  return new Map((await annotationStore(ctx).all()).map((a) => [a.clipId, a]));
+async function ownAnnotations(ctx: AppContext, coder: string | undefined) {
+  return new Map((await annotationStore(ctx, coder).all()).map((a) => [a.clipId, a]));
 }
 
 /** Reports go beside the dataset; a read-only dataset sends them to the app's data folder. */

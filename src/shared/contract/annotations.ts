@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { request } from './define';
-import { annotationFields, clipId, coderName, filePath } from './schemas';
+import { annotationFields, clipId, coderName, filePath, windowCoder } from './schemas';
 import type { ClipAnnotation, ThreeClass } from '../domain';
 
 export interface ClipAnnotations {
@@ -161,13 +161,14 @@ const importSource = {
 };
 
 export const annotationRequests = {
-  'annotations.get': request(z.object({ clipId })).returns<ClipAnnotations>(),
+  'annotations.get': request(z.object({ clipId, coder: windowCoder })).returns<ClipAnnotations>(),
   'annotations.save': request(
     z.object({
       clipId,
       fields: annotationFields,
       /** The dataset the edit was made in: refused when another is open (clip ids repeat). */
       datasetRoot: filePath.optional(),
+      coder: windowCoder,
     }),
   ).returns<{
     savedAt: string;
@@ -177,8 +178,8 @@ export const annotationRequests = {
   }>(),
   'annotations.list': request(z.object({})).returns<ClipAnnotation[]>(),
   /** Steps back the coder's annotation of a clip (per-clip history kept by the backend). */
-  'annotations.undo': request(z.object({ clipId })).returns<UndoResult>(),
-  'annotations.redo': request(z.object({ clipId })).returns<UndoResult>(),
+  'annotations.undo': request(z.object({ clipId, coder: windowCoder })).returns<UndoResult>(),
+  'annotations.redo': request(z.object({ clipId, coder: windowCoder })).returns<UndoResult>(),
   'annotations.location': request(z.object({})).returns<AnnotationLocation>(),
   'annotations.coders': request(z.object({})).returns<{ current: string; coders: string[] }>(),
   'annotations.setCoder': request(z.object({ coder: coderName })).returns<{ coder: string }>(),

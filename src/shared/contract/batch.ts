@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { request } from './define';
-import { clipId } from './schemas';
+import { clipId, windowCoder } from './schemas';
 import type { ExecutionProvider, ThreeClass } from '../domain';
 import type { MetricsReport } from '../metrics';
 
@@ -105,6 +105,8 @@ export const batchRequests = {
       source: z.enum(['own', 'official']).default('own'),
       /** Ignore the result cache and compute every clip again. */
       recompute: z.boolean().default(false),
+      /** Whose annotations 'own' means. */
+      coder: windowCoder,
     }),
   ).returns<BatchStart>(),
   'batch.cancel': request(z.object({ jobId: z.string().min(1).max(64) })).returns<{

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { request } from './define';
-import { annotationFields, clipId, coderName } from './schemas';
+import { annotationFields, clipId, coderName, windowCoder } from './schemas';
 import type { AgreementReport } from '../agreement';
 import type { ClipAnnotation, ThreeClass } from '../domain';
 
@@ -186,7 +186,10 @@ export const codingRequests = {
   'coding.state': request(z.object({})).returns<CodingState>(),
   /** Per clip: annotated / imported / conflicting / predicted / error, and its label for counts. */
   'coding.clipStatus': request(
-    z.object({ toleranceFrames: z.number().int().min(0).max(1000).optional() }),
+    z.object({
+      toleranceFrames: z.number().int().min(0).max(1000).optional(),
+      coder: windowCoder,
+    }),
   ).returns<ClipStatus[]>(),
   /** Another coder's annotations (all clips, or one); withheld in blind mode. */
   'coding.annotationsOf': request(
@@ -201,7 +204,7 @@ export const codingRequests = {
   ).returns<AgreementReport>(),
   /** Writes one clip of the consensus set (its own coder file, 'consensus'). */
   'coding.adjudicate': request(
-    z.object({ clipId, fields: annotationFields, from: z.string().max(200) }),
+    z.object({ clipId, fields: annotationFields, from: z.string().max(4000) }),
   ).returns<{
     savedAt: string;
     coder: string;

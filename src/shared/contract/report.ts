@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { request } from './define';
-import { clipId } from './schemas';
+import { clipId, windowCoder } from './schemas';
 
 export interface ExportedReport {
   /** Where the CSV was written (inside the dataset's .mer-studio/reports folder). */
@@ -35,6 +35,7 @@ export const reportRequests = {
     z.object({
       clipIds: z.array(clipId).max(100_000).optional(),
       bom: z.boolean().default(true),
+      coder: windowCoder,
     }),
   ).returns<ExportedReport>(),
   /**
@@ -49,6 +50,7 @@ export const reportRequests = {
       bom: z.boolean().default(true),
       /** Matrix PNG: row-normalised shares instead of counts. */
       normalised: z.boolean().default(false),
+      coder: windowCoder,
     }),
   ).returns<ExportedFile>(),
 };

@@ -4,11 +4,29 @@ import { THREE_CLASSES } from '../domain';
 /** Argument pieces reused across the service contracts. */
 export const clipId = z.string().min(1).max(1024);
 export const frameIndex = z.number().int().min(0).max(10_000_000);
+/** The longest coder name once percent-encoded into its file name (the file system's limit is
+ *  255 bytes, and backups add suffixes to it). */
+export const MAX_CODER_FILE_NAME_BYTES = 160;
+
+/**
+ * A coder's name, as typed: trimmed and composed (NFC, so a decomposed "é" is the same coder as
+ * a composed one), and short enough to be a file name once percent-encoded.
+ */
 export const coderName = z
   .string()
-  .min(1)
-  .max(64)
-  .regex(/^[\p{L}\p{N}_. -]+$/u, 'letters, digits, space, dot, dash or underscore');
+  .transform((name) => name.normalize('NFC').trim())
+  .pipe(
+    z
+      .string()
+      .min(1, 'a coder name cannot be blank')
+      .max(64)
+      .regex(/^[\p{L}\p{N}_. -]+$/u, 'letters, digits, space, dot, dash or underscore')
+      .refine((name) => encodeURIComponent(name).length <= MAX_CODER_FILE_NAME_BYTES, {
+        message:
+          `too long for a file name: at most ${MAX_CODER_FILE_NAME_BYTES} bytes once encoded ` +
+          '(about 26 accented or 17 CJK letters; 64 plain ones)',
+      }),
+  );
 export const threeClass = z.enum(THREE_CLASSES);
 export const filePath = z.string().min(1).max(4096);
 
@@ -34,3 +52,9 @@ export const annotationFields = z.object({
   flags: z.object({ blink: z.boolean(), occlusion: z.boolean(), badFrames: z.boolean() }),
   notes: z.string().max(NOTES_MAX_LENGTH),
 });
+
+/**
+ * The coder a window shows, on requests that read or write a coder's annotations: each window
+ * keeps its own coder (two browser tabs may code as two people). The app's current coder when absent.
+ */
+export const windowCoder = coderName.optional();

@@ -32,6 +32,14 @@ export const workspace = $state({
   draftsVersion: 0,
 });
 
+/**
+ * The coder this window shows, sent with every request that reads or writes a coder's
+ * annotations: another window switching coder must not redirect this one's edits.
+ */
+export function windowCoder(): string | undefined {
+  return workspace.coder || undefined;
+}
+
 export async function loadSettings(): Promise<void> {
   const loaded = await api.request('settings.get', {});
   workspace.settings = loaded.settings;
