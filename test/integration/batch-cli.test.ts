@@ -56,6 +56,18 @@ describe('mer-studio classify <dataset>', () => {
     await generateDemoDataset(dataset, { subjects: 2, clipsPerSubject: 3, framesPerClip: 30 });
   });
 
+  it('refuses a coder with no annotations here, naming the coders there are', async () => {
+    const folder = path.join(dataset, '.mer-studio', 'annotations');
+    await mkdir(folder, { recursive: true });
+    const file = { schemaVersion: 1, coder: 'Zoë', dataset: 'demo', annotations: {} };
+    await writeFile(path.join(folder, `${encodeURIComponent('Zoë')}.json`), JSON.stringify(file));
+    const result = await cli('classify', dataset, '--provider', 'cpu', '--coder', 'Zoe');
+    expect(result.code).toBe(3);
+    expect(result.err).toContain(`--coder Zoe: no annotations of this coder in ${dataset}`);
+    expect(result.err).toContain('coders found here: Zoë');
+    await rm(folder, { recursive: true });
+  });
+
   it('refuses an output path that cannot be written before any work', async () => {
     const result = await cli(
       'classify',
@@ -136,8 +148,9 @@ describe('mer-studio classify <dataset>', () => {
   it('stops on Ctrl-C with a progress bar on a TTY, writes no report, and says how to resume', async () => {
     const controller = new AbortController();
     let err = '';
+    let out = '';
     const io: CliIO = {
-      out: () => undefined,
+      out: (text) => (out += `${text}\n`),
       err: (text) => {
         err += text;
         if (/\] [1-9]\d*\/6 /.test(text)) controller.abort();
@@ -151,6 +164,7 @@ describe('mer-studio classify <dataset>', () => {
     expect(err).toMatch(/\[#*\.*\] \d\/6 +\d+\.\d clips\/s/);
     expect(err).toMatch(/cancelled after \d of 6 clips: no report written; run again to resume/);
     expect(existsSync(report)).toBe(false);
+    if (/UF1/.test(out)) expect(out).toMatch(/^partial \(\d of 6 clips\): UF1 /m);
   });
 
   it('classifies the dataset, writes every report and prints UF1/UAR', async () => {

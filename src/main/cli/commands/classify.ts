@@ -2,11 +2,18 @@ import path from 'node:path';
 import type { BatchRow, BatchSkip } from '../../../shared/contract/batch';
 import type { RejectedRow } from '../../../shared/contract/annotations';
 import type { ReportKind } from '../../../shared/contract/report';
-import { THREE_CLASSES, type ExecutionProvider, type Problem } from '../../../shared/domain';
+import {
+  THREE_CLASSES,
+  type ClipAnnotation,
+  type ExecutionProvider,
+  type Problem,
+} from '../../../shared/domain';
 import { metricsReport, type MetricsReport } from '../../../shared/metrics';
 import { AppContext } from '../../app/context';
 import { defaultDataFolder } from '../../app/paths';
 import { annotationStore } from '../../annotations/handlers';
+import { datasetStorageFolder } from '../../annotations/location';
+import { listCoders } from '../../annotations/store';
 import { attachImportedAnnotations, importedExpressions } from '../../annotations/imported';
 import { importAnnotationFile } from '../../annotations/import/import';
 import { modelFileSha256, ResultCache } from '../../batch/cache';
@@ -182,7 +189,8 @@ async function classifyDataset(
   io: CliIO,
 ): Promise<number> {
   const session = await openModel(values, provider, io, true);
-  const ctx = new AppContext('cli', defaultDataFolder(), values.coder ?? 'coder1');
+  const coder = values.coder?.normalize('NFC').trim();
+  const ctx = new AppContext('cli', defaultDataFolder(), coder || 'coder1');
   let engine: ClipEngine | null = null;
   try {
     const dataset = await openDataset(dir).catch((error: Error) => {
@@ -197,11 +205,9 @@ async function classifyDataset(
         : await useAnnotationFile(path.resolve(values.annotations), dataset);
     const expressionsOf = (clipId: string) =>
       fromFile.annotations[clipId] ?? importedExpressions(dataset, clipId);
-    const own = values.coder
-      ? new Map((await annotationStore(ctx).all()).map((a) => [a.clipId, a]))
-      : new Map();
+    const own = coder ? await coderAnnotations(ctx, coder, dir) : new Map();
     const plan = planBatch(dataset, {
-      source: values.coder ? 'own' : 'official',
+      source: coder ? 'own' : 'official',
       own,
       useSuggestedApex: values['suggested-apex'] ?? false,
       expressionsOf,
@@ -246,7 +252,7 @@ async function classifyDataset(
         jobId: 'cli',
         state: outcome.state,
         complete,
-        source: values.coder ? ('own' as const) : ('official' as const),
+        source: coder ? ('own' as const) : ('official' as const),
         model,
         rows: outcome.rows,
         skipped: plan.skipped,
@@ -355,6 +361,27 @@ async function useAnnotationFile(file: string, dataset: Awaited<ReturnType<typeo
 }
 
 /** A clip skipped for want of an annotation whose row the file had but rejected: say why. */
+/** A coder's own annotations; a coder with no file here is refused, naming the coders there are. */
+async function coderAnnotations(
+  ctx: AppContext,
+  coder: string,
+  dir: string,
+): Promise<Map<string, ClipAnnotation>> {
+  const store = annotationStore(ctx);
+  const annotations = await store.all();
+  if (annotations.length > 0) return new Map(annotations.map((a) => [a.clipId, a]));
+  const root = ctx.requireDataset().root;
+  const folders = new Set([(await store.where()).folder, datasetStorageFolder(root)]);
+  const coders = new Set<string>();
+  for (const folder of folders) for (const name of await listCoders(folder)) coders.add(name);
+  coders.delete(coder);
+  const known =
+    coders.size > 0
+      ? `coders found here: ${[...coders].sort().join(', ')}`
+      : 'no coder has annotated this dataset yet';
+  throw new UserError(`--coder ${coder}: no annotations of this coder in ${dir} (${known})`);
+}
+
 function explainUnannotated(skipped: BatchSkip[], rejected: RejectedRow[], file: string): void {
   const rowsOf = new Map<string, RejectedRow[]>();
   for (const row of rejected) {
@@ -433,7 +460,10 @@ function describeDatasetRun(
       `in ${summary.seconds} s${summary.clipsPerSecond ? ` (${summary.clipsPerSecond} clips/s)` : ''}`,
     `model ${summary.model.id} on ${summary.model.provider}`,
   ];
-  lines.push(...describeMetrics(summary.metrics, rows.filter((row) => row.predicted).length));
+  const metricsLines = describeMetrics(summary.metrics, rows.filter((row) => row.predicted).length);
+  // Figures of an unfinished run describe the clips done so far, not the dataset.
+  const partial = summary.state === 'done' ? '' : `partial (${c.finished} of ${c.planned} clips): `;
+  lines.push(...metricsLines.map((line, i) => (i === 0 ? partial + line : line)));
   for (const file of summary.written) lines.push(`wrote ${file.kind}: ${file.path}`);
   lines.push(`results cache: ${summary.resultsCache}`);
   return lines.join('\n');
