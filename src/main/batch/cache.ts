@@ -21,7 +21,7 @@ export interface CachedResult extends Omit<ClipOutcome, 'transient'> {
 }
 
 /** Bumped when the pipeline changes what a clip's result is. */
-export const PIPELINE_VERSION = 2;
+export const PIPELINE_VERSION = 3; // 3: frames upright after their EXIF orientation
 
 export class ResultCache {
   private readonly entries = new Map<string, CachedResult>();

@@ -108,7 +108,11 @@ async function sharpSize(file: string): Promise<{ width: number; height: number 
   const meta = await sharp(file)
     .metadata()
     .catch(() => null);
-  return meta?.width && meta.height ? { width: meta.width, height: meta.height } : null;
+  if (!meta?.width || !meta.height) return null;
+  const turned = (meta.orientation ?? 1) >= 5; // shown turned by 90° (EXIF orientation 5–8)
+  return turned
+    ? { width: meta.height, height: meta.width }
+    : { width: meta.width, height: meta.height };
 }
 
 async function eachLimited<T>(

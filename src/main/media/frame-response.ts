@@ -82,7 +82,7 @@ async function produceJpeg(
     if (bytes && servesAsIs(bytes, grey, maxSide)) return bytes;
     if (bytes && bytes[0] === 0xff && bytes[1] === 0xd8) {
       // One libvips pipeline from the compressed file: JPEG shrink-on-load makes resizing cheap.
-      return encodePipeline(sharp(bytes, { failOn: 'truncated' }), grey, maxSide).catch(
+      return encodePipeline(sharp(bytes, { failOn: 'truncated' }).rotate(), grey, maxSide).catch(
         (error: Error) => {
           throw new Error(
             `${clip.id} frame ${index}: cannot decode ${path.basename(file)}: ${error.message.split('\n')[0]}`,
@@ -102,7 +102,7 @@ async function produceJpeg(
 /** A complete JPEG already at display size and in the wanted colours goes out unchanged. */
 function servesAsIs(bytes: Buffer, grey: boolean, maxSide: number): boolean {
   const info = jpegInfo(bytes);
-  if (!info?.complete) return false;
+  if (!info?.complete || info.orientation !== 1) return false;
   if (info.components !== 1 && info.components !== 3) return false;
   if (grey && info.components !== 1) return false;
   return maxSide <= 0 || Math.max(info.width, info.height) <= maxSide;

@@ -36,7 +36,9 @@ export async function decodeImageFile(
  * more than the whole JPEG decode, and Rec. 601 weights match the BMP decoder's.
  */
 async function decodeWithSharp(bytes: Buffer, grey: boolean): Promise<RawFrame> {
+  // Upright as the camera meant it (EXIF orientation), as browsers show the file.
   const decoded = await sharp(bytes, { failOn: 'truncated' })
+    .rotate()
     .raw()
     .toBuffer({ resolveWithObject: true });
   let { data } = decoded;
@@ -44,6 +46,7 @@ async function decodeWithSharp(bytes: Buffer, grey: boolean): Promise<RawFrame> 
   if (channels > 3) {
     // CMYK or RGBA: let libvips bring it to sRGB without alpha.
     data = await sharp(bytes, { failOn: 'truncated' })
+      .rotate()
       .removeAlpha()
       .toColourspace('srgb')
       .raw()
@@ -97,17 +100,21 @@ function cleanSharpMessage(error: unknown): string {
 }
 
 export interface JpegInfo {
+  /** As shown: swapped when the EXIF orientation turns the image by 90°. */
   width: number;
   height: number;
   components: number;
+  /** EXIF orientation, 1 (upright as stored) when the file has none. */
+  orientation: number;
   /** Ends with the end-of-image marker (a truncated file does not). */
   complete: boolean;
 }
 
-/** Reads a JPEG's size and colour components from its frame header, without decoding. */
+/** Reads a JPEG's size, colour components and orientation from its headers, without decoding. */
 export function jpegInfo(bytes: Uint8Array): JpegInfo | null {
   if (bytes.length < 4 || bytes[0] !== 0xff || bytes[1] !== 0xd8) return null;
   let at = 2;
+  let orientation = 1;
   while (at + 9 < bytes.length) {
     if (bytes[at] !== 0xff) return null;
     const marker = bytes[at + 1];
@@ -118,15 +125,41 @@ export function jpegInfo(bytes: Uint8Array): JpegInfo | null {
     const length = (bytes[at + 2] << 8) | bytes[at + 3];
     const isFrameHeader =
       marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
+    if (marker === 0xe1)
+      orientation = exifOrientation(bytes.subarray(at + 4, at + 2 + length)) ?? orientation;
     if (isFrameHeader) {
+      const height = (bytes[at + 5] << 8) | bytes[at + 6];
+      const width = (bytes[at + 7] << 8) | bytes[at + 8];
+      const turned = orientation >= 5 && orientation <= 8;
       return {
-        height: (bytes[at + 5] << 8) | bytes[at + 6],
-        width: (bytes[at + 7] << 8) | bytes[at + 8],
+        width: turned ? height : width,
+        height: turned ? width : height,
         components: bytes[at + 9],
+        orientation,
         complete: endsWithEoi(bytes),
       };
     }
     at += 2 + length;
+  }
+  return null;
+}
+
+/** The orientation tag (0x0112) of an APP1 Exif segment's first IFD; null when absent. */
+function exifOrientation(segment: Uint8Array): number | null {
+  const view = new DataView(segment.buffer, segment.byteOffset, segment.byteLength);
+  if (segment.length < 14 || String.fromCharCode(...segment.subarray(0, 4)) !== 'Exif') return null;
+  const tiff = 6;
+  const little = segment[tiff] === 0x49; // "II", else "MM"
+  const ifd = tiff + view.getUint32(tiff + 4, little);
+  if (ifd + 2 > segment.length) return null;
+  const entries = view.getUint16(ifd, little);
+  for (let i = 0; i < entries; i++) {
+    const entry = ifd + 2 + i * 12;
+    if (entry + 12 > segment.length) return null;
+    if (view.getUint16(entry, little) === 0x0112) {
+      const value = view.getUint16(entry + 8, little);
+      return value >= 1 && value <= 8 ? value : null;
+    }
   }
   return null;
 }
