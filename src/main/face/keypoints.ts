@@ -1,9 +1,10 @@
 /**
- * The five key points from the 468-point FaceMesh. Sides are IMAGE sides: `leftEye` is the eye
- * with the smaller x in the frame (the subject's right eye when they face the camera), the same
- * convention for the mouth corners. Eye centres are the mean of each eye's 16 contour points,
- * which is steadier than any single point; the nose is the tip (point 1); the mouth corners are
- * points 61 and 291.
+ * The five key points from the 468-point FaceMesh. Sides are the sides of the face as shown,
+ * turned upright: `leftEye` is the eye on the left when the face is turned so that its mouth is
+ * below its eyes (the subject's right eye when they face the camera, or their left in a mirrored
+ * image), the same convention for the mouth corners. Eye centres are the mean of each eye's 16
+ * contour points, which is steadier than any single point; the nose is the tip (point 1); the
+ * mouth corners are points 61 and 291.
  */
 export interface Point {
   x: number;
@@ -51,10 +52,22 @@ export function keyPointsFromMesh(mesh: Float32Array): KeyPoints {
   let rightEye = centroid(mesh, IMAGE_RIGHT_EYE);
   let leftMouth = meshPoint(mesh, IMAGE_LEFT_MOUTH);
   let rightMouth = meshPoint(mesh, IMAGE_RIGHT_MOUTH);
-  // A mirrored or upside-down face swaps the mesh's sides: keep names tied to the image.
-  if (leftEye.x > rightEye.x) [leftEye, rightEye] = [rightEye, leftEye];
-  if (leftMouth.x > rightMouth.x) [leftMouth, rightMouth] = [rightMouth, leftMouth];
+  // Left and right across the face's own eyes-to-mouth axis, not the image's x: a face on its
+  // side or upside down then aligns upright, and a mirrored one stays as shown (no reflection).
+  const across = faceAcross(leftEye, rightEye, leftMouth, rightMouth);
+  const along = (point: Point) => point.x * across.x + point.y * across.y;
+  if (along(leftEye) > along(rightEye)) [leftEye, rightEye] = [rightEye, leftEye];
+  if (along(leftMouth) > along(rightMouth)) [leftMouth, rightMouth] = [rightMouth, leftMouth];
   return { leftEye, rightEye, nose: meshPoint(mesh, NOSE_TIP), leftMouth, rightMouth };
+}
+
+/** The direction from the face's left to its right: the eyes-to-mouth direction turned by 90°. */
+function faceAcross(eyeA: Point, eyeB: Point, mouthA: Point, mouthB: Point): Point {
+  const down = {
+    x: (mouthA.x + mouthB.x - eyeA.x - eyeB.x) / 2,
+    y: (mouthA.y + mouthB.y - eyeA.y - eyeB.y) / 2,
+  };
+  return { x: down.y, y: -down.x };
 }
 
 export function mapKeyPoints(points: KeyPoints, map: (point: Point) => Point): KeyPoints {

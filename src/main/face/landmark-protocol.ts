@@ -15,6 +15,10 @@ export interface DetectedFace {
   box: [number, number, number, number];
   /** Overall confidence in [0, 1]. */
   score: number;
+  /** The face detector's confidence in the box: about half for a face upside down. */
+  boxScore: number;
+  /** The mesh's confidence. */
+  faceScore: number;
   /** 468 FaceMesh points (478 with iris) as x0, y0, x1, y1, … */
   mesh: Float32Array;
 }

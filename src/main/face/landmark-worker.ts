@@ -23,6 +23,10 @@ import type { DetectReply, DetectRequest, DetectedFace, WorkerReady } from './la
 interface HumanFace {
   box: [number, number, number, number];
   score: number;
+  /** BlazeFace's confidence in the face box. */
+  boxScore: number;
+  /** FaceMesh's confidence in the mesh. */
+  faceScore: number;
   mesh: Array<[number, number, number?]>;
 }
 
@@ -131,6 +135,8 @@ async function detect(human: HumanInstance, request: DetectRequest): Promise<Det
       .map((face) => ({
         box: [...face.box],
         score: face.score,
+        boxScore: face.boxScore,
+        faceScore: face.faceScore,
         mesh: Float32Array.from(face.mesh.flatMap(([x, y]) => [x, y])),
       }));
     return { id: request.id, ok: true, faces, milliseconds: performance.now() - started };

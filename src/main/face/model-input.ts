@@ -8,6 +8,7 @@ import {
   type Similarity,
 } from './align';
 import { keyPointsFromMesh, mapKeyPoints, type KeyPointName, type KeyPoints } from './keypoints';
+import { detectUpright } from './orientation';
 import { sharedLandmarkDetector, type DetectedFace, type LandmarkDetector } from './landmarks';
 import { buildFlowMaps, MAP_CHANNELS, MAP_SIZE, regionMotion, type MosaicWindow } from './maps';
 
@@ -101,7 +102,14 @@ export async function buildModelInput(
   let faces: DetectedFace[];
   try {
     const detector = options.detector ?? sharedLandmarkDetector();
-    faces = (await detector.detect(onset, signal)).faces;
+    const detection = await detectUpright(detector, onset, signal);
+    faces = detection.faces;
+    if (detection.turn !== 0 && faces.length > 0) {
+      warn(
+        result,
+        `the face lies turned in the frame (upright once the frame is turned ${detection.turn}° clockwise): the crop is aligned upright`,
+      );
+    }
   } catch (error) {
     if (isAbort(error)) throw error;
     return failed(`face landmarks failed: ${(error as Error).message}`);
