@@ -93,7 +93,8 @@ describe('mer-studio flow', () => {
       [[file0, file1, '--threads', '0'], /--threads must be/],
       [[file0, file1, '--preset', 'turbo'], /--preset must be one of/],
       [[file0, file1, '--bogus'], /Unknown option/],
-      [[file0, path.join(dir, 'missing.png')], /cannot read image/],
+      [[file0, path.join(dir, 'missing.png')], /missing\.png: frame file is missing/],
+      [[file0, dir], /frame path is a folder/],
     ];
     for (const [argv, message] of attempts) {
       const failure = flowCommand.run(argv, io);

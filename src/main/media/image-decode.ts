@@ -95,7 +95,8 @@ function cleanSharpMessage(error: unknown): string {
   const message = (error as Error).message.split('\n')[0];
   if (/premature end|truncated|end of (jpeg|input)/i.test(message))
     return `the image is truncated (${message})`;
-  if (/unsupported image format/i.test(message)) return 'not a readable image (unknown format)';
+  if (/unsupported image format/i.test(message))
+    return 'not an image format MER Studio reads (JPEG, PNG, BMP, TIFF, WebP or GIF)';
   return message;
 }
 

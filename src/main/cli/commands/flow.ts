@@ -97,7 +97,7 @@ async function readFrame(file: string): Promise<GreyImage> {
   try {
     return await readGreyImage(file);
   } catch (error) {
-    throw new UserError(`cannot read image ${file}: ${(error as Error).message}`);
+    throw new UserError((error as Error).message);
   }
 }
 
@@ -112,7 +112,7 @@ async function readGroundTruth(file: string): Promise<FlowField> {
 function formatReport(report: FlowReport): string {
   const lines = [
     `size        ${report.width}x${report.height}`,
-    `time        ${(report.seconds * 1000).toFixed(1)} ms (${report.threads} threads, preset ${report.preset}, ${report.iterations} iterations over ${report.scales} scales)`,
+    `time        ${(report.seconds * 1000).toFixed(1)} ms (${report.threads} thread${report.threads === 1 ? '' : 's'}, preset ${report.preset}, ${report.iterations} iterations over ${report.scales} scales)`,
     `magnitude   mean ${report.meanMagnitude.toFixed(3)} px, max ${report.maxMagnitude.toFixed(3)} px`,
   ];
   if (report.aee !== undefined) {

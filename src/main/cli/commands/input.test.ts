@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -7,6 +7,7 @@ import { projectFile } from '../../app/paths';
 import { closeSharedLandmarkDetector } from '../../face/landmarks';
 import { applyBumps, loadAstronaut } from '../../face/synthetic';
 import type { CliIO } from '../command';
+import { encodeBmp } from '../../../../test/fixtures/datasets';
 import { inputCommand } from './input';
 
 let dir: string;
@@ -121,13 +122,43 @@ describe('mer-studio input', () => {
     expect(report.status).toBe('failed');
     expect(report.reasons[0]).toMatch(/identical/);
     expect(Object.keys(report.files).filter((name) => name.endsWith('.f32'))).toEqual([]);
+    const plain = capture();
+    await inputCommand.run([photo, photo, '--out-dir', outDir], plain.io);
+    expect(plain.out.join('\n')).toContain('no files written: the pair gives no model input');
   });
 
   it('names an unreadable file', async () => {
     const { io } = capture();
     const missing = path.join(dir, 'missing.png');
     await expect(inputCommand.run([missing, missing], io)).rejects.toThrow(
-      /missing\.png: not a readable image/,
+      /missing\.png: frame file is missing/,
+    );
+    const text = path.join(dir, 'notes.png');
+    await writeFile(text, 'not an image');
+    await expect(inputCommand.run([text, text], io)).rejects.toThrow(
+      /notes\.png: not an image format MER Studio reads/,
+    );
+  });
+
+  it('reads BMP photos (SMIC ships its frames as BMP)', async () => {
+    const asBmp = async (file: string, name: string) => {
+      const { data, info } = await sharp(file)
+        .removeAlpha()
+        .raw()
+        .toBuffer({ resolveWithObject: true });
+      const target = path.join(dir, name);
+      await writeFile(target, encodeBmp(data, info.width, info.height, 24));
+      return target;
+    };
+    const { io, out } = capture();
+    const files = [
+      await asBmp(projectFile('assets/astronaut.png'), 'onset.bmp'),
+      await asBmp(path.join(dir, 'apex.png'), 'apex.bmp'),
+    ];
+    expect(await inputCommand.run([...files, '--json'], io)).toBe(0);
+    const motion = JSON.parse(out.join('\n')).regionMotion as Record<string, number>;
+    expect(Math.min(motion.leftMouth, motion.rightMouth)).toBeGreaterThan(
+      Math.max(motion.leftEye, motion.rightEye),
     );
   });
 });

@@ -1,10 +1,10 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import sharp from 'sharp';
 import type { CliCommand } from '../command';
 import { ExitCode, UserError } from '../command';
 import { parseCommandArgs, positiveInteger, printJson } from '../options';
 import type { RawFrame } from '../../media/pam';
+import { decodeImageFile } from '../../media/image-decode';
 import { buildModelInput, DEFAULT_CROP_SIZE, type ModelInput } from '../../face/model-input';
 import { MAP_SIZE } from '../../face/maps';
 import { pngOfMap, renderStages } from '../../face/render';
@@ -72,21 +72,10 @@ the status and reasons are still printed.`,
 };
 
 async function readImage(file: string): Promise<RawFrame> {
-  try {
-    const { data, info } = await sharp(file)
-      .rotate() // as viewers show it: upright after its EXIF orientation
-      .removeAlpha()
-      .raw()
-      .toBuffer({ resolveWithObject: true });
-    return {
-      width: info.width,
-      height: info.height,
-      channels: info.channels === 1 ? 1 : 3,
-      data: new Uint8Array(data.buffer, data.byteOffset, data.length),
-    };
-  } catch (error) {
-    throw new UserError(`${file}: not a readable image (${(error as Error).message})`);
-  }
+  // Upright after its EXIF orientation, as viewers show it; BMP too (SMIC's frames).
+  return decodeImageFile(file, false, file).catch((error: Error) => {
+    throw new UserError(error.message);
+  });
 }
 
 /** Writes the previews and the float tensors; returns name → path. */
@@ -164,7 +153,9 @@ function describe(report: {
   lines.push(
     written.length > 0
       ? `wrote ${written.length} files to ${path.dirname(written[0])}`
-      : 'no files written (use --out-dir)',
+      : report.status === 'failed'
+        ? 'no files written: the pair gives no model input'
+        : 'no files written (use --out-dir)',
   );
   return lines.join('\n');
 }
