@@ -26,6 +26,8 @@ describe('batch classification on the demo dataset', () => {
   let manifest: DemoManifest;
   let ctx: AppContext;
   const corruptId = 'sub02/EP02';
+  /** A clip whose last frame file was deleted: its marks still hold, its result says so. */
+  const gappedId = 'sub03/EP01';
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'mer-batch-'));
@@ -43,6 +45,9 @@ describe('batch classification on the demo dataset', () => {
       `img${corrupt.apex + manifest.firstFrameNumber}.jpg`,
     );
     await truncate(apexFile, Math.floor((await stat(apexFile)).size / 3));
+    const gapped = manifest.clips.find((clip) => `${clip.subject}/${clip.clip}` === gappedId)!;
+    const secondLast = 38 + manifest.firstFrameNumber;
+    await rm(path.join(dir, gapped.subject, gapped.clip, `img${secondLast}.jpg`));
     ctx = new AppContext('cli', dataFolder);
     await call('dataset.open', { path: dir });
   });
@@ -113,6 +118,9 @@ describe('batch classification on the demo dataset', () => {
     expect(bad.predicted).toBeNull();
     const good = results.rows.filter((row) => row.clipId !== corruptId);
     expect(good.every((row) => row.predicted !== null && row.status !== 'failed')).toBe(true);
+    const gapped = results.rows.find((row) => row.clipId === gappedId)!;
+    expect(gapped.status).toBe('warning');
+    expect(gapped.reasons.join(' ')).toMatch(/clip: 1 frame number\(s\) missing between/);
     for (const row of good) {
       const truth = manifest.clips.find((clip) => `${clip.subject}/${clip.clip}` === row.clipId)!;
       expect(row.truth).toBe(truth.threeClass);

@@ -197,6 +197,11 @@ function resultOf(
 
 function rowOf(item: PlannedClip, result: CachedResult, fromCache: boolean): BatchRow {
   const probabilities = result.status === 'failed' ? null : result.probabilities;
+  // What the clip itself warns of (frames missing, variable frame rate …) goes with its result.
+  const clipWarnings = item.clip.problems
+    .filter((problem) => problem.severity === 'warning')
+    .map((problem) => `clip: ${problem.message}`);
+  const status = result.status === 'ok' && clipWarnings.length > 0 ? 'warning' : result.status;
   return {
     clipId: item.clip.id,
     subject: item.clip.subject,
@@ -210,8 +215,8 @@ function rowOf(item: PlannedClip, result: CachedResult, fromCache: boolean): Bat
     apexSource: result.apexSource,
     annotation: item.annotation,
     truth: item.truth,
-    status: result.status,
-    reasons: result.reasons,
+    status,
+    reasons: [...result.reasons, ...clipWarnings],
     predicted: probabilities ? argmaxClass(probabilities) : null,
     probabilities,
     fromCache,

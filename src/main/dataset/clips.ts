@@ -44,10 +44,12 @@ export function imageClip(input: ImageClipInput, problems: Problem[]): Clip | nu
     problems.push(...clipProblems);
     return null;
   }
+  const frameTimesMs = timesFromNumbers(frames.numbers, input.fps);
   if (frames.gapCount > 0) {
     note(
       `${frames.gapCount} frame number(s) missing between ${frames.numbers[0]} and ` +
-        `${frames.numbers[frames.numbers.length - 1]}: ${summariseNumbers(frames.gaps, frames.gapCount)}`,
+        `${frames.numbers[frames.numbers.length - 1]}: ${summariseNumbers(frames.gaps, frames.gapCount)}` +
+        (frameTimesMs ? '; times and durations follow the file numbers' : ''),
     );
   }
   return {
@@ -58,6 +60,7 @@ export function imageClip(input: ImageClipInput, problems: Problem[]): Clip | nu
     frameCount: frames.files.length,
     source: { kind: 'images', dir: input.dir, files: frames.files },
     frameNumbers: frames.numbers,
+    ...(frameTimesMs ? { frameTimesMs } : {}),
     ...(input.folderEmotion ? { folderEmotion: input.folderEmotion } : {}),
     problems: clipProblems,
   };
@@ -78,6 +81,16 @@ export function videoClip(
     source: { kind: 'video', file },
     problems: [],
   };
+}
+
+/**
+ * Frame times from the file numbers when they jump unevenly (frames lost or deleted: the frames
+ * after a gap were captured later than their index says); null when evenly spaced.
+ */
+function timesFromNumbers(numbers: number[], fps: number): number[] | null {
+  const steps = new Set(numbers.slice(1).map((n, i) => n - numbers[i]));
+  if (steps.size <= 1) return null;
+  return numbers.map((n) => ((n - numbers[0]) * 1000) / fps);
 }
 
 export function summariseNumbers(numbers: number[], total = numbers.length): string {

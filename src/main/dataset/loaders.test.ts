@@ -11,7 +11,7 @@ import {
   makeSmicHs,
   tinyJpeg,
 } from '../../../test/fixtures/datasets';
-import type { DatasetIndex } from '../../shared/domain';
+import { clipSpanMs, type DatasetIndex } from '../../shared/domain';
 import { generateDemoDataset } from './demo/generate';
 import { SETTINGS_FILE, openDataset, writeDatasetSettings } from './index';
 
@@ -220,8 +220,12 @@ describe('generic folders', () => {
       files: ['img1.jpg', 'img02.jpg', 'img9.jpg', 'img10.jpg', 'img11.jpg', 'img14.jpg'],
     });
     expect(messages(dataset)).toContain(
-      '8 frame number(s) missing between 1 and 14: 3, 4, 5, 6, 7, 8, 12, 13',
+      '8 frame number(s) missing between 1 and 14: 3, 4, 5, 6, 7, 8, 12, 13; times and ' +
+        'durations follow the file numbers',
     );
+    // The frames after a gap were captured later than their index says (30 fps).
+    expect(only.frameTimesMs?.map((ms) => Math.round(ms))).toEqual([0, 33, 267, 300, 333, 433]);
+    expect(clipSpanMs(only, 1, 2)).toBeCloseTo(7000 / 30, 6);
     expect(messages(dataset)).toContain(
       '1 file(s) carry a frame number another file already has; kept the first by name, left out: img2.jpg',
     );
