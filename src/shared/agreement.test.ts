@@ -118,4 +118,13 @@ describe('compareCoders', () => {
     const disagreeing = report.clips.filter((clip) => clip.disagrees).map((clip) => clip.clipId);
     expect(disagreeing).toEqual(['s/0', 's/1', 's/3', 's/only-b']);
   });
+
+  it('names the fields only one coder coded, apart from disagreements', () => {
+    const marks = { onset: 10, apex: 20 };
+    const a = annotation('s/x', { ...marks, offset: 40, threeClass: null, aus: [au(14)] });
+    const b = annotation('s/x', { ...marks, threeClass: 'negative' });
+    const [clip] = compareCoders([a], [b], 2).clips;
+    expect(clip.disagrees).toBe(false);
+    expect(clip.codedByOne).toEqual(['offset', 'threeClass', 'aus']);
+  });
 });

@@ -80,6 +80,17 @@ export interface ClipComparison {
   sameEmotion: boolean | null;
   /** Anything outside the tolerance or any label that differs. */
   disagrees: boolean;
+  /** Fields only one of the two coded (a label, a mark, AUs): for adjudication, not disagreement. */
+  codedByOne: CodedField[];
+}
+
+export const CODED_FIELDS = ['onset', 'apex', 'offset', 'emotion', 'threeClass', 'aus'] as const;
+export type CodedField = (typeof CODED_FIELDS)[number];
+
+function hasCoded(annotation: ClipAnnotation, field: CodedField): boolean {
+  if (field === 'aus') return annotation.aus.length > 0;
+  if (field === 'emotion' || field === 'threeClass') return Boolean(annotation[field]);
+  return annotation[field] !== null;
 }
 
 export interface AgreementReport {
@@ -169,6 +180,7 @@ function compareClip(
     sameThreeClass,
     sameEmotion,
     disagrees,
+    codedByOne: a && b ? CODED_FIELDS.filter((f) => hasCoded(a, f) !== hasCoded(b, f)) : [],
   };
 }
 
