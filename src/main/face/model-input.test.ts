@@ -12,6 +12,7 @@ import {
   loadAstronaut,
   moveHead,
   paste,
+  resize,
   sideBySide,
   uniformFrame,
 } from './synthetic';
@@ -115,6 +116,15 @@ describe('buildModelInput on the astronaut photo', () => {
       );
     },
   );
+
+  it('finds no face in a photo shrunk to 64 px rather than a false one in a turned frame', async () => {
+    const tiny = await resize(photo, 64, 64);
+    const input = await buildModelInput(tiny, addNoise(tiny, 1, 3));
+    expect(input.status).toBe('failed');
+    expect(input.reasons[0]).toBe(
+      'no face found in the onset frame (64×64 px: a face needs about 30 px across to be found)',
+    );
+  });
 
   it('shows a brow raise above the eyes, not at the mouth', async () => {
     const apex = applyBumps(photo, expressionBumps(reference.points!, 1.5).surprise);

@@ -116,7 +116,15 @@ export async function buildModelInput(
   }
   result.timings.landmarks = performance.now() - started;
   result.facesFound = faces.length;
-  if (faces.length === 0) return failed('no face found in the onset frame');
+  if (faces.length === 0) {
+    const small = Math.min(onset.width, onset.height) < 160;
+    return failed(
+      'no face found in the onset frame' +
+        (small
+          ? ` (${onset.width}×${onset.height} px: a face needs about 30 px across to be found)`
+          : ''),
+    );
+  }
   const face = faces[0];
   result.face = face;
   if (faces.length > 1) {

@@ -11,7 +11,10 @@ export type Turn = 0 | 90 | 180 | 270;
  * photo), and FaceMesh then fits an upright face over it.
  */
 const UPRIGHT_CONFIDENCE = 0.8;
-/** A turn is taken only when the detector is clearly surer of it than of the frame as it is. */
+/**
+ * A turn is taken only when the detector is sure of it and clearly surer than of the frame as it
+ * is: in a tiny or faceless frame, one of the turns often shows a weak false face.
+ */
 const BETTER_BY = 0.1;
 
 export interface OrientedDetection extends Detection {
@@ -36,7 +39,8 @@ export async function detectUpright(
   for (const turn of [90, 180, 270] as const) {
     const found = await detector.detect(turnFrame(frame, turn), signal);
     milliseconds += found.milliseconds;
-    if (confidence(found.faces) > confidence(best.faces) + BETTER_BY) {
+    const sure = confidence(found.faces);
+    if (sure >= UPRIGHT_CONFIDENCE && sure > confidence(best.faces) + BETTER_BY) {
       const faces = found.faces.map((face) => faceInFrame(face, turn, frame));
       best = { faces, milliseconds: found.milliseconds, turn };
     }
