@@ -100,6 +100,8 @@ export interface AnnotationFlags {
 /** One coder's (or one import's) annotation of one clip. Frames are 0-based indexes. */
 export interface ClipAnnotation {
   clipId: string;
+  /** Which of the clip's expressions (1, 2 …; a long recording can hold several); 1 when absent. */
+  expression?: number;
   onset: number | null;
   apex: number | null;
   offset: number | null;

@@ -325,6 +325,52 @@ describe('batch classification on the demo dataset', () => {
     expect(withPrediction).toHaveLength(8);
   });
 
+  it("classifies each of the coder's expressions of a clip and reports a row for each", async () => {
+    const clipId = 'sub02/EP01';
+    const target = manifest.clips.find((c) => `${c.subject}/${c.clip}` === clipId)!;
+    const fields = (onset: number, apex: number, threeClass: string) => ({
+      onset,
+      apex,
+      offset: null,
+      emotion: null,
+      threeClass,
+      aus: [],
+      ausRaw: '',
+      flags: { blink: false, occlusion: false, badFrames: false },
+      notes: '',
+    });
+    await call('annotations.save', {
+      clipId,
+      fields: fields(target.onset, target.apex, 'surprise'),
+    });
+    const refused = await call('annotations.save', {
+      clipId,
+      expression: 3,
+      fields: fields(1, 2, 'negative'),
+    }).catch((error: Error) => error);
+    expect(String(refused)).toMatch(
+      /expression 3 cannot be added: the clip has 1 \(add the next, 2\)/,
+    );
+    await call('annotations.save', {
+      clipId,
+      expression: 2,
+      fields: fields(target.apex + 2, target.apex + 6, 'negative'),
+    });
+    const started = await call<BatchStart>('batch.start', { source: 'own', clipIds: [clipId] });
+    await whenDone(started.jobId);
+    const results = await call<BatchResults>('batch.results', { jobId: started.jobId });
+    expect(results.rows.map((row) => [row.expression, row.onset, row.truth])).toEqual([
+      [1, target.onset, 'surprise'],
+      [2, target.apex + 2, 'negative'],
+    ]);
+    expect(results.rows.every((row) => row.annotation === 'own' && row.predicted)).toBe(true);
+    const exported = await call<{ path: string }>('report.exportCsv', { clipIds: [clipId] });
+    const [header, ...rows] = parseCsv(await readFile(exported.path, 'utf8'));
+    const column = (name: string) => rows.map((row) => row[header.indexOf(name)]);
+    expect(column('expression')).toEqual(['1', '2']);
+    expect(column('onset')).toEqual([String(target.onset), String(target.apex + 2)]);
+  });
+
   it('stops the batch as failed, caching nothing, when the landmark workers are down', async () => {
     const dataset = await openDataset(dir);
     const session = await ModelSession.open(undefined, 'cpu');

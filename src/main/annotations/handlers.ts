@@ -72,38 +72,58 @@ async function describeLocation(store: AnnotationStore): Promise<AnnotationLocat
 }
 
 export const annotationHandlers: HandlersFor<typeof annotationRequests> = {
-  'annotations.get': async ({ clipId, coder }, ctx) => {
+  'annotations.get': async ({ clipId, coder, expression = 1 }, ctx) => {
     findClip(ctx, clipId);
     const store = annotationStore(ctx, coder);
     const dataset = ctx.requireDataset();
     return {
-      own: await store.get(clipId),
+      own: await store.get(clipId, expression),
+      ownExpressions: (await store.expressionsOf(clipId)).length,
       imported: dataset.official[clipId] ?? null,
       importedAll: allOfficial(dataset, clipId),
-      canUndo: store.canUndo(clipId),
-      canRedo: store.canRedo(clipId),
+      canUndo: store.canUndo(clipId, expression),
+      canRedo: store.canRedo(clipId, expression),
       notices: store.unreportedNotices(),
     };
   },
-  'annotations.save': async ({ clipId, fields, datasetRoot, coder }, ctx) => {
-    const open = ctx.requireDataset().root;
-    if (datasetRoot !== undefined && datasetRoot !== open) {
-      throw new Error(
-        `${clipId}: this edit was made in ${datasetRoot}, which is no longer open; it was not ` +
-          'saved here (it is kept, and saved when that dataset is open again)',
+  'annotations.save': async ({ clipId, fields, datasetRoot, coder, expression = 1 }, ctx) => {
+    checkOpen(ctx, clipId, datasetRoot);
+    checkFrames(clipId, findClip(ctx, clipId).frameCount, fields);
+    const store = annotationStore(ctx, coder);
+    const coded = (await store.expressionsOf(clipId)).length;
+    if (expression > coded + 1) {
+      throw new RangeError(
+        `${clipId}: expression ${expression} cannot be added: the clip has ${coded} (add the next, ${coded + 1})`,
       );
     }
-    checkFrames(clipId, findClip(ctx, clipId).frameCount, fields);
     const savedAt = new Date().toISOString();
-    const store = annotationStore(ctx, coder);
-    await store.save({ clipId, ...fields, coder: store.coder, updatedAt: savedAt });
+    await store.save({
+      clipId,
+      ...(expression > 1 ? { expression } : {}),
+      ...fields,
+      coder: store.coder,
+      updatedAt: savedAt,
+    });
     ctx.emit('annotations.changed', { clipId, coder: store.coder });
     const where = (await store.where()).where;
     return { savedAt, file: store.file, where, notices: store.unreportedNotices() };
   },
   'annotations.list': async (_args, ctx) => annotationStore(ctx).all(),
-  'annotations.undo': async ({ clipId, coder }, ctx) => step(ctx, clipId, 'undo', coder),
-  'annotations.redo': async ({ clipId, coder }, ctx) => step(ctx, clipId, 'redo', coder),
+  'annotations.undo': async ({ clipId, coder, expression = 1 }, ctx) =>
+    step(ctx, clipId, 'undo', coder, expression),
+  'annotations.redo': async ({ clipId, coder, expression = 1 }, ctx) =>
+    step(ctx, clipId, 'redo', coder, expression),
+  'annotations.removeExpression': async ({ clipId, coder, expression, datasetRoot }, ctx) => {
+    checkOpen(ctx, clipId, datasetRoot);
+    findClip(ctx, clipId);
+    const store = annotationStore(ctx, coder);
+    await store.removeExpression(clipId, expression);
+    ctx.emit('annotations.changed', { clipId, coder: store.coder });
+    return {
+      ownExpressions: (await store.expressionsOf(clipId)).length,
+      notices: store.unreportedNotices(),
+    };
+  },
   'annotations.location': async (_args, ctx) => describeLocation(annotationStore(ctx)),
   'annotations.coders': async (_args, ctx) => {
     const store = annotationStore(ctx);
@@ -168,18 +188,32 @@ async function step(
   clipId: string,
   direction: 'undo' | 'redo',
   coder: string | undefined,
+  expression: number,
 ) {
   findClip(ctx, clipId);
   const store = annotationStore(ctx, coder);
   const annotation: ClipAnnotation | null =
-    direction === 'undo' ? await store.undo(clipId) : await store.redo(clipId);
+    direction === 'undo'
+      ? await store.undo(clipId, expression)
+      : await store.redo(clipId, expression);
   ctx.emit('annotations.changed', { clipId, coder: store.coder });
   return {
     annotation,
-    canUndo: store.canUndo(clipId),
-    canRedo: store.canRedo(clipId),
+    canUndo: store.canUndo(clipId, expression),
+    canRedo: store.canRedo(clipId, expression),
     notices: store.unreportedNotices(),
   };
+}
+
+/** An edit made in another dataset (clip ids repeat across datasets) is refused, and kept. */
+function checkOpen(ctx: AppContext, clipId: string, datasetRoot: string | undefined): void {
+  const open = ctx.requireDataset().root;
+  if (datasetRoot !== undefined && datasetRoot !== open) {
+    throw new Error(
+      `${clipId}: this edit was made in ${datasetRoot}, which is no longer open; it was not ` +
+        'saved here (it is kept, and saved when that dataset is open again)',
+    );
+  }
 }
 
 /** Marks must lie inside the clip and keep their order: onset ≤ apex ≤ offset. */

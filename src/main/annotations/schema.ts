@@ -10,9 +10,17 @@ import { threeClassOfEmotion } from '../../shared/three-class';
  *   offsetFrame, label, aus: '4+L10', note, time }] }` (no flags, no 3-class, AUs as a string).
  * - 1: `{ format, schemaVersion: 1, coder, dataset, datasetRoot?, savedAt?, annotations: { [clipId]:
  *   ClipAnnotation } }`.
+ * - 2: as 1, plus a clip's further expressions under `<clipId>#expression-<n>` (n ≥ 2, the
+ *   annotation's `expression`). Written only by a file that holds such expressions, so a file
+ *   without them stays readable by versions that know 1; those refuse a 2 instead of misreading it.
  * A file with a newer version is refused and never overwritten.
  */
-export const STORE_SCHEMA_VERSION = 1;
+export const STORE_SCHEMA_VERSION = 2;
+
+/** The lowest version that describes the file (see above). */
+export function schemaVersionFor(file: CoderFile): number {
+  return Object.values(file.annotations).some((a) => (a.expression ?? 1) > 1) ? 2 : 1;
+}
 export const STORE_FORMAT = 'mer-studio-annotations';
 
 export interface CoderFile {
@@ -71,7 +79,7 @@ export function upgradeCoderFile(
         `up to ${STORE_SCHEMA_VERSION}). Update MER Studio to edit it; the file is left untouched`,
     );
   }
-  if (version === STORE_SCHEMA_VERSION) {
+  if (version >= 1) {
     if (typeof record.annotations !== 'object' || record.annotations === null) {
       throw new NotAnAnnotationFileError(`${file}: no annotations object`);
     }

@@ -54,7 +54,7 @@ describe('annotation store', () => {
     const onDisk = JSON.parse(await readFile(file, 'utf8'));
     expect(onDisk).toMatchObject({
       format: 'mer-studio-annotations',
-      schemaVersion: STORE_SCHEMA_VERSION,
+      schemaVersion: 1, // no clip holds a second expression: still readable by version 1
       coder: 'ana',
       dataset: 'fixture',
     });
@@ -186,7 +186,7 @@ describe('annotation store', () => {
     await writeFile(file, newer);
     const store = new AnnotationStore({ location, coder: 'ana', dataset });
     await expect(store.all()).rejects.toThrow(
-      /newer MER Studio \(annotation schema 2.*left untouched/,
+      /newer MER Studio \(annotation schema 3.*left untouched/,
     );
     await expect(store.save(annotation('c', 1))).rejects.toThrow(/newer MER Studio/);
     expect(await readFile(file, 'utf8')).toBe(newer);
@@ -330,6 +330,31 @@ it('keeps in memory only what reached the disk: a failed save is not read back a
   const onDisk = JSON.parse(await readFile(store.file, 'utf8'));
   expect(Object.keys(onDisk.annotations).sort()).toEqual(['c', 'd']);
   expect([onDisk.annotations.c.onset, onDisk.annotations.d.onset]).toEqual([1, 4]);
+});
+
+it('keeps several expressions of a clip, each saved, undone and removed on its own', async () => {
+  const location = await freshLocation();
+  const store = new AnnotationStore({ location, coder: 'ana', dataset });
+  await store.save(annotation('c', 1));
+  await store.save({ ...annotation('c', 50), expression: 2 });
+  await store.save({ ...annotation('c', 90), expression: 3 });
+  await store.save({ ...annotation('c', 55), expression: 2 });
+  expect((await store.expressionsOf('c')).map((a) => a.onset)).toEqual([1, 55, 90]);
+  expect((await store.all()).map((a) => a.onset)).toEqual([1]); // one per clip
+  const onDisk = JSON.parse(await readFile(store.file, 'utf8'));
+  expect(onDisk.schemaVersion).toBe(2);
+  expect(Object.keys(onDisk.annotations)).toEqual(['c', 'c#expression-2', 'c#expression-3']);
+  expect(await store.undo('c', 2)).toMatchObject({ onset: 50, expression: 2 });
+  expect((await store.get('c'))?.onset).toBe(1);
+  await store.removeExpression('c', 2);
+  const left = await new AnnotationStore({ location, coder: 'ana', dataset }).expressionsOf('c');
+  expect(left.map((a) => [a.onset, a.expression ?? 1])).toEqual([
+    [1, 1],
+    [90, 2],
+  ]);
+  expect(store.canUndo('c', 2)).toBe(false);
+  await store.removeExpression('c', 2);
+  expect(JSON.parse(await readFile(store.file, 'utf8')).schemaVersion).toBe(1);
 });
 
 it('keeps the previous save as the backup', async () => {

@@ -13,6 +13,7 @@ import {
   NewerSchemaError,
   STORE_FORMAT,
   STORE_SCHEMA_VERSION,
+  schemaVersionFor,
   upgradeCoderFile,
   type CoderFile,
 } from './schema';
@@ -42,6 +43,25 @@ export interface StoreNotice {
 }
 
 const UNDO_DEPTH = 200;
+
+/**
+ * A clip's further expressions (2, 3 …: a long recording holds several) are kept under their own
+ * keys beside the clip's first, so each is saved, merged and undone like any clip.
+ */
+const EXPRESSION_MARK = '#expression-';
+
+export function annotationKey(clipId: string, expression = 1): string {
+  return expression > 1 ? `${clipId}${EXPRESSION_MARK}${expression}` : clipId;
+}
+
+export function expressionOf(annotation: ClipAnnotation): number {
+  return annotation.expression ?? 1;
+}
+
+function withExpression(annotation: ClipAnnotation, expression: number): ClipAnnotation {
+  // The first is written without the field (JSON drops undefined), as in schema 1.
+  return { ...annotation, expression: expression > 1 ? expression : undefined };
+}
 
 /** The file name of a coder's annotations: the name, percent-encoded where a file name could not hold it. */
 export function coderFileName(coder: string): string {
@@ -113,79 +133,125 @@ export class AnnotationStore {
     return path.join(this.location.folder, 'annotations', coderFileName(this.coder));
   }
 
+  /** Every clip's first (or only) expression: one annotation per clip. */
   async all(): Promise<ClipAnnotation[]> {
-    return Object.values((await this.load()).annotations);
+    return Object.values((await this.load()).annotations).filter(
+      (annotation) => expressionOf(annotation) === 1,
+    );
   }
 
-  async get(clipId: string): Promise<ClipAnnotation | null> {
-    return (await this.load()).annotations[clipId] ?? null;
+  /** Every expression of every clip, each clip's in order. */
+  async allExpressions(): Promise<ClipAnnotation[]> {
+    const all = Object.values((await this.load()).annotations);
+    return all.sort(
+      (a, b) =>
+        (a.clipId < b.clipId ? -1 : a.clipId > b.clipId ? 1 : 0) ||
+        expressionOf(a) - expressionOf(b),
+    );
   }
 
-  /** Saves one clip's annotation; resolves once it is on disk. */
+  async get(clipId: string, expression = 1): Promise<ClipAnnotation | null> {
+    return (await this.load()).annotations[annotationKey(clipId, expression)] ?? null;
+  }
+
+  /** The clip's expressions as coded, 1, 2, … (empty when not coded). */
+  async expressionsOf(clipId: string): Promise<ClipAnnotation[]> {
+    const annotations = (await this.load()).annotations;
+    const found: ClipAnnotation[] = [];
+    for (let n = 1; annotations[annotationKey(clipId, n)]; n++) {
+      found.push(annotations[annotationKey(clipId, n)]);
+    }
+    return found;
+  }
+
+  /** Saves one expression of a clip (its `expression`, 1 when absent); resolves once on disk. */
   async save(annotation: ClipAnnotation): Promise<void> {
-    const previous = await this.get(annotation.clipId);
-    await this.put(annotation.clipId, annotation);
-    push(this.undoStacks, annotation.clipId, previous);
-    this.redoStacks.delete(annotation.clipId);
+    const key = annotationKey(annotation.clipId, expressionOf(annotation));
+    const previous = (await this.load()).annotations[key] ?? null;
+    await this.put([[key, annotation]]);
+    push(this.undoStacks, key, previous);
+    this.redoStacks.delete(key);
   }
 
-  canUndo(clipId: string): boolean {
-    return (this.undoStacks.get(clipId)?.length ?? 0) > 0;
+  /**
+   * Deletes one expression of a clip; the later ones move down a place (their undo history, now
+   * about another place, is dropped). Resolves once on disk.
+   */
+  async removeExpression(clipId: string, expression: number): Promise<void> {
+    const expressions = await this.expressionsOf(clipId);
+    if (expression < 1 || expression > expressions.length) return;
+    const changes: Array<[string, ClipAnnotation | null]> = [];
+    for (let n = expression; n <= expressions.length; n++) {
+      const next = expressions[n] ?? null; // expression n + 1 (0-based n)
+      changes.push([annotationKey(clipId, n), next && withExpression(next, n)]);
+      this.undoStacks.delete(annotationKey(clipId, n));
+      this.redoStacks.delete(annotationKey(clipId, n));
+    }
+    await this.put(changes);
   }
 
-  canRedo(clipId: string): boolean {
-    return (this.redoStacks.get(clipId)?.length ?? 0) > 0;
+  canUndo(clipId: string, expression = 1): boolean {
+    return (this.undoStacks.get(annotationKey(clipId, expression))?.length ?? 0) > 0;
   }
 
-  /** Restores the clip's state before its last change (null: not coded); saved durably. */
-  async undo(clipId: string): Promise<ClipAnnotation | null> {
-    return this.step(clipId, this.undoStacks, this.redoStacks);
+  canRedo(clipId: string, expression = 1): boolean {
+    return (this.redoStacks.get(annotationKey(clipId, expression))?.length ?? 0) > 0;
   }
 
-  async redo(clipId: string): Promise<ClipAnnotation | null> {
-    return this.step(clipId, this.redoStacks, this.undoStacks);
+  /** Restores the expression's state before its last change (null: not coded); saved durably. */
+  async undo(clipId: string, expression = 1): Promise<ClipAnnotation | null> {
+    return this.step(annotationKey(clipId, expression), this.undoStacks, this.redoStacks);
+  }
+
+  async redo(clipId: string, expression = 1): Promise<ClipAnnotation | null> {
+    return this.step(annotationKey(clipId, expression), this.redoStacks, this.undoStacks);
   }
 
   private async step(
-    clipId: string,
+    key: string,
     from: Map<string, Array<ClipAnnotation | null>>,
     to: Map<string, Array<ClipAnnotation | null>>,
   ): Promise<ClipAnnotation | null> {
-    const stack = from.get(clipId);
-    if (!stack || stack.length === 0) return this.get(clipId);
+    const current = (await this.load()).annotations[key] ?? null;
+    const stack = from.get(key);
+    if (!stack || stack.length === 0) return current;
     const target = stack.pop() ?? null;
-    const current = await this.get(clipId);
-    await this.put(clipId, target).catch((error: Error) => {
+    await this.put([[key, target]]).catch((error: Error) => {
       stack.push(target); // not saved: the step can be taken again
       throw error;
     });
-    push(to, clipId, current);
+    push(to, key, current);
     return target;
   }
 
-  private async put(clipId: string, annotation: ClipAnnotation | null): Promise<void> {
+  /** Applies changes (annotation key → annotation, null to delete) and writes them at once. */
+  private async put(changes: Array<[string, ClipAnnotation | null]>): Promise<void> {
     const state = await this.load();
     if (this.refusal) throw this.refusal;
-    const previous = state.annotations[clipId];
-    this.setClip(clipId, annotation);
-    this.unsynced.add(clipId);
+    const previous = changes.map(([key]) => state.annotations[key] ?? null);
+    for (const [key, annotation] of changes) {
+      this.setClip(key, annotation);
+      this.unsynced.add(key);
+    }
     try {
       await this.flush();
     } catch (error) {
       // Not on disk, so not in memory either: no reader may take it for saved. The window that
       // made the change keeps it as a draft and saves it again.
-      if ((this.state as CoderFile).annotations[clipId] === (annotation ?? undefined)) {
-        this.setClip(clipId, previous ?? null);
-      }
+      changes.forEach(([key, annotation], i) => {
+        if ((this.state as CoderFile).annotations[key] === (annotation ?? undefined)) {
+          this.setClip(key, previous[i]);
+        }
+      });
       throw error;
     }
   }
 
-  private setClip(clipId: string, annotation: ClipAnnotation | null): void {
+  private setClip(key: string, annotation: ClipAnnotation | null): void {
     const state = this.state as CoderFile;
     const annotations = { ...state.annotations };
-    if (annotation) annotations[clipId] = annotation;
-    else delete annotations[clipId];
+    if (annotation) annotations[key] = annotation;
+    else delete annotations[key];
     this.state = { ...state, annotations };
   }
 
@@ -205,7 +271,12 @@ export class AnnotationStore {
     await this.mergeChangesOnDisk();
     const state = this.state as CoderFile;
     const included = new Set(this.unsynced);
-    const content = `${JSON.stringify({ ...state, savedAt: new Date().toISOString() }, null, 2)}\n`;
+    const file = {
+      ...state,
+      schemaVersion: schemaVersionFor(state),
+      savedAt: new Date().toISOString(),
+    };
+    const content = `${JSON.stringify(file, null, 2)}\n`;
     try {
       await this.writeTo(this.file, content);
     } catch (error) {

@@ -15,7 +15,7 @@ import { modelSession } from '../model/handlers';
 import { predictionsOf } from '../model/predictions';
 import { modelFileSha256, ResultCache } from './cache';
 import { ClipEngine } from './engine';
-import { planBatch } from './plan';
+import { ownAnnotations, planBatch } from './plan';
 import { metricsOfRows, modelInfoOf } from './results';
 import { inputKeys, runBatch } from './runner';
 
@@ -113,10 +113,10 @@ async function startJob(
   const dataset = ctx.requireDataset();
   const session = await modelSession(ctx);
   const sha256 = await modelFileSha256(session.path);
-  const own = new Map((await annotationStore(ctx, args.coder).all()).map((a) => [a.clipId, a]));
+  const mine = await ownAnnotations(annotationStore(ctx, args.coder));
   const plan = planBatch(dataset, {
     ...args,
-    own,
+    ...mine,
     expressionsOf: (clipId) => importedExpressions(dataset, clipId),
   });
   if (plan.items.length === 0) {

@@ -12,7 +12,7 @@ export interface PlannedClip {
   annotation: 'own' | 'official' | 'none';
   truth: ThreeClass | null;
   source: string;
-  /** Which of the clip's official expressions (1-based) when it has several; else null. */
+  /** Which of the clip's expressions (1-based; the coder's, else the official ones) when it has several; else null. */
   expression: number | null;
 }
 
@@ -30,12 +30,27 @@ export interface PlanOptions {
    */
   source: AnnotationSource;
   own: Map<string, ClipAnnotation>;
+  /** The coder's expressions of a clip when they coded several (a long recording): each is classified. */
+  ownExpressionsOf?: (clipId: string) => ClipAnnotation[];
   useSuggestedApex: boolean;
   /**
    * Every official expression of a clip (CAS(ME)^3 clips can hold several): each is classified
    * on its own unless the coder marked frames of their own. Without it, one per clip.
    */
   expressionsOf?: (clipId: string) => ClipAnnotation[];
+}
+
+/** A coder's annotations as planBatch takes them: each clip's first, and all of a clip's. */
+export async function ownAnnotations(store: {
+  allExpressions(): Promise<ClipAnnotation[]>;
+}): Promise<Pick<PlanOptions, 'own' | 'ownExpressionsOf'>> {
+  const own = new Map<string, ClipAnnotation>();
+  const all = new Map<string, ClipAnnotation[]>();
+  for (const annotation of await store.allExpressions()) {
+    if ((annotation.expression ?? 1) === 1) own.set(annotation.clipId, annotation);
+    all.set(annotation.clipId, [...(all.get(annotation.clipId) ?? []), annotation]);
+  }
+  return { own, ownExpressionsOf: (clipId) => all.get(clipId) ?? [] };
 }
 
 /**
@@ -71,15 +86,24 @@ function planExpressions(
   source: string,
 ): Array<PlannedClip | BatchSkip> {
   const own = options.source === 'own' ? options.own.get(clip.id) : undefined;
+  const ownAll = options.source === 'own' ? (options.ownExpressionsOf?.(clip.id) ?? []) : [];
+  const numbered = (item: PlannedClip | BatchSkip, n: number) =>
+    'reason' in item ? { ...item, reason: `expression ${n}: ${item.reason}` } : item;
+  if (ownAll.length > 1) {
+    // The coder's own expressions, each from its own frames and label (the official ones cannot
+    // be paired with them).
+    return ownAll.map((mine, i) =>
+      numbered(planClip(clip, options, mine, undefined, source, i + 1), i + 1),
+    );
+  }
   const expressions = options.expressionsOf?.(clip.id) ?? [];
   if (hasOwnFrames(own) || expressions.length < 2) {
-    return [planClip(clip, options, official, source, null)];
+    return [planClip(clip, options, own, official, source, null)];
   }
   // The coder's one label for the clip cannot say which expression it meant: each keeps its own.
   return expressions.map((expression, i) => {
-    const item = planClip(clip, options, expression, source, i + 1);
-    if ('reason' in item) return { ...item, reason: `expression ${i + 1}: ${item.reason}` };
-    return { ...item, truth: expression.threeClass ?? item.truth };
+    const item = numbered(planClip(clip, options, own, expression, source, i + 1), i + 1);
+    return 'reason' in item ? item : { ...item, truth: expression.threeClass ?? item.truth };
   });
 }
 
@@ -90,11 +114,11 @@ function hasOwnFrames(own: ClipAnnotation | undefined): boolean {
 function planClip(
   clip: Clip,
   options: PlanOptions,
+  own: ClipAnnotation | undefined,
   official: ClipAnnotation | undefined,
   source: string,
   expression: number | null,
 ): PlannedClip | BatchSkip {
-  const own = options.source === 'own' ? options.own.get(clip.id) : undefined;
   // Frames come from one annotation: the coder's once they marked any frame, else the official.
   const ownFrames = hasOwnFrames(own);
   const annotation = ownFrames ? own : (official ?? own);

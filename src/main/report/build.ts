@@ -21,6 +21,8 @@ export interface BuiltReport {
 export interface ReportInputs {
   dataset: DatasetIndex;
   own: Map<string, ClipAnnotation>;
+  /** All the coder's expressions of a clip, when they coded several. */
+  ownExpressionsOf?: (clipId: string) => ClipAnnotation[];
   predictions: Map<string, Prediction>;
   batch: BatchResults | null;
   bom: boolean;
@@ -43,6 +45,7 @@ export async function buildReport(kind: ReportKind, inputs: ReportInputs): Promi
       dataset,
       {
         own: inputs.own,
+        ownExpressionsOf: inputs.ownExpressionsOf,
         predictions: inputs.predictions,
         batch: batch ? rowsByClip(batch.rows) : undefined,
         expressionsOf: inputs.expressionsOf,

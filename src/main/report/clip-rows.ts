@@ -1,5 +1,5 @@
 import type { BatchRow } from '../../shared/contract/batch';
-import type { ClipAnnotation, DatasetIndex, Prediction } from '../../shared/domain';
+import type { Clip, ClipAnnotation, DatasetIndex, Prediction } from '../../shared/domain';
 import { clipSpanMs, THREE_CLASSES } from '../../shared/domain';
 import type { CsvCell } from './csv';
 
@@ -40,6 +40,8 @@ export const CLIP_REPORT_HEADER = [
 export interface ClipRowSources {
   /** The coder's own annotations by clip id. */
   own: Map<string, ClipAnnotation>;
+  /** All the coder's expressions of a clip, when they coded several. */
+  ownExpressionsOf?: (clipId: string) => ClipAnnotation[];
   /** The latest prediction per clip (single-clip classify and batches). */
   predictions: Map<string, Prediction>;
   /** Rows of a batch by clip (several when a clip holds several expressions): they win. */
@@ -53,9 +55,10 @@ export interface ClipRowSources {
 }
 
 /**
- * One row per clip (per expression when a batch classified several of a clip): the annotation a
- * batch used (else the coder's own, else the official one) and the latest prediction. Frames
- * are 0-based indexes; the *_frame_number columns give the file names' numbers.
+ * One row per clip (per expression when a batch classified several of a clip, or the coder coded
+ * several): the annotation a batch used (else the coder's own, else the official one) and the
+ * latest prediction. Frames are 0-based indexes; the *_frame_number columns give the file names'
+ * numbers.
  */
 export function clipReportRows(
   dataset: DatasetIndex,
@@ -65,11 +68,17 @@ export function clipReportRows(
   const wanted = clipIds ? new Set(clipIds) : null;
   return dataset.clips
     .filter((clip) => !wanted || wanted.has(clip.id))
-    .flatMap((clip) =>
-      (sources.batch?.get(clip.id) ?? [undefined]).map((batch) => ({ clip, batch })),
-    )
-    .map(({ clip, batch }) => {
-      const own = sources.own.get(clip.id);
+    .flatMap((clip): Array<{ clip: Clip; batch?: BatchRow; expression: number | null }> => {
+      const batchRows = sources.batch?.get(clip.id);
+      if (batchRows)
+        return batchRows.map((batch) => ({ clip, batch, expression: batch.expression }));
+      const mine = sources.ownExpressionsOf?.(clip.id) ?? [];
+      if (mine.length > 1) return mine.map((_, i) => ({ clip, expression: i + 1 }));
+      return [{ clip, expression: null }];
+    })
+    .map(({ clip, batch, expression }) => {
+      const mine = sources.ownExpressionsOf?.(clip.id) ?? [];
+      const own = expression && mine.length > 1 ? mine[expression - 1] : sources.own.get(clip.id);
       const official = batch?.expression
         ? sources.expressionsOf?.(clip.id)[batch.expression - 1]
         : dataset.official[clip.id];
@@ -121,7 +130,7 @@ export function clipReportRows(
         batch?.apexSource ?? (annotation?.apex != null ? 'annotated' : null),
         batch?.status ?? null,
         batch ? batch.reasons.join('; ') : null,
-        batch?.expression ?? null,
+        expression ?? null,
         ms(apex, offset),
         ...[onset, apex, offset].map((index) =>
           index != null ? (clip.frameNumbers?.[index] ?? index) : null,

@@ -6,6 +6,7 @@ import type { AppContext } from '../app/context';
 import { annotationStore } from '../annotations/handlers';
 import { importedExpressions } from '../annotations/imported';
 import { batchResultsOf } from '../batch/handlers';
+import { ownAnnotations } from '../batch/plan';
 import { predictionsOf } from '../model/predictions';
 import { CLIP_REPORT_HEADER, clipReportRows } from './clip-rows';
 import { buildReport } from './build';
@@ -15,10 +16,10 @@ import { writeFileAtomic } from '../app/atomic-write';
 export const reportHandlers: HandlersFor<typeof reportRequests> = {
   'report.exportCsv': async ({ clipIds, bom, coder }, ctx) => {
     const dataset = ctx.requireDataset();
-    const own = await ownAnnotations(ctx, coder);
+    const mine = await ownAnnotations(annotationStore(ctx, coder));
     const rows = clipReportRows(
       dataset,
-      { own, predictions: predictionsOf(ctx, dataset) },
+      { ...mine, predictions: predictionsOf(ctx, dataset) },
       clipIds,
     );
     const csv = toCsv(CLIP_REPORT_HEADER, rows, { bom });
@@ -30,7 +31,7 @@ export const reportHandlers: HandlersFor<typeof reportRequests> = {
     const batch = await batchResultsOf(ctx, jobId);
     const built = await buildReport(kind, {
       dataset,
-      own: await ownAnnotations(ctx, coder),
+      ...(await ownAnnotations(annotationStore(ctx, coder))),
       predictions: predictionsOf(ctx, dataset),
       batch,
       bom,
@@ -52,10 +53,6 @@ export const reportHandlers: HandlersFor<typeof reportRequests> = {
     };
   },
 };
-
-async function ownAnnotations(ctx: AppContext, coder: string | undefined) {
-  return new Map((await annotationStore(ctx, coder).all()).map((a) => [a.clipId, a]));
-}
 
 /** Reports go beside the dataset; a read-only dataset sends them to the app's data folder. */
 async function writeReport(

@@ -1,11 +1,20 @@
 import { z } from 'zod';
 import { request } from './define';
-import { annotationFields, clipId, coderName, filePath, windowCoder } from './schemas';
+import {
+  annotationFields,
+  clipId,
+  coderName,
+  expressionNumber,
+  filePath,
+  windowCoder,
+} from './schemas';
 import type { ClipAnnotation, ThreeClass } from '../domain';
 
 export interface ClipAnnotations {
-  /** The coder's own annotation, null when the clip is not yet coded. */
+  /** The coder's own annotation of the asked expression, null when not yet coded. */
   own: ClipAnnotation | null;
+  /** How many expressions the coder has coded in this clip (0 when none). */
+  ownExpressions: number;
   /** The dataset's official annotation (imported), kept apart and never edited. */
   imported: ClipAnnotation | null;
   /** Every imported expression of the clip (CAS(ME)^3 clips can hold several), by onset. */
@@ -161,7 +170,9 @@ const importSource = {
 };
 
 export const annotationRequests = {
-  'annotations.get': request(z.object({ clipId, coder: windowCoder })).returns<ClipAnnotations>(),
+  'annotations.get': request(
+    z.object({ clipId, coder: windowCoder, expression: expressionNumber }),
+  ).returns<ClipAnnotations>(),
   'annotations.save': request(
     z.object({
       clipId,
@@ -169,6 +180,8 @@ export const annotationRequests = {
       /** The dataset the edit was made in: refused when another is open (clip ids repeat). */
       datasetRoot: filePath.optional(),
       coder: windowCoder,
+      /** The next after the last coded adds an expression. */
+      expression: expressionNumber,
     }),
   ).returns<{
     savedAt: string;
@@ -178,8 +191,21 @@ export const annotationRequests = {
   }>(),
   'annotations.list': request(z.object({})).returns<ClipAnnotation[]>(),
   /** Steps back the coder's annotation of a clip (per-clip history kept by the backend). */
-  'annotations.undo': request(z.object({ clipId, coder: windowCoder })).returns<UndoResult>(),
-  'annotations.redo': request(z.object({ clipId, coder: windowCoder })).returns<UndoResult>(),
+  'annotations.undo': request(
+    z.object({ clipId, coder: windowCoder, expression: expressionNumber }),
+  ).returns<UndoResult>(),
+  'annotations.redo': request(
+    z.object({ clipId, coder: windowCoder, expression: expressionNumber }),
+  ).returns<UndoResult>(),
+  /** Deletes one of the coder's expressions of a clip; the later ones move down a place. */
+  'annotations.removeExpression': request(
+    z.object({
+      clipId,
+      coder: windowCoder,
+      expression: z.number().int().min(1).max(10_000),
+      datasetRoot: filePath.optional(),
+    }),
+  ).returns<{ ownExpressions: number; notices: string[] }>(),
   'annotations.location': request(z.object({})).returns<AnnotationLocation>(),
   'annotations.coders': request(z.object({})).returns<{ current: string; coders: string[] }>(),
   'annotations.setCoder': request(z.object({ coder: coderName })).returns<{ coder: string }>(),

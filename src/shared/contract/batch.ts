@@ -60,7 +60,7 @@ export interface BatchRow {
   clipId: string;
   subject: string;
   clip: string;
-  /** Which of the clip's official expressions (1-based) when it has several; else null. */
+  /** Which of the clip's expressions (1-based; the coder's, else the official ones) when it has several; else null. */
   expression: number | null;
   /** Source dataset (CASME II, SAMM … in a composite; the dataset's name otherwise). */
   source: string;

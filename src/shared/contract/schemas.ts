@@ -58,3 +58,6 @@ export const annotationFields = z.object({
  * keeps its own coder (two browser tabs may code as two people). The app's current coder when absent.
  */
 export const windowCoder = coderName.optional();
+
+/** Which of a clip's expressions (1, 2 …; a long recording can hold several); 1 when absent. */
+export const expressionNumber = z.number().int().min(1).max(10_000).optional();

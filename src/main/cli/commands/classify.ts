@@ -2,12 +2,7 @@ import path from 'node:path';
 import type { BatchRow, BatchSkip } from '../../../shared/contract/batch';
 import type { RejectedRow } from '../../../shared/contract/annotations';
 import type { ReportKind } from '../../../shared/contract/report';
-import {
-  THREE_CLASSES,
-  type ClipAnnotation,
-  type ExecutionProvider,
-  type Problem,
-} from '../../../shared/domain';
+import { THREE_CLASSES, type ExecutionProvider, type Problem } from '../../../shared/domain';
 import { metricsReport, type MetricsReport } from '../../../shared/metrics';
 import { AppContext } from '../../app/context';
 import { defaultDataFolder } from '../../app/paths';
@@ -24,7 +19,7 @@ import {
   readMapLabels,
   type MapLabel,
 } from '../../batch/flow-maps';
-import { planBatch } from '../../batch/plan';
+import { ownAnnotations, planBatch } from '../../batch/plan';
 import { metricsOfRows, modelInfoOf } from '../../batch/results';
 import { inputKeys, runBatch, type BatchProgress } from '../../batch/runner';
 import { openDataset } from '../../dataset/index';
@@ -205,10 +200,11 @@ async function classifyDataset(
         : await useAnnotationFile(path.resolve(values.annotations), dataset);
     const expressionsOf = (clipId: string) =>
       fromFile.annotations[clipId] ?? importedExpressions(dataset, clipId);
-    const own = coder ? await coderAnnotations(ctx, coder, dir) : new Map();
+    const mine = coder ? await coderAnnotations(ctx, coder, dir) : { own: new Map() };
+    const own = mine.own;
     const plan = planBatch(dataset, {
       source: coder ? 'own' : 'official',
-      own,
+      ...mine,
       useSuggestedApex: values['suggested-apex'] ?? false,
       expressionsOf,
     });
@@ -360,16 +356,11 @@ async function useAnnotationFile(file: string, dataset: Awaited<ReturnType<typeo
   return { annotations: outcome.annotations, rejected: outcome.report.rejected };
 }
 
-/** A clip skipped for want of an annotation whose row the file had but rejected: say why. */
 /** A coder's own annotations; a coder with no file here is refused, naming the coders there are. */
-async function coderAnnotations(
-  ctx: AppContext,
-  coder: string,
-  dir: string,
-): Promise<Map<string, ClipAnnotation>> {
+async function coderAnnotations(ctx: AppContext, coder: string, dir: string) {
   const store = annotationStore(ctx);
-  const annotations = await store.all();
-  if (annotations.length > 0) return new Map(annotations.map((a) => [a.clipId, a]));
+  const mine = await ownAnnotations(store);
+  if (mine.own.size > 0) return mine;
   const root = ctx.requireDataset().root;
   const folders = new Set([(await store.where()).folder, datasetStorageFolder(root)]);
   const coders = new Set<string>();
@@ -382,6 +373,7 @@ async function coderAnnotations(
   throw new UserError(`--coder ${coder}: no annotations of this coder in ${dir} (${known})`);
 }
 
+/** A clip skipped for want of an annotation whose row the file had but rejected: say why. */
 function explainUnannotated(skipped: BatchSkip[], rejected: RejectedRow[], file: string): void {
   const rowsOf = new Map<string, RejectedRow[]>();
   for (const row of rejected) {

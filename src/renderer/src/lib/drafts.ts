@@ -13,6 +13,9 @@ export interface Draft {
  * Unsaved edits kept in the browser's storage until the backend acknowledges the save, so a
  * crash of the backend (or of the window) loses nothing: the next load of the clip restores them.
  */
+/** A clip's further expressions keep their drafts under `<clipId><mark><n>`. */
+export const EXPRESSION_DRAFT_MARK = '#expression-';
+
 function keyOf(dataset: string, coder: string, clipId: string): string {
   return `mer-draft\0${dataset}\0${coder}\0${clipId}`;
 }
@@ -24,7 +27,8 @@ export function draftedClips(dataset: string, coder: string): Set<string> {
   try {
     for (let i = 0; i < localStorage.length; i++) {
       const key = localStorage.key(i);
-      if (key?.startsWith(prefix)) clips.add(key.slice(prefix.length));
+      if (key?.startsWith(prefix))
+        clips.add(key.slice(prefix.length).split(EXPRESSION_DRAFT_MARK)[0]);
     }
   } catch {
     // storage disabled: no drafts

@@ -1,0 +1,78 @@
+import { readFile } from 'node:fs/promises';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openAppSession, type AppSession } from '../support/app-session';
+import { chromiumMissingNote } from '../support/browser';
+import { findCoderFile, press, shownFrame, text } from './workspace-host';
+
+interface CoderFile {
+  schemaVersion: number;
+  annotations: Record<string, { onset: number | null; apex: number | null; expression?: number }>;
+}
+
+/**
+ * A long recording holds several expressions: the coder codes a second one in the same clip
+ * (N), goes back to the first (,) and forward (.), and deletes the second. Keyboard only.
+ */
+describe.skipIf(chromiumMissingNote())(
+  'several expressions in one clip (web host + chromium)',
+  () => {
+    let app: AppSession;
+    let page: Page;
+    const onDisk = async () =>
+      JSON.parse(
+        await readFile(await findCoderFile(app.dataFolder, 'coder1'), 'utf8'),
+      ) as CoderFile;
+
+    beforeAll(async () => {
+      app = await openAppSession();
+      page = app.page;
+    });
+
+    afterAll(() => app?.close());
+
+    async function markAt(onset: number, apex: number): Promise<void> {
+      await press(page, 'Home');
+      for (let i = 0; i < onset; i++) await press(page, 'ArrowRight');
+      await expect.poll(() => shownFrame(page)).toBe(onset);
+      await press(page, 'i');
+      for (let i = onset; i < apex; i++) await press(page, 'ArrowRight');
+      await expect.poll(() => shownFrame(page)).toBe(apex);
+      await press(page, 'a');
+      await expect.poll(() => text(page, 'save-state')).toBe('saved');
+    }
+
+    it('codes a second expression of the clip and keeps both', async () => {
+      await expect.poll(() => shownFrame(page)).toBe(0);
+      await markAt(2, 5);
+      await expect.poll(() => text(page, 'expression-shown')).toBe('expression 1 of 1');
+      await press(page, 'n');
+      await expect.poll(() => text(page, 'expression-shown')).toBe('expression 2 of 2');
+      expect(await text(page, 'mark-onset')).toBe('—');
+      await markAt(20, 24);
+      const file = await onDisk();
+      expect(file.schemaVersion).toBe(2);
+      expect(file.annotations['sub01/EP01']).toMatchObject({ onset: 2, apex: 5 });
+      expect(file.annotations['sub01/EP01#expression-2']).toMatchObject({
+        onset: 20,
+        apex: 24,
+        expression: 2,
+      });
+    });
+
+    it('steps between the expressions and deletes one', async () => {
+      await press(page, ',');
+      await expect.poll(() => text(page, 'expression-shown')).toBe('expression 1 of 2');
+      await expect.poll(() => text(page, 'mark-onset')).toBe('2');
+      await press(page, '.');
+      await expect.poll(() => text(page, 'mark-onset')).toBe('20');
+      await page.getByTestId('expression-remove').focus();
+      await press(page, 'Enter');
+      await expect.poll(() => text(page, 'expression-shown')).toBe('expression 1 of 1');
+      expect(await text(page, 'mark-onset')).toBe('2');
+      const file = await onDisk();
+      expect(Object.keys(file.annotations)).toEqual(['sub01/EP01']);
+      expect(file.schemaVersion).toBe(1);
+    });
+  },
+);
