@@ -7,7 +7,10 @@ import { findCoderFile, press, shownFrame, text } from './workspace-host';
 
 interface CoderFile {
   schemaVersion: number;
-  annotations: Record<string, { onset: number | null; apex: number | null; expression?: number }>;
+  annotations: Record<
+    string,
+    { onset: number | null; apex: number | null; notes: string; expression?: number }
+  >;
 }
 
 /**
@@ -46,13 +49,21 @@ describe.skipIf(chromiumMissingNote())(
       await expect.poll(() => shownFrame(page)).toBe(0);
       await markAt(2, 5);
       await expect.poll(() => text(page, 'expression-shown')).toBe('expression 1 of 1');
-      await press(page, 'n');
+      // Notes still waiting for their autosave when the coder moves on go with the first.
+      await page.getByTestId('notes').fill('the first');
+      await press(page, 'Escape', 'n');
       await expect.poll(() => text(page, 'expression-shown')).toBe('expression 2 of 2');
-      expect(await text(page, 'mark-onset')).toBe('—');
+      await expect.poll(() => text(page, 'mark-onset')).toBe('—');
+      // The first expression stays in sight on the timeline.
+      await expect.poll(() => page.getByTestId('other-expression').count()).toBe(1);
       await markAt(20, 24);
       const file = await onDisk();
       expect(file.schemaVersion).toBe(2);
-      expect(file.annotations['sub01/EP01']).toMatchObject({ onset: 2, apex: 5 });
+      expect(file.annotations['sub01/EP01']).toMatchObject({
+        onset: 2,
+        apex: 5,
+        notes: 'the first',
+      });
       expect(file.annotations['sub01/EP01#expression-2']).toMatchObject({
         onset: 20,
         apex: 24,

@@ -78,7 +78,7 @@ export const annotationHandlers: HandlersFor<typeof annotationRequests> = {
     const dataset = ctx.requireDataset();
     return {
       own: await store.get(clipId, expression),
-      ownExpressions: (await store.expressionsOf(clipId)).length,
+      ownAll: await store.expressionsOf(clipId),
       imported: dataset.official[clipId] ?? null,
       importedAll: allOfficial(dataset, clipId),
       canUndo: store.canUndo(clipId, expression),

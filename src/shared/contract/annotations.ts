@@ -13,8 +13,8 @@ import type { ClipAnnotation, ThreeClass } from '../domain';
 export interface ClipAnnotations {
   /** The coder's own annotation of the asked expression, null when not yet coded. */
   own: ClipAnnotation | null;
-  /** How many expressions the coder has coded in this clip (0 when none). */
-  ownExpressions: number;
+  /** Every expression the coder has coded in this clip, in order (empty when none). */
+  ownAll: ClipAnnotation[];
   /** The dataset's official annotation (imported), kept apart and never edited. */
   imported: ClipAnnotation | null;
   /** Every imported expression of the clip (CAS(ME)^3 clips can hold several), by onset. */
