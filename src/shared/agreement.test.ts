@@ -119,6 +119,27 @@ describe('compareCoders', () => {
     expect(disagreeing).toEqual(['s/0', 's/1', 's/3', 's/only-b']);
   });
 
+  it('compares a clip expression by expression when coders coded several', () => {
+    const a = [
+      annotation('s/long', { onset: 10, threeClass: 'negative' }),
+      annotation('s/long', { onset: 200, threeClass: 'positive', expression: 2 }),
+    ];
+    const b = [
+      annotation('s/long', { onset: 11, threeClass: 'negative' }),
+      annotation('s/long', { onset: 260, threeClass: 'positive', expression: 2 }),
+      annotation('s/long', { onset: 400, expression: 3 }),
+    ];
+    const report = compareCoders(a, b, 2);
+    expect(report.clips.map((clip) => [clip.expression, clip.disagrees])).toEqual([
+      [1, false],
+      [2, true],
+      [3, true],
+    ]);
+    expect(report.clipsCompared).toBe(2);
+    expect(report.onlyB).toBe(1);
+    expect(report.threeClass.observed).toBe(1);
+  });
+
   it('names the fields only one coder coded, apart from disagreements', () => {
     const marks = { onset: 10, apex: 20 };
     const a = annotation('s/x', { ...marks, offset: 40, threeClass: null, aus: [au(14)] });

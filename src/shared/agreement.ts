@@ -70,6 +70,8 @@ export interface MarkAgreement {
 
 export interface ClipComparison {
   clipId: string;
+  /** Which of the clip's expressions (1 unless a coder coded several). */
+  expression: number;
   a: ClipAnnotation | null;
   b: ClipAnnotation | null;
   /** |a − b| in frames per mark; null when either is missing. */
@@ -107,18 +109,26 @@ export interface AgreementReport {
   clips: ClipComparison[];
 }
 
-/** Compares two coders clip by clip; `tolerance` is the allowed |Δ| in frames. */
+/**
+ * Compares two coders clip by clip (expression by expression where a clip holds several, paired
+ * by their order); `tolerance` is the allowed |Δ| in frames.
+ */
 export function compareCoders(
   a: readonly ClipAnnotation[],
   b: readonly ClipAnnotation[],
   tolerance: number,
 ): AgreementReport {
-  const byA = new Map(a.map((annotation) => [annotation.clipId, annotation]));
-  const byB = new Map(b.map((annotation) => [annotation.clipId, annotation]));
-  const clipIds = [...new Set([...byA.keys(), ...byB.keys()])].sort();
-  const clips = clipIds.map((clipId) =>
-    compareClip(clipId, byA.get(clipId) ?? null, byB.get(clipId) ?? null, tolerance),
-  );
+  const keyOf = (annotation: ClipAnnotation) =>
+    JSON.stringify([annotation.clipId, annotation.expression ?? 1]);
+  const byA = new Map(a.map((annotation) => [keyOf(annotation), annotation]));
+  const byB = new Map(b.map((annotation) => [keyOf(annotation), annotation]));
+  const keys = [...new Set([...byA.keys(), ...byB.keys()])]
+    .map((key) => JSON.parse(key) as [string, number])
+    .sort(([c1, e1], [c2, e2]) => (c1 < c2 ? -1 : c1 > c2 ? 1 : e1 - e2));
+  const clips = keys.map(([clipId, expression]) => {
+    const key = JSON.stringify([clipId, expression]);
+    return compareClip(clipId, expression, byA.get(key) ?? null, byB.get(key) ?? null, tolerance);
+  });
   const both = clips.filter((clip) => clip.a && clip.b);
   return {
     tolerance,
@@ -140,6 +150,7 @@ export function compareCoders(
 
 function compareClip(
   clipId: string,
+  expression: number,
   a: ClipAnnotation | null,
   b: ClipAnnotation | null,
   tolerance: number,
@@ -172,6 +183,7 @@ function compareClip(
     (aus !== null && a.aus.length > 0 && b.aus.length > 0 && aus < 1);
   return {
     clipId,
+    expression,
     a,
     b,
     differences,

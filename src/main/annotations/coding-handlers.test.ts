@@ -183,6 +183,28 @@ describe('coding handlers', () => {
     });
   });
 
+  it('adjudicates the expressions of a clip in order', async () => {
+    const adjudicate = (expression: number) =>
+      dispatch(ctx, 'coding.adjudicate', {
+        clipId: 'sub01/clip0',
+        expression,
+        fields: fields('negative', expression, 10),
+        from: 'ana',
+      });
+    const early = await adjudicate(2);
+    expect(early.ok).toBe(false);
+    if (!early.ok) expect(early.error.message).toContain('adjudicate expression 1 first');
+    expect((await adjudicate(1)).ok).toBe(true);
+    expect((await adjudicate(2)).ok).toBe(true);
+    const consensus = await call<CoderAnnotations>(ctx, 'coding.annotationsOf', {
+      coder: 'consensus',
+    });
+    expect(consensus.annotations.map((a) => [a.expression ?? 1, a.onset])).toEqual([
+      [1, 1],
+      [2, 2],
+    ]);
+  });
+
   it('reports a coder file from a newer schema in place, the rest keeps working', async () => {
     await codeAs('ana', ['negative'], [1]);
     const folder = path.join(root, 'data', '.mer-studio', 'annotations');

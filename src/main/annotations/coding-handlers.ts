@@ -112,7 +112,7 @@ export const codingHandlers: HandlersFor<typeof codingRequests> = {
     for (const side of [a, b]) if (side.error) throw new Error(side.error);
     return compareCoders(a.annotations, b.annotations, toleranceFrames);
   },
-  'coding.adjudicate': async ({ clipId, fields, from }, ctx) => {
+  'coding.adjudicate': async ({ clipId, fields, from, expression = 1 }, ctx) => {
     const clip = findClip(ctx, clipId);
     for (const [name, frame] of Object.entries({
       onset: fields.onset,
@@ -131,6 +131,7 @@ export const codingHandlers: HandlersFor<typeof codingRequests> = {
       : fields.notes;
     const annotation: ClipAnnotation = {
       clipId,
+      ...(expression > 1 ? { expression } : {}),
       ...fields,
       notes,
       coder: CONSENSUS_CODER,
@@ -138,7 +139,15 @@ export const codingHandlers: HandlersFor<typeof codingRequests> = {
     };
     // The consensus coder's shared store: a window coding as 'consensus' sees this at once.
     const store = annotationStore(ctx, CONSENSUS_CODER);
-    await serialised(ctx, () => store.save(annotation));
+    await serialised(ctx, async () => {
+      const decided = (await store.expressionsOf(clipId)).length;
+      if (expression > decided + 1) {
+        throw new RangeError(
+          `${clipId}: adjudicate expression ${decided + 1} first (the consensus holds ${decided} of this clip's expressions)`,
+        );
+      }
+      await store.save(annotation);
+    });
     const file = store.file;
     ctx.emit('annotations.changed', { clipId, coder: CONSENSUS_CODER });
     return { savedAt, coder: CONSENSUS_CODER, file };
@@ -152,7 +161,7 @@ async function readCoder(
 ): Promise<CoderAnnotations> {
   try {
     // The coder's shared store: its reads pick up a file copied in or saved by another process.
-    const all = await annotationStore(ctx, coder).all();
+    const all = await annotationStore(ctx, coder).allExpressions();
     return {
       coder,
       hidden: false,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { request } from './define';
-import { annotationFields, clipId, coderName, windowCoder } from './schemas';
+import { annotationFields, clipId, coderName, expressionNumber, windowCoder } from './schemas';
 import type { AgreementReport } from '../agreement';
 import type { ClipAnnotation, ThreeClass } from '../domain';
 
@@ -210,7 +210,12 @@ export const codingRequests = {
   ).returns<AgreementReport>(),
   /** Writes one clip of the consensus set (its own coder file, 'consensus'). */
   'coding.adjudicate': request(
-    z.object({ clipId, fields: annotationFields, from: z.string().max(4000) }),
+    z.object({
+      clipId,
+      fields: annotationFields,
+      from: z.string().max(4000),
+      expression: expressionNumber,
+    }),
   ).returns<{
     savedAt: string;
     coder: string;
