@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openAppSession, type AppSession } from '../support/app-session';
-import { chromiumMissingNote } from '../support/browser';
+import path from 'node:path';
+import { chromiumMissingNote, screenshotDir } from '../support/browser';
 import { findCoderFile, press, shownFrame, text } from './workspace-host';
 
 interface CoderFile {
@@ -57,6 +58,7 @@ describe.skipIf(chromiumMissingNote())(
       // The first expression stays in sight on the timeline.
       await expect.poll(() => page.getByTestId('other-expression').count()).toBe(1);
       await markAt(20, 24);
+      await page.screenshot({ path: path.join(screenshotDir, 'workspace-30-expressions.png') });
       const file = await onDisk();
       expect(file.schemaVersion).toBe(2);
       expect(file.annotations['sub01/EP01']).toMatchObject({
