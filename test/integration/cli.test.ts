@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -74,6 +75,19 @@ describe('mer-studio CLI', () => {
     expect(summary.kind).toBe('demo');
     expect(summary.subjects).toEqual(['sub01', 'sub02']);
     expect(summary.clips.map((clip) => clip.frameCount)).toEqual([24, 24, 24, 24]);
+  });
+
+  it('stops quietly when its reader closes the pipe early (| head)', async () => {
+    // The built CLI in its own process, its output pipe closed before it writes.
+    const child = spawn(process.execPath, [path.resolve('bin/mer-studio.js'), '--help'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout.destroy();
+    let err = '';
+    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(err).not.toMatch(/EPIPE|Unhandled/);
+    expect(code).toBe(0);
   });
 
   it('says clearly when a folder is no dataset, with exit code 3', async () => {

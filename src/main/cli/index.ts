@@ -88,6 +88,12 @@ export async function main(): Promise<void> {
     controller.abort();
   });
   process.on('SIGTERM', () => controller.abort());
+  // A reader that stops early (`| head`) closes the pipe: stop quietly, as other tools do.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    controller.abort();
+    process.exit(process.exitCode ?? 0);
+  });
   const io: CliIO = {
     out: (text) => process.stdout.write(`${text}\n`),
     err: (text) =>

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RawFrame } from '../media/pam';
-import { KEY_POINT_NAMES } from './keypoints';
-import { closeSharedLandmarkDetector } from './landmarks';
+import { KEY_POINT_NAMES, MESH_POINTS } from './keypoints';
+import { closeSharedLandmarkDetector, type LandmarkDetector } from './landmarks';
 import { buildModelInput, type ModelInput } from './model-input';
 import { turnFrame } from './orientation';
 import {
@@ -123,6 +123,22 @@ describe('buildModelInput on the astronaut photo', () => {
     expect(input.status).toBe('failed');
     expect(input.reasons[0]).toBe(
       'no face found in the onset frame (64×64 px: a face needs about 30 px across to be found)',
+    );
+  });
+
+  it('refuses a "face" too small to align (a false detection in a pattern)', async () => {
+    const mesh = new Float32Array(2 * MESH_POINTS).fill(30); // every point within a few pixels
+    for (const i of [33, 133, 263, 362]) mesh[2 * i] = i < 200 ? 29 : 32; // eyes under 1 px apart
+    const detector = {
+      detect: async () => ({
+        faces: [{ box: [28, 28, 5, 5], score: 0.9, boxScore: 0.9, faceScore: 0.9, mesh }],
+        milliseconds: 1,
+      }),
+    } as unknown as LandmarkDetector;
+    const input = await buildModelInput(photo, addNoise(photo, 1, 4), undefined, { detector });
+    expect(input.status).toBe('failed');
+    expect(input.reasons[0]).toMatch(
+      /^no face to align in the onset frame: the face found is too small \(eyes \d\.\d px apart/,
     );
   });
 

@@ -81,6 +81,8 @@ const MESH_OUTSIDE_WARNING = 0.01;
 const MESH_OUTSIDE_FAILURE = 0.25;
 /** Eye distance (source pixels) under which the face is small: the crop upsamples it. */
 const SMALL_FACE_EYES = 24;
+/** …and under which it is no face to align (a false detection in a pattern, or a speck). */
+const MIN_FACE_EYES = 6;
 
 export async function buildModelInput(
   onset: RawFrame,
@@ -137,6 +139,15 @@ export async function buildModelInput(
 
   started = performance.now();
   const points = keyPointsFromMesh(face.mesh);
+  const eyes = Math.hypot(
+    points.rightEye.x - points.leftEye.x,
+    points.rightEye.y - points.leftEye.y,
+  );
+  if (eyes < MIN_FACE_EYES) {
+    return failed(
+      `no face to align in the onset frame: the face found is too small (eyes ${eyes.toFixed(1)} px apart, at least ${MIN_FACE_EYES} needed)`,
+    );
+  }
   const alignment = alignmentFor(points, cropSize);
   result.points = points;
   result.alignment = alignment;
@@ -148,10 +159,6 @@ export async function buildModelInput(
   const borderProblem = checkBorder(face, onset, onsetCrop.outside);
   if (borderProblem?.fatal) return failed(borderProblem.reason);
   if (borderProblem) warn(result, borderProblem.reason);
-  const eyes = Math.hypot(
-    points.rightEye.x - points.leftEye.x,
-    points.rightEye.y - points.leftEye.y,
-  );
   if (eyes < SMALL_FACE_EYES) {
     warn(
       result,
