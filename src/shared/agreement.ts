@@ -86,7 +86,7 @@ export interface ClipComparison {
   codedByOne: CodedField[];
 }
 
-export const CODED_FIELDS = ['onset', 'apex', 'offset', 'emotion', 'threeClass', 'aus'] as const;
+const CODED_FIELDS = ['onset', 'apex', 'offset', 'emotion', 'threeClass', 'aus'] as const;
 export type CodedField = (typeof CODED_FIELDS)[number];
 
 function hasCoded(annotation: ClipAnnotation, field: CodedField): boolean {

@@ -50,11 +50,11 @@ const UNDO_DEPTH = 200;
  */
 const EXPRESSION_MARK = '#expression-';
 
-export function annotationKey(clipId: string, expression = 1): string {
+function annotationKey(clipId: string, expression = 1): string {
   return expression > 1 ? `${clipId}${EXPRESSION_MARK}${expression}` : clipId;
 }
 
-export function expressionOf(annotation: ClipAnnotation): number {
+function expressionOf(annotation: ClipAnnotation): number {
   return annotation.expression ?? 1;
 }
 

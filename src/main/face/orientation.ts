@@ -73,7 +73,7 @@ export function turnFrame(frame: RawFrame, turn: Turn): RawFrame {
 }
 
 /** A point of the frame turned by `turn`, back in the frame as it is (0 at the frame's edge). */
-export function pointInFrame(
+function pointInFrame(
   x: number,
   y: number,
   turn: Turn,

@@ -6,7 +6,7 @@ export const clipId = z.string().min(1).max(1024);
 export const frameIndex = z.number().int().min(0).max(10_000_000);
 /** The longest coder name once percent-encoded into its file name (the file system's limit is
  *  255 bytes, and backups add suffixes to it). */
-export const MAX_CODER_FILE_NAME_BYTES = 160;
+const MAX_CODER_FILE_NAME_BYTES = 160;
 
 /**
  * A coder's name, as typed: trimmed and composed (NFC, so a decomposed "é" is the same coder as
