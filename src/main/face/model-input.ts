@@ -133,7 +133,7 @@ export async function buildModelInput(
     const [x, y, w, h] = face.box.map(Math.round);
     warn(
       result,
-      `${faces.length} faces in the onset frame: used the largest (${w}×${h} at ${x},${y})`,
+      `${faces.length} faces in the onset frame: used the largest the detector is sure of (${w}×${h} at ${x},${y})`,
     );
   }
 
