@@ -1,4 +1,4 @@
-"""MEGC2019 metrics: pooled predictions → per-class F1 and recall → UF1 and UAR."""
+"""MEGC2019 metrics: pooled predictions → per-class F1 and recall → UF1 and UAR, as the app computes them."""
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -17,26 +17,31 @@ def confusion_matrix(truth: Sequence[int], predicted: Sequence[int], classes: in
 
 
 def uf1_uar(truth: Sequence[int], predicted: Sequence[int], classes: int = NUM_CLASSES) -> tuple[float, float]:
-    """Unweighted F1 and unweighted average recall over the classes present in `truth`.
+    """Unweighted F1 and unweighted average recall, by the app's rule (src/shared/metrics.ts).
 
-    A class absent from `truth` is left out of both means (as in the MEGC2019 scripts, which
-    only average classes with samples), so per-dataset figures stay defined.
+    A class with no true samples has no recall and is left out of UAR. A class that is neither
+    true nor predicted (2TP + FP + FN = 0) is left out of UF1; a class never true but predicted
+    counts with F1 = 0 (a false alarm is a mistake). With nothing left, the figure is nan. Every
+    class is present in the composite, so its pooled and per-dataset figures are the MEGC ones.
     """
     matrix = confusion_matrix(truth, predicted, classes)
     f1_scores: list[float] = []
     recalls: list[float] = []
     for label in range(classes):
-        count = matrix[label].sum()
-        if count == 0:
-            continue
+        support = matrix[label].sum()
         true_positive = matrix[label, label]
         false_positive = matrix[:, label].sum() - true_positive
-        false_negative = count - true_positive
-        f1_scores.append(2 * true_positive / (2 * true_positive + false_positive + false_negative))
-        recalls.append(true_positive / count)
-    if not f1_scores:
-        return float("nan"), float("nan")
-    return float(np.mean(f1_scores)), float(np.mean(recalls))
+        false_negative = support - true_positive
+        f1_denominator = 2 * true_positive + false_positive + false_negative
+        if f1_denominator > 0:
+            f1_scores.append(2 * true_positive / f1_denominator)
+        if support > 0:
+            recalls.append(true_positive / support)
+    return _mean_or_nan(f1_scores), _mean_or_nan(recalls)
+
+
+def _mean_or_nan(values: list[float]) -> float:
+    return float(np.mean(values)) if values else float("nan")
 
 
 def summarise(truth: Sequence[int], predicted: Sequence[int], datasets: Sequence[str]) -> dict:
