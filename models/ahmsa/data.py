@@ -146,21 +146,35 @@ def map_digest(array: np.ndarray) -> str:
 
 def load_map(path: Path) -> np.ndarray:
     """One map as float32 [3, 28, 28]; raises DataError naming the file when it is not one."""
-    if path.suffix.lower() == ".npy":
-        try:
-            array = np.load(path, allow_pickle=False)
-        except (OSError, ValueError) as error:
-            raise DataError(f"{path}: cannot read as .npy ({error})") from error
-        if array.shape == (MAP_SIZE, MAP_SIZE, 3):
-            array = array.transpose(2, 0, 1)
-        if array.shape != (3, MAP_SIZE, MAP_SIZE):
-            raise DataError(f"{path}: shape {array.shape}, expected (3, 28, 28) or (28, 28, 3)")
-        array = array.astype(np.float32)
-        if not np.isfinite(array).all():
-            raise DataError(f"{path}: contains NaN or infinite values")
-        return array
+    array = _load_npy(path) if path.suffix.lower() == ".npy" else _load_png(path)
+    if all(channel.min() == channel.max() for channel in array):
+        raise DataError(f"{path}: every channel is constant: the map carries no motion")
+    return array
+
+
+def _load_npy(path: Path) -> np.ndarray:
+    try:
+        array = np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as error:
+        raise DataError(f"{path}: cannot read as .npy ({error})") from error
+    if np.issubdtype(array.dtype, np.complexfloating) or not np.issubdtype(array.dtype, np.number):
+        raise DataError(f"{path}: values of type {array.dtype}, expected real numbers (float or integer)")
+    if array.shape == (MAP_SIZE, MAP_SIZE, 3):
+        array = array.transpose(2, 0, 1)
+    if array.shape != (3, MAP_SIZE, MAP_SIZE):
+        raise DataError(f"{path}: shape {array.shape}, expected (3, 28, 28) or (28, 28, 3)")
+    array = array.astype(np.float32)
+    if not np.isfinite(array).all():
+        raise DataError(f"{path}: contains NaN or infinite values")
+    return array
+
+
+def _load_png(path: Path) -> np.ndarray:
     try:
         with Image.open(path) as opened:
+            if opened.format != "PNG":
+                raise DataError(f"{path}: the file holds {opened.format} data, not PNG (a lossy format such as "
+                                "JPEG changes the map's values: save it as PNG)")
             # A palette PNG holds RGB colours by index: read as the app reads it (sharp expands it).
             image = opened.convert("RGB") if opened.mode == "P" and "transparency" not in opened.info else opened
             mode, size = image.mode, image.size
@@ -180,12 +194,19 @@ def _column(header: dict[str, str], candidates: tuple[str, ...]) -> str | None:
     return None
 
 
-def _parse_label(value: str, row_number: int, labels_path: Path) -> int:
+def _label_of(value: str) -> int | None:
+    """0/1/2 (also written 1.0, as pandas writes integer columns with gaps) or a class name."""
     text = value.strip().lower()
     if text in CLASS_NAMES:
         return CLASS_NAMES.index(text)
-    if text in ("0", "1", "2"):
-        return int(text)
+    number = re.fullmatch(r"([012])(\.0+)?", text)
+    return int(number.group(1)) if number else None
+
+
+def _parse_label(value: str, row_number: int, labels_path: Path) -> int:
+    label = _label_of(value)
+    if label is not None:
+        return label
     raise DataError(f"{labels_path}, row {row_number}: label '{value}' is not 0/1/2 or {'/'.join(CLASS_NAMES)}")
 
 
@@ -252,7 +273,7 @@ def _read_rows(labels_path: Path) -> tuple[dict[str, str], list[dict[str, str]],
     if not lines:
         raise DataError(f"{labels_path}: empty labels file")
     first = lines[0]
-    headerless = len(first) == len(HEADERLESS_COLUMNS) and first[-1].strip().lower() in (*CLASS_NAMES, "0", "1", "2")
+    headerless = len(first) == len(HEADERLESS_COLUMNS) and _label_of(first[-1]) is not None
     fieldnames = HEADERLESS_COLUMNS if headerless else first
     rows = [dict(zip(fieldnames, line)) for line in (lines if headerless else lines[1:])]
     return {name.strip().lower(): name for name in fieldnames if name}, rows, 1 if headerless else 2

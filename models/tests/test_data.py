@@ -154,3 +154,46 @@ def test_palette_png_is_read_as_its_rgb_colours(tmp_path: Path) -> None:
     with Image.open(tmp_path / "palette.png") as image:
         expected = np.asarray(image.convert("RGB"), dtype=np.float32).transpose(2, 0, 1)
     assert np.array_equal(load_map(tmp_path / "palette.png"), expected)
+
+
+def test_constant_maps_carry_no_motion_and_are_refused(tmp_path: Path) -> None:
+    Image.fromarray(np.zeros((28, 28, 3), np.uint8)).save(tmp_path / "black.png")
+    np.save(tmp_path / "flat.npy", np.full((3, 28, 28), 7.5, np.float32))
+    for name in ("black.png", "flat.npy"):
+        with pytest.raises(DataError, match=rf"{name}: every channel is constant"):
+            load_map(tmp_path / name)
+    one_moving = np.zeros((3, 28, 28), np.float32)
+    one_moving[2, 3, 4] = 1.0  # strain alone still carries something
+    np.save(tmp_path / "strain.npy", one_moving)
+    assert load_map(tmp_path / "strain.npy")[2, 3, 4] == 1.0
+
+
+def test_complex_and_non_numeric_npy_are_refused(tmp_path: Path) -> None:
+    values = np.random.default_rng(2).normal(size=(3, 28, 28))
+    np.save(tmp_path / "complex.npy", values + 1j * values)
+    np.save(tmp_path / "bool.npy", values > 0)
+    np.save(tmp_path / "text.npy", values.astype(str))
+    for name in ("complex.npy", "bool.npy", "text.npy"):
+        with pytest.raises(DataError, match=rf"{name}: values of type .*expected real numbers"):
+            load_map(tmp_path / name)
+    np.save(tmp_path / "integers.npy", (values * 100).astype(np.int16))
+    assert load_map(tmp_path / "integers.npy").dtype == np.float32
+
+
+def test_a_jpeg_named_png_is_refused(tmp_path: Path) -> None:
+    pixels = np.random.default_rng(3).integers(0, 256, (28, 28, 3), dtype=np.uint8)
+    Image.fromarray(pixels).save(tmp_path / "renamed.png", format="JPEG")
+    with pytest.raises(DataError, match=r"renamed\.png: the file holds JPEG data, not PNG"):
+        load_map(tmp_path / "renamed.png")
+
+
+def test_labels_written_as_integral_floats_are_read(tmp_path: Path) -> None:
+    for name in ("a", "b", "c"):
+        write_png(tmp_path / f"{name}.png")
+    (tmp_path / "labels.csv").write_text("subject,file,label\nx,a,0.0\nx,b,1.0\ny,c,2.00\n")
+    assert load_dataset(tmp_path, tmp_path / "labels.csv").labels.tolist() == [0, 1, 2]
+    (tmp_path / "labels.csv").write_text("subject,file,label\nx,a,1.5\n")
+    with pytest.raises(DataError, match="row 2: label '1.5'"):
+        load_dataset(tmp_path, tmp_path / "labels.csv")
+    (tmp_path / "gt.csv").write_text("smic,x,a,1.0\n")  # MEGC's headerless layout, pandas-written
+    assert load_dataset(tmp_path, tmp_path / "gt.csv", warn=lambda text: None).labels.tolist() == [1]
