@@ -1,5 +1,6 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,6 +31,21 @@ function socket(url: string, origin?: string): Promise<WebSocket> {
     ws.once('open', () => resolve(ws));
     ws.once('error', reject);
     ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+  });
+}
+
+/** A socket upgrade without the token, reset by the client as the host refuses it. */
+function resetDuringRefusedUpgrade(port: number): Promise<void> {
+  return new Promise((resolve) => {
+    const client = net.connect(port, '127.0.0.1', () => {
+      client.write(
+        'GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+          'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+      );
+      client.resetAndDestroy();
+      resolve();
+    });
+    client.on('error', () => resolve());
   });
 }
 
@@ -174,6 +190,26 @@ describe('web host: 127.0.0.1, token, confinement', () => {
     ws.close();
     const malformed = await get(host.port, `/%E0%A4%A?token=${host.token}`);
     expect(malformed.status).toBe(400);
+  });
+
+  it('stays up through reset connections, malformed frames and deeply nested requests', async () => {
+    for (let i = 0; i < 20; i++) await resetDuringRefusedUpgrade(host.port);
+    const broken = await socket(`ws://127.0.0.1:${host.port}/ws?token=${host.token}`);
+    const closed = new Promise((resolve) => broken.once('close', resolve));
+    broken.send(Buffer.from([0x61, 0xff, 0xfe]), { binary: false }); // a text frame, not UTF-8
+    await closed;
+    const ws = await socket(`ws://127.0.0.1:${host.port}/ws?token=${host.token}`);
+    const replies: unknown[] = [];
+    ws.on('message', (data) => replies.push(JSON.parse(String(data))));
+    const deep = '['.repeat(20_000) + ']'.repeat(20_000);
+    ws.send(`{"id":1,"name":${deep}}`);
+    ws.send(`{"id":${deep},"name":"dataset.current"}`);
+    await expect.poll(() => replies.length).toBe(2);
+    for (const reply of replies) {
+      expect(reply).toMatchObject({ reply: { ok: false, error: { code: 'bad-request' } } });
+    }
+    expect(await ask(ws, 'dataset.current', {})).toMatchObject({ ok: true });
+    ws.close();
   });
 
   it('refuses sockets without the token or from another origin', async () => {

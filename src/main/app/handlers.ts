@@ -38,7 +38,8 @@ export async function dispatch(
   rawArgs: unknown,
 ): Promise<Reply<unknown>> {
   if (!isRequestName(name)) {
-    return fail('bad-request', `unknown request ${JSON.stringify(String(name)).slice(0, 80)}`);
+    const shown = typeof name === 'string' ? JSON.stringify(name.slice(0, 60)) : typeof name;
+    return fail('bad-request', `unknown request ${shown}`);
   }
   const parsed = requests[name].args.safeParse(rawArgs ?? {});
   if (!parsed.success) {

@@ -50,6 +50,8 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   });
   const sockets = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024 * 1024 });
   server.on('upgrade', (req, socket, head) => {
+    // Node drops its own error listener on upgraded sockets: a reset must not end the process.
+    socket.on('error', () => socket.destroy());
     const isSocketPath = new URL(req.url ?? '/', 'http://127.0.0.1').pathname === '/ws';
     if (!isSocketPath || !isLocalHost(req) || !hasToken(req, token) || !sameOrigin(req)) {
       socket.end('HTTP/1.1 403 Forbidden\r\n\r\n');
@@ -152,7 +154,13 @@ function serveSocket(ws: WebSocket, ctx: AppContext): void {
     return () => ctx.events.off(event, forward);
   });
   ws.on('close', () => forwarders.forEach((stop) => stop()));
-  ws.on('message', (data) => void answer(ws, ctx, String(data)));
+  // A malformed frame (bad UTF-8, too large) closes this socket only; ws then emits 'close'.
+  ws.on('error', () => ws.terminate());
+  ws.on('message', (data) => {
+    answer(ws, ctx, String(data)).catch((error: unknown) => {
+      console.error(`web host: a request failed: ${describeError(error).message}`);
+    });
+  });
 }
 
 /** One request on the socket: any text a client sends gets a reply, never a crash. */
@@ -171,8 +179,17 @@ async function answer(ws: WebSocket, ctx: AppContext, text: string): Promise<voi
     return refuse('expected an object {id, name, args}');
   }
   const { id, name, args } = message as { id?: unknown; name?: unknown; args?: unknown };
+  if (!isRequestId(id)) return refuse('id must be a number or a string of at most 64 characters');
   const reply = await dispatch(ctx, name, args);
   if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id, reply }));
+}
+
+function isRequestId(id: unknown): id is number | string | undefined {
+  return (
+    id === undefined ||
+    (typeof id === 'number' && Number.isFinite(id)) ||
+    (typeof id === 'string' && id.length <= 64)
+  );
 }
 
 function hasToken(req: http.IncomingMessage, token: string): boolean {
@@ -222,6 +239,9 @@ function isNavigation(req: http.IncomingMessage): boolean {
 }
 
 function send(res: http.ServerResponse, status: number, text: string): void {
-  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8' });
+  res.writeHead(status, {
+    'Content-Type': 'text/plain; charset=utf-8',
+    'X-Content-Type-Options': 'nosniff',
+  });
   res.end(text);
 }

@@ -4,7 +4,7 @@ import { ExitCode, UserError } from '../command';
 import { parseCommandArgs } from '../options';
 import { AppContext } from '../../app/context';
 import { defaultDataFolder, projectFile } from '../../app/paths';
-import { dispatch } from '../../app/handlers';
+import { describeError, dispatch } from '../../app/handlers';
 import { ensureDemoDataset } from '../../dataset/demo/ensure';
 import { startWebHost } from '../../host/web';
 import { locateFfmpeg } from '../../media/ffmpeg';
@@ -44,7 +44,12 @@ Starts the web host: the same app as the desktop window, in your browser. It lis
     const host = await startWebHost({ ctx, rendererDir, port });
     io.out(`MER Studio is serving ${dataset}`);
     io.out(`open ${host.url}`);
+    // A stray failure in one request is logged, not fatal to every open window and running job.
+    const logRejection = (reason: unknown) =>
+      io.err(`error (the host keeps running): ${describeError(reason).message}`);
+    process.on('unhandledRejection', logRejection);
     await new Promise<void>((resolve) => io.signal.addEventListener('abort', () => resolve()));
+    process.off('unhandledRejection', logRejection);
     await host.close();
     await ctx.close();
     return ExitCode.ok;
