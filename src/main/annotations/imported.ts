@@ -1,10 +1,15 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, readdir, rename, unlink } from 'node:fs/promises';
+import { readFile, readdir, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { ClipAnnotation, DatasetIndex, Problem } from '../../shared/domain';
 import type { ImportReport, ImportedSetSummary } from '../../shared/contract/annotations';
 import { readIfExists, writeFileAtomic } from '../app/atomic-write';
-import { appDataStorageFolder, datasetStorageFolder, type StorageLocation } from './location';
+import {
+  appDataStorageFolder,
+  datasetStorageFolder,
+  makeStorageFolder,
+  type StorageLocation,
+} from './location';
 import type { ImportOutcome } from './import/import';
 
 export const IMPORT_SCHEMA_VERSION = 1;
@@ -65,7 +70,7 @@ export async function saveImportedSet(
     report,
     annotations: outcome.annotations,
   };
-  await mkdir(path.dirname(file), { recursive: true });
+  await makeStorageFolder(location, 'imported');
   await writeFileAtomic(file, `${JSON.stringify(set, null, 1)}\n`, { backup: true });
   return {
     id,

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from '../app/atomic-write';
+import { LinkedFolderError, makeFolderWithin } from '../app/own-folder';
 
 /** Where a dataset's annotations (annotations/<coder>.json, imported/<source>.json) are kept. */
 export interface StorageLocation {
@@ -34,7 +35,11 @@ export async function resolveStorage(
   dataFolder: string,
 ): Promise<StorageLocation> {
   const inDataset = datasetStorageFolder(datasetRoot);
-  const problem = await probeWritable(inDataset);
+  const problem = await makeFolderWithin(datasetRoot, inDataset).then(
+    () => probeWritable(inDataset),
+    (error: NodeJS.ErrnoException) =>
+      error instanceof LinkedFolderError ? error.message : (error.code ?? error.message),
+  );
   if (!problem) return { folder: inDataset, where: 'dataset' };
   const folder = appDataStorageFolder(datasetRoot, dataFolder);
   await mkdir(folder, { recursive: true });
@@ -63,8 +68,18 @@ export async function probeWritable(folder: string): Promise<string | null> {
   }
 }
 
-/** Errors that mean "this disk or folder is read-only" (switch to the app data folder). */
+/** Creates `<location>/<sub>`; inside the dataset, refused when a link sends it elsewhere. */
+export async function makeStorageFolder(location: StorageLocation, sub: string): Promise<string> {
+  const folder = path.join(location.folder, sub);
+  const anchor = location.where === 'dataset' ? path.dirname(location.folder) : location.folder;
+  await makeFolderWithin(anchor, folder);
+  return folder;
+}
+
+/** Errors that mean "the app cannot write in this folder" (switch to the app data folder). */
 export function isReadOnlyError(error: unknown): boolean {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  return code === 'EROFS' || code === 'EACCES' || code === 'EPERM';
+  return (
+    code === 'EROFS' || code === 'EACCES' || code === 'EPERM' || error instanceof LinkedFolderError
+  );
 }

@@ -1,5 +1,5 @@
 import { constants as fsConstants } from 'node:fs';
-import { copyFile, mkdir, readdir, rename, stat } from 'node:fs/promises';
+import { copyFile, readdir, rename, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ClipAnnotation } from '../../shared/domain';
 import {
@@ -8,7 +8,7 @@ import {
   removeStaleTemporaries,
   writeFileAtomic,
 } from '../app/atomic-write';
-import { isReadOnlyError, type StorageLocation } from './location';
+import { isReadOnlyError, makeStorageFolder, type StorageLocation } from './location';
 import {
   NewerSchemaError,
   STORE_FORMAT,
@@ -331,7 +331,8 @@ export class AnnotationStore {
   }
 
   private async writeTo(file: string, content: string): Promise<void> {
-    await mkdir(path.dirname(file), { recursive: true });
+    const location = await this.where();
+    await makeStorageFolder(location, path.relative(location.folder, path.dirname(file)));
     await writeFileAtomic(file, content, { backup: true });
   }
 

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { access, appendFile, constants, mkdir, open, readFile, stat } from 'node:fs/promises';
+import { access, constants, open, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Clip, DatasetIndex } from '../../shared/domain';
+import { makeFolderWithin } from '../app/own-folder';
 import type { ClipOutcome } from './engine';
 
 /**
@@ -41,15 +42,22 @@ export class ResultCache {
   ): Promise<ResultCache> {
     const name = `${safeName(modelId)}.jsonl`;
     const folders = [
-      path.join(dataset.root, '.mer-studio', 'results'),
-      path.join(dataFolder, 'results', `${safeName(dataset.name)}-${shortHash(dataset.root)}`),
+      { anchor: dataset.root, folder: path.join(dataset.root, '.mer-studio', 'results') },
+      {
+        anchor: dataFolder,
+        folder: path.join(
+          dataFolder,
+          'results',
+          `${safeName(dataset.name)}-${shortHash(dataset.root)}`,
+        ),
+      },
     ];
     const problems: string[] = [];
-    for (const folder of folders) {
+    for (const { anchor, folder } of folders) {
       try {
-        await mkdir(folder, { recursive: true });
+        await makeFolderWithin(anchor, folder);
         const file = path.join(folder, name);
-        await appendFile(file, '');
+        await appendDurably(file, '');
         await access(file, constants.W_OK);
         const cache = new ResultCache(file, modelSha256);
         await cache.load();
@@ -96,8 +104,13 @@ export class ResultCache {
   }
 }
 
+/** Appends and syncs; never through a link (ELOOP), which could point anywhere. */
 async function appendDurably(file: string, line: string): Promise<void> {
-  const handle = await open(file, 'a');
+  const flags = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT;
+  const handle = await open(file, flags | (constants.O_NOFOLLOW ?? 0)).catch((error: Error) => {
+    if ((error as NodeJS.ErrnoException).code !== 'ELOOP') throw error;
+    throw new Error(`${file} is a link; results are not written through links`);
+  });
   try {
     await handle.appendFile(line);
     await handle.datasync();

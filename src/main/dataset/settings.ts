@@ -1,6 +1,7 @@
 import { constants } from 'node:fs';
-import { access, mkdir, readFile } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../app/atomic-write';
+import { makeFolderWithin } from '../app/own-folder';
 import path from 'node:path';
 import { z } from 'zod';
 import type { Problem } from '../../shared/domain';
@@ -85,7 +86,7 @@ export async function writeDatasetSettings(root: string, settings: DatasetSettin
   const checked = settingsSchema.parse(settings);
   const file = path.join(root, SETTINGS_FILE);
   try {
-    await mkdir(path.dirname(file), { recursive: true });
+    await makeFolderWithin(root, path.dirname(file));
     await writeFileAtomic(file, `${JSON.stringify(checked, null, 2)}\n`);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;

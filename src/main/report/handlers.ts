@@ -1,4 +1,3 @@
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { reportRequests } from '../../shared/contract/report';
 import type { HandlersFor } from '../app/handler';
@@ -12,6 +11,7 @@ import { CLIP_REPORT_HEADER, clipReportRows } from './clip-rows';
 import { buildReport } from './build';
 import { toCsv } from './csv';
 import { writeFileAtomic } from '../app/atomic-write';
+import { makeFolderWithin } from '../app/own-folder';
 
 export const reportHandlers: HandlersFor<typeof reportRequests> = {
   'report.exportCsv': async ({ clipIds, bom, coder }, ctx) => {
@@ -62,13 +62,13 @@ async function writeReport(
 ): Promise<string> {
   const dataset = ctx.requireDataset();
   const folders = [
-    path.join(dataset.root, '.mer-studio', 'reports'),
-    path.join(ctx.dataFolder, 'reports', dataset.name),
+    { anchor: dataset.root, folder: path.join(dataset.root, '.mer-studio', 'reports') },
+    { anchor: ctx.dataFolder, folder: path.join(ctx.dataFolder, 'reports', dataset.name) },
   ];
   let lastError: unknown;
-  for (const folder of folders) {
+  for (const { anchor, folder } of folders) {
     try {
-      await mkdir(folder, { recursive: true });
+      await makeFolderWithin(anchor, folder);
       const file = path.join(folder, name);
       await writeFileAtomic(file, content);
       return file;
