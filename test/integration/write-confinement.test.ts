@@ -105,4 +105,17 @@ describe('writes stay out of links in a dataset', () => {
     expect(await readdir(outside)).toEqual(['bashrc']);
     await ctx.close();
   });
+
+  it('a damaged file of the dataset is named once, without quoting what it holds', async () => {
+    const root = await dataset('damaged-import');
+    await mkdir(path.join(root, '.mer-studio', 'imported'), { recursive: true });
+    await writeFile(path.join(root, '.mer-studio', 'imported', 'x.json'), 'SECRET_API_KEY=abc\n');
+    const ctx = new AppContext('cli', path.join(base, 'data-4'));
+    const opened = await call(ctx, 'dataset.open', { path: root });
+    const named = opened.problems.filter((problem) => problem.path?.endsWith('x.json'));
+    expect(named).toHaveLength(1);
+    expect(named[0].message).toMatch(/not readable JSON/);
+    expect(JSON.stringify(opened.problems)).not.toMatch(/SECRET/);
+    await ctx.close();
+  });
 });

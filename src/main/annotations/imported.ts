@@ -11,6 +11,7 @@ import {
   type StorageLocation,
 } from './location';
 import type { ImportOutcome } from './import/import';
+import { jsonSyntaxDetail } from '../app/json-error';
 
 export const IMPORT_SCHEMA_VERSION = 1;
 const IMPORT_FORMAT = 'mer-studio-import';
@@ -94,7 +95,7 @@ function parseSet(text: string, file: string): ImportedSet {
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    throw new Error(`${file}: not readable JSON (${(error as Error).message})`, { cause: error });
+    throw new Error(`${file}: not readable JSON (${jsonSyntaxDetail(error)})`, { cause: error });
   }
   const set = parsed as Partial<ImportedSet>;
   if (set.format !== IMPORT_FORMAT || typeof set.schemaVersion !== 'number') {
@@ -220,10 +221,8 @@ const baseOfficial = new WeakMap<DatasetIndex, Record<string, ClipAnnotation>>()
 export async function attachImportedAnnotations(
   dataset: DatasetIndex,
   dataFolder: string,
-): Promise<Problem[]> {
-  const problems = await reattachImportedAnnotations(dataset, dataFolder);
-  dataset.problems.push(...problems);
-  return problems;
+): Promise<void> {
+  dataset.problems.push(...(await reattachImportedAnnotations(dataset, dataFolder)));
 }
 
 /** Re-reads the imports after one was added or removed (problems returned, not recorded). */

@@ -17,6 +17,7 @@ import {
   upgradeCoderFile,
   type CoderFile,
 } from './schema';
+import { jsonSyntaxDetail } from '../app/json-error';
 
 export { STORE_SCHEMA_VERSION } from './schema';
 
@@ -427,7 +428,10 @@ export class AnnotationStore {
       return { ok: true, ...upgradeCoderFile(JSON.parse(text), file) };
     } catch (error) {
       if (!(error instanceof SyntaxError)) return { ok: false, error: error as Error };
-      return { ok: false, error: new Error(`${file} is not valid JSON (${error.message})`) };
+      return {
+        ok: false,
+        error: new Error(`${file} is not valid JSON (${jsonSyntaxDetail(error)})`),
+      };
     }
   }
 

@@ -9,7 +9,7 @@ import { cancelPrefetch } from '../media/frame-response';
 export const datasetHandlers: HandlersFor<typeof datasetRequests> = {
   'dataset.open': async ({ path }, ctx) => {
     const dataset = await openDataset(path);
-    dataset.problems.push(...(await attachImportedAnnotations(dataset, ctx.dataFolder)));
+    await attachImportedAnnotations(dataset, ctx.dataFolder);
     if (ctx.dataset) cancelPrefetch(ctx.dataset);
     ctx.setDataset(dataset);
     return summarise(dataset);

@@ -22,6 +22,7 @@ import { scanGenericFolder } from './generic';
 import { compareNatural, listFolder } from './listing';
 import { readDatasetSettings, type DatasetSettings } from './settings';
 import { describeClipFrames, probeVideoClips } from './probe';
+import { jsonSyntaxDetail } from '../app/json-error';
 
 export { SETTINGS_FILE, writeDatasetSettings, type DatasetSettings } from './settings';
 
@@ -269,7 +270,7 @@ async function readDemoManifest(root: string, problems: Problem[]): Promise<Demo
     problems.push({
       severity: 'warning',
       path: DEMO_MANIFEST,
-      message: `not valid JSON (${(error as Error).message}); loaded as a generic folder`,
+      message: `not valid JSON (${jsonSyntaxDetail(error)}); loaded as a generic folder`,
     });
     return null;
   }

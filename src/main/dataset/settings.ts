@@ -5,6 +5,7 @@ import { makeFolderWithin } from '../app/own-folder';
 import path from 'node:path';
 import { z } from 'zod';
 import type { Problem } from '../../shared/domain';
+import { jsonSyntaxDetail } from '../app/json-error';
 
 /** Per-dataset settings the user may keep beside the data: `<dataset>/.mer-studio/dataset.json`. */
 export const SETTINGS_FILE = path.join('.mer-studio', 'dataset.json');
@@ -64,7 +65,7 @@ function parseSettings(text: string, problems: Problem[]): DatasetSettings {
     problems.push({
       severity: 'warning',
       path: SETTINGS_FILE,
-      message: `not valid JSON (${(error as Error).message}); ignored, using defaults`,
+      message: `not valid JSON (${jsonSyntaxDetail(error)}); ignored, using defaults`,
     });
     return {};
   }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { THREE_CLASSES } from '../../shared/domain';
+import { jsonSyntaxDetail } from '../app/json-error';
 
 /** The model card beside an .onnx file (see models/README.md). Checked before any work. */
 const cardSchema = z.object({
@@ -42,7 +43,7 @@ export async function readModelCard(modelPath: string): Promise<ModelCard> {
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new Error(`${cardPath}: not valid JSON (${(error as Error).message})`, { cause: error });
+    throw new Error(`${cardPath}: not valid JSON (${jsonSyntaxDetail(error)})`, { cause: error });
   }
   const parsed = cardSchema.safeParse(json);
   if (!parsed.success) {
