@@ -36,10 +36,11 @@ describe('dispatch: the renderer is untrusted', () => {
   });
 
   it('names the request and field that failed validation', async () => {
-    const reply = await dispatch(context(), 'flow.compute', { clipId: 'x', onset: 4, apex: 2 });
-    expect(reply.ok).toBe(false);
-    if (!reply.ok)
-      expect(reply.error.message).toMatch(/flow\.compute: .*onset must come before apex/);
+    for (const name of ['flow.compute', 'face.inspect'] as const) {
+      const reply = await dispatch(context(), name, { clipId: 'x', onset: 4, apex: 2 });
+      expect(reply.ok).toBe(false);
+      if (!reply.ok) expect(reply.error.message).toMatch(/: .*onset must come before apex/);
+    }
   });
 
   it('answers requests that need a dataset with not-found before one is open', async () => {

@@ -199,6 +199,10 @@ describe('annotation store', () => {
     expect(coderFileName('..')).toBe('%2E..json');
     expect(coderOfFileName(coderFileName('Ana María'))).toBe('Ana María');
     expect(coderOfFileName(coderFileName('..'))).toBe('..');
+    for (const reserved of ['CON', 'nul', 'Com1', 'LPT9']) {
+      expect(coderFileName(reserved).toLowerCase()).not.toBe(`${reserved.toLowerCase()}.json`);
+      expect(coderOfFileName(coderFileName(reserved))).toBe(reserved);
+    }
     const location = await freshLocation();
     for (const coder of ['ben', 'Ana María']) {
       await new AnnotationStore({ location, coder, dataset }).save(annotation('c', 1));

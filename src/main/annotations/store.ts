@@ -66,7 +66,10 @@ function withExpression(annotation: ClipAnnotation, expression: number): ClipAnn
 
 /** The file name of a coder's annotations: the name, percent-encoded where a file name could not hold it. */
 export function coderFileName(coder: string): string {
-  return `${encodeURIComponent(coder).replace(/^\./, '%2E')}.json`;
+  const encoded = encodeURIComponent(coder).replace(/^\./, '%2E');
+  // Windows reserves these names whatever the extension (CON.json is the console).
+  const reserved = /^(con|prn|aux|nul|com\d|lpt\d)$/i.test(encoded);
+  return `${reserved ? `%${encoded.charCodeAt(0).toString(16).toUpperCase()}${encoded.slice(1)}` : encoded}.json`;
 }
 
 export function coderOfFileName(name: string): string | null {

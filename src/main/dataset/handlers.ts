@@ -20,7 +20,9 @@ export const datasetHandlers: HandlersFor<typeof datasetRequests> = {
 
 export function findClip(ctx: AppContext, clipId: string): Clip {
   const clip = ctx.requireDataset().clips.find((candidate) => candidate.id === clipId);
-  if (!clip) throw new NotFoundError(`no clip ${JSON.stringify(clipId)} in the open dataset`);
+  if (!clip) {
+    throw new NotFoundError(`no clip ${JSON.stringify(clipId.slice(0, 200))} in the open dataset`);
+  }
   return clip;
 }
 

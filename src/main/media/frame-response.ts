@@ -171,8 +171,10 @@ export function parseFrameRequest(pathPart: string, query: URLSearchParams): Fra
   } catch {
     return null;
   }
-  const maxSide = Number(query.get('maxSide') ?? 0);
-  if (!Number.isInteger(maxSide) || maxSide < 0 || maxSide > 8192) return null;
+  const maxSideText = query.get('maxSide') ?? '0';
+  if (!/^\d{1,4}$/.test(maxSideText)) return null;
+  const maxSide = Number(maxSideText);
+  if (maxSide > 8192) return null;
   return {
     clipId,
     index: Number(match[2]),

@@ -213,6 +213,8 @@ describe('frameImage (what the renderer gets)', () => {
       maxSide: 320,
     });
     expect(parseFrameRequest('/x/-1', new URLSearchParams())).toBeNull();
-    expect(parseFrameRequest('/x/1', new URLSearchParams('maxSide=big'))).toBeNull();
+    for (const maxSide of ['big', '0x10', '1e3', '-1', '9000', ' 320']) {
+      expect(parseFrameRequest('/x/1', new URLSearchParams({ maxSide }))).toBeNull();
+    }
   });
 });

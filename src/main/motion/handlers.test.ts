@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppContext } from '../app/context';
 import { dispatch } from '../app/handlers';
 import { greyPixels, smooth, suggestApex } from './curve';
+import { MAX_CURVE_JOBS } from './handlers';
 
 /** Frame i has grey level 100 + a bump peaking at PEAK; a bright square moves with it. */
 const FRAMES = 30;
@@ -67,6 +68,18 @@ describe('motion service', () => {
     const reply = await pending;
     expect(reply.ok).toBe(false);
     if (!reply.ok) expect(reply.error.code).toBe('cancelled');
+  }, 60_000);
+
+  it('runs a few curves at once and refuses more, each its own worker', async () => {
+    const jobIds = Array.from({ length: MAX_CURVE_JOBS + 1 }, (_, i) => `many-${i}`);
+    const replies = jobIds.map((jobId) =>
+      dispatch(ctx, 'motion.curve', { clipId: 'sub01/clip01', jobId, reference: 0 }),
+    );
+    const refused = await replies[MAX_CURVE_JOBS];
+    expect(refused.ok).toBe(false);
+    if (!refused.ok) expect(refused.error.message).toMatch(/being computed already/);
+    const finished = await Promise.all(replies.slice(0, MAX_CURVE_JOBS));
+    expect(finished.every((reply) => reply.ok)).toBe(true);
   }, 60_000);
 
   it('makes the amplified difference image and refuses a frame beyond the clip', async () => {

@@ -11,6 +11,8 @@ import { checkIndex, decodeFrame, type RawFrame } from '../media/frames';
 import { greyPixels, suggestApex } from './curve';
 import type { CurveJob, WorkerMessage } from './protocol';
 
+/** Each curve job is a worker thread (~20 MB): a few windows' worth, not one per request. */
+export const MAX_CURVE_JOBS = 4;
 const jobsByContext = new WeakMap<AppContext, Map<string, Worker>>();
 
 function jobsOf(ctx: AppContext): Map<string, Worker> {
@@ -33,6 +35,11 @@ export const motionHandlers: HandlersFor<typeof motionRequests> = {
     checkIndex(clip, reference);
     const jobs = jobsOf(ctx);
     if (jobs.has(jobId)) throw new Error(`motion job ${jobId} is already running`);
+    if (jobs.size >= MAX_CURVE_JOBS) {
+      throw new Error(
+        `${MAX_CURVE_JOBS} motion curves are being computed already; wait for one or cancel it`,
+      );
+    }
     const started = performance.now();
     const result = await runCurveWorker(ctx, jobs, jobId, { dataset, clip, reference, maxSide });
     const curve: MotionCurve = {

@@ -56,12 +56,14 @@ export interface FaceInspection {
 
 export const faceRequests = {
   'face.inspect': request(
-    z.object({
-      clipId,
-      onset: frameIndex,
-      apex: frameIndex,
-      /** Mosaic with the nose window at its centre. */
-      includeNose: z.boolean().default(false),
-    }),
+    z
+      .object({
+        clipId,
+        onset: frameIndex,
+        apex: frameIndex,
+        /** Mosaic with the nose window at its centre. */
+        includeNose: z.boolean().default(false),
+      })
+      .refine((pair) => pair.onset < pair.apex, { message: 'onset must come before apex' }),
   ).returns<FaceInspection>(),
 };
