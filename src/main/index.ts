@@ -24,8 +24,9 @@ import { CONTENT_SECURITY_POLICY, isAppPage } from './host/security';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const EVENTS: EventName[] = ['job.progress', 'job.done', 'job.error', 'annotations.changed'];
+// The dev server's URL (electron-vite dev) is trusted for IPC, so a packaged app ignores it.
 const RENDERER_ENTRY =
-  process.env.ELECTRON_RENDERER_URL ??
+  (app.isPackaged ? undefined : process.env.ELECTRON_RENDERER_URL) ??
   pathToFileURL(path.join(here, '../renderer/index.html')).href;
 
 protocol.registerSchemesAsPrivileged([
@@ -74,7 +75,10 @@ async function start(): Promise<void> {
     return choice.canceled ? null : (choice.filePaths[0] ?? null);
   });
   for (const event of EVENTS) {
-    ctx.events.on(event, (payload) => window.webContents.send(`mer:event:${event}`, payload));
+    ctx.events.on(event, (payload) => {
+      // Jobs may still report while the window closes.
+      if (!window.isDestroyed()) window.webContents.send(`mer:event:${event}`, payload);
+    });
   }
   app.on('window-all-closed', () => {
     void ctx.close().finally(() => app.quit());
