@@ -9,7 +9,7 @@ import { parseCommandArgs, positiveInteger, printJson } from '../options';
 
 const usage =
   'mer-studio train --flow-maps <dir> --labels <csv> --out <dir> [--loso] [--preset cpu|paper] [--json] ' +
-  '[--threads N] [--workers W] [--seed S] [--folds s1,s2] [--resume] [--epochs N] [--ensemble K] [--epoch-audit] [--unit-labels F ...]';
+  '[--threads N] [--workers W] [--seed S] [--folds s1,s2] [--resume] [--epochs N] [--ensemble K] [--epoch-audit] [--unit-labels F ...] [--set section.field=value ...] [--progress]';
 
 const TRAINER_MODULE = 'models.ahmsa.train';
 const TRAINER_FILE = path.join('models', 'ahmsa', 'train.py');
@@ -50,7 +50,10 @@ labelled map and writes <out>/model.pt (export it with python -m models.ahmsa.ex
   --epoch-audit      also record every epoch's held-out predictions and write audit.json: what
                      picking epochs by test-subject results (as HTNet's published figure does)
                      would report. Not an estimate; predictions stay final-epoch
+  --set S.F=V        override one preset field (e.g. training.mixup_alpha=0.2), repeatable;
+                     recorded in config.json and metrics.json, for exploration
   --json             print the trainer's JSON summary on stdout
+  --progress         print the trainer's JSON lines (epochs, folds, warnings, summary last)
 
 Python: $MER_PYTHON if set, else /usr/bin/python3, else python3; it must import torch.`,
   async run(argv, io) {
@@ -71,6 +74,8 @@ Python: $MER_PYTHON if set, else /usr/bin/python3, else python3; it must import 
         ensemble: { type: 'string' },
         'epoch-audit': { type: 'boolean' },
         'unit-labels': { type: 'string', multiple: true },
+        set: { type: 'string', multiple: true },
+        progress: { type: 'boolean' },
       },
       usage,
     );
@@ -99,6 +104,7 @@ Python: $MER_PYTHON if set, else /usr/bin/python3, else python3; it must import 
     for (const file of values['unit-labels'] ?? [])
       trainerArgs.push('--unit-labels', path.resolve(file));
     if (values.folds) trainerArgs.push('--folds', values.folds);
+    for (const setting of values.set ?? []) trainerArgs.push('--set', setting);
     const numeric: Array<[string, string | undefined]> = [
       ['threads', values.threads],
       ['workers', values.workers],
@@ -120,7 +126,8 @@ Python: $MER_PYTHON if set, else /usr/bin/python3, else python3; it must import 
 
     const projectRoot = findProjectRoot();
     const python = findTorchPython();
-    const summary = await runTrainer(python, trainerArgs, projectRoot, io);
+    const summary = await runTrainer(python, trainerArgs, projectRoot, io, values.progress);
+    if (values.progress) return ExitCode.ok;
     if (values.json) printJson(io, summary);
     else io.out(describeSummary(summary, Boolean(values.loso), path.resolve(values.out!)));
     return ExitCode.ok;
@@ -174,10 +181,14 @@ function runTrainer(
   args: string[],
   cwd: string,
   io: CliIO,
+  printEvents = false,
 ): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
+    // Its own process group (not on Windows), so a cancel reaches the fold workers too.
+    const ownGroup = process.platform !== 'win32';
     const child = spawn(python, args, {
       cwd,
+      detached: ownGroup,
       env: {
         ...process.env,
         PYTHONPATH: [cwd, process.env.PYTHONPATH].filter(Boolean).join(path.delimiter),
@@ -187,7 +198,19 @@ function runTrainer(
     });
     let summary: Record<string, unknown> | undefined;
     let lastError: string | undefined;
-    const onAbort = () => child.kill('SIGTERM');
+    const stop = (signal: NodeJS.Signals) => {
+      try {
+        if (ownGroup && child.pid !== undefined) process.kill(-child.pid, signal);
+        else child.kill(signal);
+      } catch {
+        // already gone
+      }
+    };
+    let forceStop: NodeJS.Timeout | undefined;
+    const onAbort = () => {
+      stop('SIGTERM');
+      forceStop = setTimeout(() => stop('SIGKILL'), 15_000);
+    };
     io.signal.addEventListener('abort', onAbort, { once: true });
 
     // The trainer's stderr is already human-readable progress, warnings and errors.
@@ -198,6 +221,7 @@ function runTrainer(
     createInterface({ input: child.stdout }).on('line', (line) => {
       const event = parseEvent(line);
       if (!event) return;
+      if (printEvents) io.out(line);
       if (event.event === 'summary') {
         summary = Object.fromEntries(Object.entries(event).filter(([key]) => key !== 'event'));
       } else if (event.event === 'epoch' && io.isTTY) {
@@ -212,6 +236,7 @@ function runTrainer(
     });
     child.on('close', (code, signal) => {
       io.signal.removeEventListener('abort', onAbort);
+      clearTimeout(forceStop);
       if (io.isTTY) io.err('\n');
       if (io.signal.aborted) {
         reject(
