@@ -19,6 +19,7 @@ import { AppContext } from './app/context';
 import { describeError, dispatch } from './app/handlers';
 import { defaultDataFolder } from './app/paths';
 import { ensureDemoDataset } from './dataset/demo/ensure';
+import { restoreCoder } from './workspace/remembered';
 import { frameImage, parseFrameRequest } from './media/frame-response';
 import { CONTENT_SECURITY_POLICY, isAppPage } from './host/security';
 
@@ -36,6 +37,7 @@ protocol.registerSchemesAsPrivileged([
 async function start(): Promise<void> {
   await app.whenReady();
   const ctx = new AppContext('electron', defaultDataFolder());
+  await restoreCoder(ctx);
   registerFrameProtocol(ctx);
   denyPermissions();
   ipcMain.handle('mer:request', (event, name: unknown, args: unknown) =>

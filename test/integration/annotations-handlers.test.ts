@@ -187,6 +187,9 @@ describe('annotation requests through the handler table', () => {
       current: 'ben',
       coders: ['ben', 'coder1'],
     });
+    await expect(call(ctx, 'annotations.setCoder', { coder: 'Coder1' })).rejects.toThrow(
+      /differs from the coder "coder1" only in letter case/,
+    );
     await call(ctx, 'annotations.setCoder', { coder: 'coder1' });
   });
 

@@ -20,6 +20,7 @@ import {
   type StorageLocation,
 } from './location';
 import { AnnotationStore, coderFileName, listCoders } from './store';
+import { remember } from '../workspace/remembered';
 
 /**
  * One store per dataset, coder and data folder for the whole process, so two windows (Electron
@@ -125,16 +126,24 @@ export const annotationHandlers: HandlersFor<typeof annotationRequests> = {
     };
   },
   'annotations.location': async (_args, ctx) => describeLocation(annotationStore(ctx)),
-  'annotations.coders': async (_args, ctx) => {
-    const store = annotationStore(ctx);
-    const folders = [datasetStorageFolder(ctx.requireDataset().root), (await store.where()).folder];
-    const coders = new Set([ctx.coder]);
-    for (const folder of new Set(folders))
-      for (const coder of await listCoders(folder)) coders.add(coder);
-    return { current: ctx.coder, coders: [...coders].sort() };
-  },
+  'annotations.coders': async (_args, ctx) => ({
+    current: ctx.coder,
+    coders: [...new Set([ctx.coder, ...(await codersOfDataset(ctx))])].sort(),
+  }),
   'annotations.setCoder': async ({ coder }, ctx) => {
+    const clash = ctx.dataset
+      ? (await codersOfDataset(ctx)).find(
+          (known) => known !== coder && known.toLowerCase() === coder.toLowerCase(),
+        )
+      : undefined;
+    if (clash) {
+      throw new Error(
+        `"${coder}" differs from the coder "${clash}" only in letter case: on macOS and Windows ` +
+          'both would share one file. Use that name, or another.',
+      );
+    }
     ctx.coder = coder;
+    await remember(ctx.dataFolder, { coder });
     return { coder };
   },
   'annotations.importPreview': async ({ file, sheet, headerRow }) =>
@@ -234,4 +243,16 @@ function checkFrames(
   if (set.some((frame, i) => i > 0 && frame < set[i - 1])) {
     throw new RangeError(`${clipId}: onset, apex and offset must be in order`);
   }
+}
+
+/** The coders with a file in the dataset's folder or its app-data copy. */
+async function codersOfDataset(ctx: AppContext): Promise<string[]> {
+  const folders = [
+    datasetStorageFolder(ctx.requireDataset().root),
+    (await annotationStore(ctx).where()).folder,
+  ];
+  const coders = new Set<string>();
+  for (const folder of new Set(folders))
+    for (const coder of await listCoders(folder)) coders.add(coder);
+  return [...coders];
 }

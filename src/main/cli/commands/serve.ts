@@ -7,6 +7,7 @@ import { defaultDataFolder, projectFile } from '../../app/paths';
 import { describeError, dispatch } from '../../app/handlers';
 import { ensureDemoDataset } from '../../dataset/demo/ensure';
 import { startWebHost } from '../../host/web';
+import { readRemembered, remember, restoreCoder } from '../../workspace/remembered';
 import { locateFfmpeg } from '../../media/ffmpeg';
 
 const usage = 'mer-studio serve [--port N] [--dataset <dir>]';
@@ -19,7 +20,8 @@ export const serveCommand: CliCommand = {
 Starts the web host: the same app as the desktop window, in your browser. It listens on
 127.0.0.1 only and refuses any request without the token in the printed URL.
 
-  --port N          port, 1–65535 (default or 0: a free one)
+  --port N          port, 1–65535, or 0 for any free one (default: the port used last time,
+                    so a browser window finds its unsaved drafts again, else a free one)
   --dataset <dir>   dataset to open (default: the built-in demo dataset, generated on first use)`,
   async run(argv, io) {
     const { values } = parseCommandArgs(
@@ -27,12 +29,13 @@ Starts the web host: the same app as the desktop window, in your browser. It lis
       { port: { type: 'string' }, dataset: { type: 'string' } },
       usage,
     );
-    const port = values.port === undefined ? 0 : portNumber(values.port);
+    const port = values.port === undefined ? undefined : portNumber(values.port);
     const rendererDir = projectFile('out/renderer');
     await access(`${rendererDir}/index.html`).catch(() => {
       throw new UserError('the renderer is not built: run `npm run build` first', ExitCode.failure);
     });
     const ctx = new AppContext('web', defaultDataFolder());
+    await restoreCoder(ctx);
     reportFfmpeg(io);
     const dataset =
       values.dataset ??
@@ -41,7 +44,7 @@ Starts the web host: the same app as the desktop window, in your browser. It lis
       ));
     const opened = await dispatch(ctx, 'dataset.open', { path: dataset });
     if (!opened.ok) io.err(`could not open ${dataset}: ${opened.error.message}`);
-    const host = await startWebHost({ ctx, rendererDir, port });
+    const host = await startOnPort(ctx, rendererDir, port);
     io.out(`MER Studio is serving ${dataset}`);
     io.out(`open ${host.url}`);
     // A stray failure in one request is logged, not fatal to every open window and running job.
@@ -55,6 +58,23 @@ Starts the web host: the same app as the desktop window, in your browser. It lis
     return ExitCode.ok;
   },
 };
+
+/**
+ * The port asked for, else the one used last time (the browser keeps a window's unsaved drafts
+ * per origin: a new port would hide them after a restart), else any free one.
+ */
+async function startOnPort(ctx: AppContext, rendererDir: string, port: number | undefined) {
+  if (port !== undefined) return startWebHost({ ctx, rendererDir, port });
+  const last = (await readRemembered(ctx.dataFolder)).port;
+  const host = await startWebHost({ ctx, rendererDir, port: last ?? 0 }).catch(
+    (error: NodeJS.ErrnoException) => {
+      if (last === undefined || error.code !== 'EADDRINUSE') throw error;
+      return startWebHost({ ctx, rendererDir, port: 0 });
+    },
+  );
+  await remember(ctx.dataFolder, { port: host.port });
+  return host;
+}
 
 function reportFfmpeg(io: { err(text: string): void }): void {
   try {
