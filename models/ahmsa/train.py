@@ -5,18 +5,24 @@
 
 Without --loso, one model (ensemble) is trained on every labelled map and saved as OUT/model.pt.
 Progress goes to stderr as text; with --progress (or --json) one JSON line per event goes to stdout
-({"event": "start" | "fold-start" | "epoch" | "fold" | "warning" | "summary", ...}); with --json the
-last stdout line is the summary.
+({"event": "start" | "epoch" | "fold" | "warning" | "units" | "error" | "cancelled" | "summary", ...});
+with --json the last stdout line is the summary. The text summary goes to stderr unless --progress
+is given (its caller prints its own). Ctrl-C or SIGTERM stops every worker and exits with 130;
+finished folds stay in OUT/folds for --resume. Exit 2: bad arguments; 3: bad maps or labels.
 """
 from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import json
 import os
+import signal
 import sys
+import threading
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
@@ -28,6 +34,7 @@ from .audit import epoch_selection_audit
 from .checkpoint import save_checkpoint
 from .data import (CLASS_NAMES, NUM_CLASSES, DataError, FlowDataset, UnitTargets, load_dataset, load_unit_labels,
                    map_digest)
+from .folds import Folds, fold_path, person_folds
 from .metrics import summarise
 from .network import ProbabilityModel
 from .presets import PRESETS, Preset, get_preset, with_overrides, with_settings
@@ -47,12 +54,26 @@ class Reporter:
             sys.stderr.flush()
 
 
+class ArgumentParser(argparse.ArgumentParser):
+    """Errors end with one line starting "error: ", which mer-studio train repeats as its message."""
+
+    def error(self, message: str):
+        self.print_usage(sys.stderr)
+        self.exit(2, f"error: {message}\n")
+
+
+def preset_name(text: str) -> str:
+    if text not in PRESETS:
+        raise argparse.ArgumentTypeError(f"unknown preset '{text}' (known: {', '.join(sorted(PRESETS))})")
+    return text
+
+
 def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m models.ahmsa.train", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = ArgumentParser(prog="python -m models.ahmsa.train", description=__doc__,
+                            formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--flow-maps", required=True, type=Path, help="folder of 28×28 maps (PNG or NPY)")
     parser.add_argument("--labels", required=True, type=Path, help="labels CSV (see models/README.md)")
-    parser.add_argument("--preset", default="cpu", choices=sorted(PRESETS))
+    parser.add_argument("--preset", default="cpu", type=preset_name, help=", ".join(sorted(PRESETS)))
     parser.add_argument("--out", required=True, type=Path, help="output folder")
     parser.add_argument("--loso", action="store_true", help="leave-one-subject-out evaluation")
     parser.add_argument("--json", action="store_true", help="JSON lines on stdout, summary last")
@@ -80,25 +101,69 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     return arguments
 
 
-def run_configuration(arguments: argparse.Namespace, preset: Preset) -> dict:
+def run_configuration(arguments: argparse.Namespace, preset: Preset, digest: str) -> dict:
     return {"preset": preset.to_dict(), "seed": arguments.seed, "epochAudit": arguments.epoch_audit,
             "flowMaps": str(arguments.flow_maps), "labels": str(arguments.labels),
-            "unitLabels": [str(path) for path in arguments.unit_labels]}
+            "unitLabels": [str(path) for path in arguments.unit_labels], "inputDigest": digest}
 
 
-def fold_path(out: Path, subject: str) -> Path:
-    return out / "folds" / f"{subject}.json"
+def input_digest(dataset: FlowDataset, folds: Folds, unit_label_paths: list[Path]) -> str:
+    """SHA-256 of what the run trains on: every map's name and values, label, subject, fold, source
+    dataset and clip, in order (fold files index maps by position), and the unit-label files."""
+    digest = hashlib.sha256()
+    rows = zip(dataset.names, dataset.labels.tolist(), dataset.subjects, folds.of_map, dataset.datasets, dataset.clips)
+    digest.update(json.dumps(list(rows)).encode())
+    digest.update(np.ascontiguousarray(dataset.maps, dtype=np.float32).tobytes())
+    for path in unit_label_paths:
+        digest.update(Path(path).read_bytes())
+    return digest.hexdigest()
 
 
-def train_fold(maps: np.ndarray, labels: np.ndarray, subjects: list[str], held_out: str, preset: Preset,
-               seed: int, threads: int, json_lines: bool, out: Path, epoch_audit: bool = False,
-               units: UnitTargets | None = None) -> dict:
-    """One LOSO fold: train on every other subject, predict the held-out one, save the result."""
-    torch.set_num_threads(threads)
-    reporter = Reporter(json_lines)
-    subject_array = np.asarray(subjects)
-    train_mask = subject_array != held_out
-    held_out_maps = maps[~train_mask]
+def configuration_fingerprint(configuration: dict) -> str:
+    return hashlib.sha256(json.dumps(configuration, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def check_resumable(config_file: Path, configuration: dict) -> None:
+    """Refuses --resume when the folder's run had other settings, or other maps or labels."""
+    if not config_file.exists():
+        return
+    previous = json.loads(config_file.read_text())
+    settings = {key: value for key, value in configuration.items() if key != "inputDigest"}
+    if {key: value for key, value in previous.items() if key != "inputDigest"} != settings:
+        raise DataError(f"{config_file}: --resume with different settings; use a new --out folder")
+    if "inputDigest" not in previous:
+        raise DataError(f"{config_file}: --resume of a run that did not record its maps and labels, so its "
+                        "folds cannot be checked against them; use a new --out folder")
+    if previous["inputDigest"] != configuration["inputDigest"]:
+        raise DataError(f"{config_file}: --resume, but the maps or labels changed since this run started; "
+                        "use a new --out folder")
+
+
+@dataclass
+class FoldTask:
+    """Everything one fold's training needs, sent whole to a worker process."""
+    maps: np.ndarray
+    labels: np.ndarray
+    fold_of_map: list[str]
+    names: list[str]
+    held_out: str
+    preset: Preset
+    seed: int
+    threads: int
+    json_lines: bool
+    out: Path
+    fingerprint: str
+    epoch_audit: bool = False
+    units: UnitTargets | None = None
+
+
+def train_fold(task: FoldTask) -> dict:
+    """One LOSO fold: train on every other person, predict the held-out one, save the result."""
+    torch.set_num_threads(task.threads)
+    reporter = Reporter(task.json_lines)
+    held_out = task.held_out
+    train_mask = np.asarray(task.fold_of_map) != held_out
+    held_out_maps = task.maps[~train_mask]
     started = time.time()
 
     def on_epoch(event: dict) -> None:
@@ -107,104 +172,173 @@ def train_fold(maps: np.ndarray, labels: np.ndarray, subjects: list[str], held_o
     by_member: dict[int, list[np.ndarray]] = {}
 
     def record_epoch(member: int, epoch: int, snapshot: torch.nn.Module) -> None:
-        predictor = ProbabilityModel([snapshot], preset.training.mirror_average)
+        predictor = ProbabilityModel([snapshot], task.preset.training.mirror_average)
         by_member.setdefault(member, []).append(predict_probabilities(predictor, held_out_maps))
 
-    model = train_ensemble(maps[train_mask], labels[train_mask], preset, seed, on_epoch,
-                           record_epoch if epoch_audit else None, units.subset(train_mask) if units else None)
+    model = train_ensemble(task.maps[train_mask], task.labels[train_mask], task.preset, task.seed, on_epoch,
+                           record_epoch if task.epoch_audit else None,
+                           task.units.subset(train_mask) if task.units else None)
     probabilities = predict_probabilities(model, held_out_maps)
     seconds = time.time() - started
     # The other mirror-averaging choice is stored too, for recipe studies on a tuning subset only;
     # pooled metrics always use `probabilities`, i.e. the preset's choice.
     model.mirror_average = not model.mirror_average
-    alternative = predict_probabilities(model, maps[~train_mask])
-    result = {"subject": held_out, "indices": np.flatnonzero(~train_mask).tolist(),
-              "probabilities": probabilities.tolist(), "seconds": seconds,
-              "probabilitiesOtherMirrorAverage": alternative.tolist()}
-    if epoch_audit:  # [epochs, samples, 3], the ensemble's mean as the final prediction averages it
+    alternative = predict_probabilities(model, held_out_maps)
+    indices = np.flatnonzero(~train_mask)
+    result = {"subject": held_out, "run": task.fingerprint, "indices": indices.tolist(),
+              "names": [task.names[i] for i in indices], "probabilities": probabilities.tolist(),
+              "seconds": seconds, "probabilitiesOtherMirrorAverage": alternative.tolist()}
+    if task.epoch_audit:  # [epochs, samples, 3], the ensemble's mean as the final prediction averages it
         result["epochProbabilities"] = np.mean([by_member[m] for m in sorted(by_member)], axis=0).tolist()
-    path = fold_path(out, held_out)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".tmp")
-    temporary.write_text(json.dumps(result))
-    temporary.replace(path)
+    write_fold(fold_path(task.out, held_out), result)
     return result
 
 
-def warn_about_classes(dataset: FlowDataset, folds: list[str], reporter: Reporter) -> None:
-    single = [s for s in folds if len(set(dataset.labels[np.asarray(dataset.subjects) == s].tolist())) == 1]
+def write_fold(path: Path, result: dict) -> None:
+    """Written whole or not at all: a cancelled run never leaves a half-written fold file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    temporary.write_text(json.dumps(result))
+    temporary.replace(path)
+
+
+def finished_fold(path: Path, fingerprint: str) -> dict | None:
+    """The fold's saved result if this run (same settings, maps and labels) wrote it."""
+    if not path.is_file():
+        return None
+    result = json.loads(path.read_text())
+    return result if result.get("run") == fingerprint else None
+
+
+def warn_about_merged_spellings(folds: Folds, reporter: Reporter) -> None:
+    merged = folds.merged()
+    if not merged:
+        return
+    listed = "; ".join(" = ".join(spellings) for spellings in merged.values())
+    without_dataset = any(folds.keys[name][0] == "all" for name in merged)
+    remedy = "add a dataset column (dataset|db) to the labels" if without_dataset else "number them differently"
+    reporter.event("warning", f"warning: subjects written several ways are held out together, one fold per person: "
+                   f"{listed}. If they are different people, {remedy}", kind="merged-subjects", folds=merged)
+
+
+def warn_about_classes(dataset: FlowDataset, folds: Folds, selected: list[str], reporter: Reporter) -> None:
+    fold_of_map = np.asarray(folds.of_map)
+    single = [f for f in selected if len(set(dataset.labels[fold_of_map == f].tolist())) == 1]
     if single:
         reporter.event("warning", f"warning: {len(single)} held-out subject(s) have one class only "
                        f"(still predicted; they count in the pooled metrics): {', '.join(single)}",
                        kind="single-class-subjects", subjects=single)
-    for subject in folds:
-        present = set(dataset.labels[np.asarray(dataset.subjects) != subject].tolist())
-        missing = [CLASS_NAMES[c] for c in range(NUM_CLASSES) if c not in present]
-        if missing:
-            reporter.event("warning", f"warning: without subject {subject} the training set has no "
-                           f"{', '.join(missing)} samples", kind="missing-class", subject=subject)
+    missing: dict[str, list[str]] = {}
+    for fold in selected:
+        present = set(dataset.labels[fold_of_map != fold].tolist())
+        absent = [CLASS_NAMES[c] for c in range(NUM_CLASSES) if c not in present]
+        if absent:
+            missing[fold] = absent
+    if missing:
+        listed = ", ".join(f"{fold} (no {' or '.join(absent)})" for fold, absent in missing.items())
+        reporter.event("warning", f"warning: the training set lacks a class when {len(missing)} subject(s) are "
+                       f"held out: {listed}", kind="missing-class", subjects=list(missing), missing=missing)
+
+
+class Cancelled(Exception):
+    """The run was interrupted (Ctrl-C or SIGTERM); the message says what is kept."""
 
 
 def run_loso(arguments: argparse.Namespace, dataset: FlowDataset, preset: Preset, reporter: Reporter,
              units: UnitTargets | None) -> dict:
     out: Path = arguments.out
-    out.mkdir(parents=True, exist_ok=True)
-    configuration = run_configuration(arguments, preset)
-    config_file = out / "config.json"
-    if config_file.exists() and arguments.resume:
-        previous = json.loads(config_file.read_text())
-        if previous != configuration:
-            raise DataError(f"{config_file}: --resume with different settings; use a new --out folder")
-    config_file.write_text(json.dumps(configuration, indent=2))
-
-    all_subjects = dataset.subject_order()
-    if len(all_subjects) < 2:
+    folds = person_folds(dataset)
+    if len(folds.order) < 2:
         raise DataError(f"{arguments.labels}: LOSO needs maps of at least two subjects; every labelled map is "
-                        f"subject {all_subjects[0]}'s (train without --loso to use them all)")
-    if arguments.folds:
-        folds = [s.strip() for s in arguments.folds.split(",") if s.strip()]
-        unknown = [s for s in folds if s not in all_subjects]
-        if unknown:
-            raise DataError(f"--folds: unknown subject(s) {', '.join(unknown)}")
-    else:
-        folds = all_subjects
-    warn_about_classes(dataset, folds, reporter)
+                        f"subject {folds.order[0]}'s (train without --loso to use them all)")
+    selected = folds.select(arguments.folds) if arguments.folds else folds.order
+    configuration = run_configuration(arguments, preset, input_digest(dataset, folds, arguments.unit_labels))
+    config_file = out / "config.json"
+    if arguments.resume:
+        check_resumable(config_file, configuration)
+    out.mkdir(parents=True, exist_ok=True)
+    config_file.write_text(json.dumps(configuration, indent=2))
+    fingerprint = configuration_fingerprint(configuration)
+    warn_about_merged_spellings(folds, reporter)
+    warn_about_classes(dataset, folds, selected, reporter)
 
     results: dict[str, dict] = {}
-    pending: list[str] = []
-    for subject in folds:
-        path = fold_path(out, subject)
-        if arguments.resume and path.exists():
-            results[subject] = json.loads(path.read_text())
-        else:
-            pending.append(subject)
-    reporter.event("start", f"LOSO: {len(folds)} folds ({len(results)} already done), preset {preset.name}, "
-                   f"{arguments.workers} worker(s) × {max(1, arguments.threads // arguments.workers)} thread(s)",
-                   folds=len(folds), done=len(results), preset=preset.name)
-    started = time.time()
+    if arguments.resume:
+        results = {fold: result for fold in selected
+                   if (result := finished_fold(fold_path(out, fold), fingerprint)) is not None}
+    pending = [fold for fold in selected if fold not in results]
     threads_each = max(1, arguments.threads // arguments.workers)
-    common = (dataset.maps, dataset.labels, dataset.subjects)
+    reporter.event("start", f"LOSO: {len(selected)} folds ({len(results)} already done), preset {preset.name}, "
+                   f"{arguments.workers} worker(s) × {threads_each} thread(s)",
+                   folds=len(selected), done=len(results), preset=preset.name)
+    started = time.time()
 
     def finished(result: dict) -> None:
         results[result["subject"]] = result
-        reporter.event("fold", f"fold {len(results)}/{len(folds)}: subject {result['subject']} "
+        reporter.event("fold", f"fold {len(results)}/{len(selected)}: subject {result['subject']} "
                        f"({len(result['indices'])} samples) in {result['seconds']:.1f} s",
-                       subject=result["subject"], done=len(results), total=len(folds),
+                       subject=result["subject"], done=len(results), total=len(selected),
                        seconds=result["seconds"])
 
-    if arguments.workers == 1:
-        for subject in pending:
-            finished(train_fold(*common, subject, preset, arguments.seed, threads_each, reporter.json_lines, out,
-                                arguments.epoch_audit, units))
-    else:
-        with ProcessPoolExecutor(arguments.workers, mp_context=get_context("spawn")) as pool:
-            futures = [pool.submit(train_fold, *common, subject, preset, arguments.seed, threads_each,
-                                   reporter.json_lines, out, arguments.epoch_audit, units) for subject in pending]
-            for future in as_completed(futures):
-                finished(future.result())
+    tasks = [FoldTask(dataset.maps, dataset.labels, folds.of_map, dataset.names, fold, preset, arguments.seed,
+                      threads_each, reporter.json_lines, out, fingerprint, arguments.epoch_audit, units)
+             for fold in pending]
+    try:
+        train_folds(tasks, arguments.workers, finished)
+    except KeyboardInterrupt:
+        kept = sum(1 for fold in selected
+                   if fold in results or finished_fold(fold_path(out, fold), fingerprint) is not None)
+        raise Cancelled(f"cancelled: {kept} of {len(selected)} folds finished are kept in {out / 'folds'} "
+                        "(rerun with --resume)") from None
     minutes = (time.time() - started) / 60.0
+    return pool_results(arguments, dataset, preset, units, selected, len(folds.order), results, minutes)
 
-    order = list(folds)
+
+def train_folds(tasks: list[FoldTask], workers: int, finished: Callable[[dict], None]) -> None:
+    """Trains the folds, in `workers` processes when above 1; any interruption stops every worker."""
+    if workers == 1:
+        for task in tasks:
+            finished(train_fold(task))
+        return
+    pool = get_context("spawn").Pool(workers, initializer=prepare_worker, initargs=(os.getpid(),))
+    try:
+        for result in pool.imap_unordered(train_fold, tasks):
+            finished(result)
+        pool.close()
+    except BaseException:
+        with signals_ignored():  # a second Ctrl-C must not interrupt the clean-up
+            pool.terminate()
+            pool.join()
+        raise
+    pool.join()
+
+
+def prepare_worker(parent: int) -> None:
+    """Ctrl-C reaches the whole process group: the parent alone decides to stop the workers. A worker
+    whose parent died without stopping it (SIGKILL) exits too."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=exit_when_orphaned, args=(parent,), daemon=True).start()
+
+
+def exit_when_orphaned(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(1)
+
+
+@contextmanager
+def signals_ignored() -> Iterator[None]:
+    previous = {number: signal.signal(number, signal.SIG_IGN) for number in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+def pool_results(arguments: argparse.Namespace, dataset: FlowDataset, preset: Preset, units: UnitTargets | None,
+                 order: list[str], fold_count: int, results: dict[str, dict], minutes: float) -> dict:
+    out: Path = arguments.out
     indices = np.concatenate([np.asarray(results[s]["indices"], dtype=np.int64) for s in order])
     probabilities = np.concatenate([np.asarray(results[s]["probabilities"], dtype=np.float32) for s in order])
     predicted = probabilities.argmax(axis=1)
@@ -213,7 +347,7 @@ def run_loso(arguments: argparse.Namespace, dataset: FlowDataset, preset: Preset
     write_predictions(out / "predictions.csv", dataset, indices, probabilities)
     metrics = summarise(truth, predicted, datasets)
     metrics.update({
-        "folds": len(folds), "subset": len(folds) != len(all_subjects), "preset": preset.to_dict(),
+        "folds": len(order), "subset": len(order) != fold_count, "preset": preset.to_dict(),
         "seed": arguments.seed, "minutesThisRun": minutes,
         "foldMinutesSum": sum(results[s]["seconds"] for s in order) / 60.0,
         "threads": arguments.threads, "workers": arguments.workers,
@@ -251,7 +385,7 @@ def run_all(arguments: argparse.Namespace, dataset: FlowDataset, preset: Preset,
     path = arguments.out / "model.pt"
     save_checkpoint(path, model, preset, {"seed": arguments.seed, "samples": len(dataset),
                                           "unitCodedMaps": int(units.coded.sum()) if units is not None else 0,
-                                          "subjects": len(dataset.subject_order()),
+                                          "subjects": len(person_folds(dataset).order),
                                           "datasets": sorted(set(dataset.datasets)), "minutes": minutes,
                                           "mapDigests": sorted({map_digest(m) for m in dataset.maps})})
     return {"checkpoint": str(path), "samples": len(dataset), "minutes": minutes, "preset": preset.to_dict()}
@@ -277,34 +411,57 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as error:
         sys.stderr.write(f"error: {error}\n")
         return 2
+    previous_handler = signal.signal(signal.SIGTERM, interrupt)
     try:
-        dataset = load_dataset(arguments.flow_maps, arguments.labels,
-                               warn=lambda text: reporter.event("warning", text, message=text))
-        units = load_unit_labels(arguments.unit_labels, dataset) if arguments.unit_labels else None
-        if units is None and preset.training.unit_loss_weight > 0:
-            reporter.event("warning", "warning: no --unit-labels: the action-unit task of this preset is off "
-                           "(mer-studio import <coding sheet> --units-csv F writes them)", kind="no-unit-labels")
-        elif units is not None:
-            reporter.event("units", f"action units: {int(units.coded.sum())} of {len(dataset)} maps coded",
-                           codedMaps=int(units.coded.sum()), units=units.units)
-        summary = (run_loso if arguments.loso else run_all)(arguments, dataset, preset, reporter, units)
+        summary = load_and_train(arguments, preset, reporter)
     except DataError as error:
         reporter.event("error", f"error: {error}", message=str(error))
         return 3
-    if arguments.loso:
-        lines = [f"UF1 {summary['uf1']:.4f}  UAR {summary['uar']:.4f}  ({summary['samples']} samples, "
-                 f"{summary['folds']} folds, {summary['minutesThisRun']:.1f} min)"]
-        lines += [f"  {name}: UF1 {part['uf1']:.4f}  UAR {part['uar']:.4f}  ({part['samples']})"
-                  for name, part in summary["perDataset"].items()]
-        if "audit" in summary:
-            for_all, per_subject = summary["audit"]["bestEpochForAll"], summary["audit"]["bestEpochPerSubject"]
-            lines += ["epoch audit (test-set selection, NOT an estimate; see audit.json):",
-                      f"  one epoch for all ({for_all['epoch']}): UF1 {for_all['uf1']:.4f}  UAR {for_all['uar']:.4f}",
-                      f"  best epoch per subject: UF1 {per_subject['uf1']:.4f}  UAR {per_subject['uar']:.4f}"]
-        sys.stderr.write("\n".join(lines) + "\n")
+    except (Cancelled, KeyboardInterrupt) as cancelled:
+        message = str(cancelled) if isinstance(cancelled, Cancelled) else (
+            "cancelled" if arguments.loso else "cancelled: no model was saved")
+        reporter.event("cancelled", message, message=message)
+        return 130
+    finally:
+        signal.signal(signal.SIGTERM, previous_handler)
+    if not arguments.progress:  # with --progress the caller (mer-studio train) prints its own summary
+        sys.stderr.write(summary_text(summary) + "\n")
     if arguments.json or arguments.progress:
         reporter.event("summary", None, **summary)
     return 0
+
+
+def interrupt(signal_number: int, frame) -> None:
+    """SIGTERM (a cancelled mer-studio train) stops the run as Ctrl-C does."""
+    raise KeyboardInterrupt
+
+
+def load_and_train(arguments: argparse.Namespace, preset: Preset, reporter: Reporter) -> dict:
+    dataset = load_dataset(arguments.flow_maps, arguments.labels,
+                           warn=lambda text: reporter.event("warning", text, message=text))
+    units = load_unit_labels(arguments.unit_labels, dataset) if arguments.unit_labels else None
+    if units is None and preset.training.unit_loss_weight > 0:
+        reporter.event("warning", "warning: no --unit-labels: the action-unit task of this preset is off "
+                       "(mer-studio import <coding sheet> --units-csv F writes them)", kind="no-unit-labels")
+    elif units is not None:
+        reporter.event("units", f"action units: {int(units.coded.sum())} of {len(dataset)} maps coded",
+                       codedMaps=int(units.coded.sum()), units=units.units)
+    return (run_loso if arguments.loso else run_all)(arguments, dataset, preset, reporter, units)
+
+
+def summary_text(summary: dict) -> str:
+    if "uf1" not in summary:
+        return f"model saved: {summary['checkpoint']} ({summary['samples']} maps, {summary['minutes']:.1f} min)"
+    lines = [f"UF1 {summary['uf1']:.4f}  UAR {summary['uar']:.4f}  ({summary['samples']} samples, "
+             f"{summary['folds']} folds, {summary['minutesThisRun']:.1f} min)"]
+    lines += [f"  {name}: UF1 {part['uf1']:.4f}  UAR {part['uar']:.4f}  ({part['samples']})"
+              for name, part in summary["perDataset"].items()]
+    if "audit" in summary:
+        for_all, per_subject = summary["audit"]["bestEpochForAll"], summary["audit"]["bestEpochPerSubject"]
+        lines += ["epoch audit (test-set selection, NOT an estimate; see audit.json):",
+                  f"  one epoch for all ({for_all['epoch']}): UF1 {for_all['uf1']:.4f}  UAR {for_all['uar']:.4f}",
+                  f"  best epoch per subject: UF1 {per_subject['uf1']:.4f}  UAR {per_subject['uar']:.4f}"]
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

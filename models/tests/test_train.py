@@ -195,3 +195,127 @@ def test_action_units_as_an_auxiliary_task(tiny_set, tmp_path: Path, capsys) -> 
     capsys.readouterr()
     assert run(maps, labels, tmp_path / "unused", "--unit-labels", str(units)) == 2
     assert "unit_loss_weight" in capsys.readouterr().err
+
+
+def test_resume_is_refused_when_the_labels_or_maps_changed(tiny_set, tmp_path: Path, capsys) -> None:
+    maps, labels = tiny_set
+    out = tmp_path / "run"
+    assert run(maps, labels, out, "--folds", "a") == 0
+    original = labels.read_text()
+    labels.write_text("\n".join(line for line in original.splitlines() if not line.startswith("a,a0,")) + "\n")
+    capsys.readouterr()
+    assert run(maps, labels, out, "--resume") == 3
+    assert "the maps or labels changed since this run started; use a new --out folder" in capsys.readouterr().err
+    labels.write_text(original)
+    flow = np.load(maps / "b1.npy")
+    np.save(maps / "b1.npy", flow * 2 + 1)  # same name, other values
+    assert run(maps, labels, out, "--resume") == 3
+    assert "the maps or labels changed" in capsys.readouterr().err
+    np.save(maps / "b1.npy", flow)
+    assert run(maps, labels, out, "--resume") == 0  # unchanged again: fold a is reused
+    events = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [e["subject"] for e in events if e["event"] == "fold"] == ["b", "c"]
+
+
+def test_a_fold_file_of_another_run_in_the_folder_is_not_reused(tiny_set, tmp_path: Path, capsys) -> None:
+    maps, labels = tiny_set
+    out = tmp_path / "run"
+    assert run(maps, labels, out, "--folds", "a", "--seed", "3") == 0
+    assert run(maps, labels, out, "--folds", "b") == 0  # a new run in the same folder (no --resume)
+    capsys.readouterr()
+    assert run(maps, labels, out, "--resume") == 0
+    events = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [e["subject"] for e in events if e["event"] == "fold"] == ["a", "c"]  # seed 3's fold a is retrained
+
+
+def test_bad_folds_are_refused_before_anything_is_written(tiny_set, tmp_path: Path) -> None:
+    maps, labels = tiny_set
+    assert run(maps, labels, tmp_path / "x", "--folds", "a,zz") == 3
+    assert not (tmp_path / "x" / "config.json").exists()
+
+
+def spellings_set(tmp_path: Path, rows: list[tuple[str, str, int]]) -> tuple[Path, Path]:
+    maps = tmp_path / "maps"
+    maps.mkdir()
+    rng = np.random.default_rng(1)
+    lines = ["dataset,subject,file,label"]
+    for index, (dataset, subject, label) in enumerate(rows):
+        flow = rng.normal(size=(3, 28, 28)).astype(np.float32)
+        flow[label, 10:18, 10:18] += 3.0
+        np.save(maps / f"m{index}.npy", flow)
+        lines.append(f"{dataset},{subject},m{index},{label}")
+    labels = tmp_path / "labels.csv"
+    labels.write_text("\n".join(lines) + "\n")
+    return maps, labels
+
+
+def test_one_person_written_several_ways_is_one_fold(tmp_path: Path, capsys) -> None:
+    rows = [("casme2", "sub01", 0), ("casme2", "01", 1), ("casme2", "1", 2), ("casme2", "sub02", 0),
+            ("casme2", "2", 1), ("CASME II", "03", 2), ("casme2", "sub03", 0)]
+    maps, labels = spellings_set(tmp_path, rows)
+    out = tmp_path / "run"
+    assert run(maps, labels, out) == 0
+    captured = capsys.readouterr()
+    events = [json.loads(line) for line in captured.out.splitlines()]
+    assert [e["subject"] for e in events if e["event"] == "fold"] == ["sub01", "sub02", "03"]
+    merged = [e for e in events if e.get("kind") == "merged-subjects"]
+    assert len(merged) == 1 and merged[0]["folds"] == {"sub01": ["sub01", "01", "1"], "sub02": ["sub02", "2"],
+                                                       "03": ["03", "sub03"]}
+    assert captured.err.count("held out together") == 1 and "sub01 = 01 = 1" in captured.err
+    with (out / "predictions.csv").open() as handle:  # each row keeps its subject as written
+        assert [row["subject"] for row in csv.DictReader(handle)] == [subject for _, subject, _ in rows]
+    capsys.readouterr()
+    assert run(maps, labels, tmp_path / "picked", "--folds", "1,sub3") == 0  # any spelling names its fold
+    events = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [e["subject"] for e in events if e["event"] == "fold"] == ["sub01", "03"]
+
+
+def test_the_same_spelling_in_two_datasets_is_two_folds_named_by_dataset(tmp_path: Path, capsys) -> None:
+    rows = [("casme2", "1", 0), ("casme2", "1", 1), ("samm", "1", 2), ("samm", "1", 0), ("smic", "s2", 1)]
+    maps, labels = spellings_set(tmp_path, rows)
+    out = tmp_path / "run"
+    assert run(maps, labels, out) == 0
+    events = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [e["subject"] for e in events if e["event"] == "fold"] == ["casme2/1", "samm/1", "s2"]
+    assert len(list((out / "folds").glob("*.json"))) == 3
+    assert run(maps, labels, tmp_path / "x", "--folds", "1") == 3
+    assert "could be casme2/1 (casme2), samm/1 (samm); write <dataset>/<subject>" in capsys.readouterr().err
+    assert run(maps, labels, tmp_path / "y", "--folds", "samm/01") == 0
+
+
+def test_subjects_without_a_dataset_column_that_read_alike_are_merged_with_a_warning(tmp_path: Path, capsys) -> None:
+    maps, labels = spellings_set(tmp_path, [("", "sub01", 0), ("", "s01", 1), ("", "sub02", 2), ("", "sub02", 0)])
+    labels.write_text("\n".join(line.split(",", 1)[1] for line in labels.read_text().splitlines()) + "\n")
+    assert run(maps, labels, tmp_path / "run") == 0
+    err = capsys.readouterr().err
+    assert "sub01 = s01" in err and "add a dataset column" in err
+
+
+def test_a_class_missing_from_training_sets_is_one_warning(tiny_set, tmp_path: Path, capsys) -> None:
+    maps, labels = tiny_set
+    labels.write_text("subject,file,label\na,a0,0\na,a1,1\nb,b0,1\nb,b1,0\nc,c0,2\nc,c1,0\n")
+    assert run(maps, labels, tmp_path / "run") == 0
+    captured = capsys.readouterr()
+    warnings = [e for e in map(json.loads, captured.out.splitlines()) if e.get("kind") == "missing-class"]
+    assert len(warnings) == 1 and warnings[0]["subjects"] == ["c"]
+    assert captured.err.count("lacks a class") == 1 and "c (no surprise)" in captured.err
+
+
+def test_the_text_summary_is_left_to_the_caller_with_progress(tiny_set, tmp_path: Path, capsys) -> None:
+    maps, labels = tiny_set
+    arguments = ["--flow-maps", str(maps), "--labels", str(labels), "--loso", "--preset", "tiny", "--threads", "1",
+                 "--folds", "a"]
+    assert train.main([*arguments, "--out", str(tmp_path / "p"), "--progress"]) == 0
+    captured = capsys.readouterr()
+    assert "UF1 " not in captured.err and json.loads(captured.out.splitlines()[-1])["event"] == "summary"
+    assert train.main([*arguments, "--out", str(tmp_path / "plain")]) == 0
+    assert "UF1 " in capsys.readouterr().err
+
+
+def test_an_unknown_preset_is_named_with_the_known_ones(tiny_set, tmp_path: Path, capsys) -> None:
+    maps, labels = tiny_set
+    with pytest.raises(SystemExit) as refused:
+        train.main(["--flow-maps", str(maps), "--labels", str(labels), "--out", str(tmp_path), "--preset", "nope"])
+    assert refused.value.code == 2
+    last_line = capsys.readouterr().err.strip().splitlines()[-1]
+    assert last_line == "error: argument --preset: unknown preset 'nope' (known: cpu, paper, tiny)"
