@@ -35,6 +35,9 @@ export const CLIP_REPORT_HEADER = [
   'occlusion',
   'bad_frames',
   'notes',
+  // The class the metrics score against: the coder's label, else the dataset's (three_class is
+  // the label of the annotation the frames come from, which may be blank).
+  'truth',
 ];
 
 export interface ClipRowSources {
@@ -139,6 +142,7 @@ export function clipReportRows(
           annotation ? (annotation.flags[flag] ? 'yes' : 'no') : null,
         ),
         annotation?.notes || null,
+        batch ? batch.truth : (own?.threeClass ?? official?.threeClass ?? null),
       ];
     });
 }

@@ -156,6 +156,26 @@ describe('per-clip report', () => {
   });
 });
 
+describe('the truth the metrics score against', () => {
+  it("is the coder's label, else the dataset's, also when the coder's marks carry no label", () => {
+    const clip = dataset.clips[0];
+    const official = {
+      ...blankAnnotation(clip.id),
+      onset: 1,
+      apex: 5,
+      threeClass: 'positive' as const,
+    };
+    const withOfficial = { ...dataset, official: { [clip.id]: official } };
+    const own = new Map([[clip.id, { ...blankAnnotation(clip.id), onset: 2, apex: 6 }]]);
+    const at = (name: string) => CLIP_REPORT_HEADER.indexOf(name);
+    const [plain] = clipReportRows(withOfficial, { own, predictions: new Map() });
+    expect([plain[at('three_class')], plain[at('truth')]]).toEqual([null, 'positive']);
+    const batch = new Map([[clip.id, [row(clip.id, { annotation: 'own', truth: 'positive' })]]]);
+    const [batched] = clipReportRows(withOfficial, { own, predictions: new Map(), batch });
+    expect(batched[at('truth')]).toBe('positive');
+  });
+});
+
 describe('a clip with a variable frame rate', () => {
   it("gives durations from the frames' own timestamps", () => {
     const base = dataset.clips[0];
