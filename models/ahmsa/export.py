@@ -13,6 +13,7 @@ import argparse
 import hashlib
 import inspect
 import json
+import pickle
 import sys
 import warnings
 from datetime import datetime, timezone
@@ -77,12 +78,48 @@ def sha256_of(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+class ExportError(ValueError):
+    """A checkpoint or metrics file that cannot be exported; the message names the file."""
+
+
+def read_checkpoint(path: Path) -> tuple[torch.nn.Module, dict]:
+    if not path.is_file():
+        raise ExportError(f"{path}: checkpoint not found")
+    try:
+        return load_checkpoint(path)
+    except (pickle.UnpicklingError, EOFError, RuntimeError, ValueError, KeyError, TypeError, AttributeError) as error:
+        raise ExportError(f"{path}: not a checkpoint written by models.ahmsa.train ({first_line(error)})") from None
+
+
+def read_json(path: Path, what: str) -> dict:
+    if not path.is_file():
+        raise ExportError(f"{path}: {what} not found")
+    try:
+        values = json.loads(path.read_text())
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ExportError(f"{path}: {what} is not JSON ({first_line(error)})") from None
+    if not isinstance(values, dict):
+        raise ExportError(f"{path}: {what} is not a JSON object")
+    return values
+
+
+def first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
 def loso_section(metrics_path: Path | None) -> dict | None:
     if metrics_path is None:
         return None
-    metrics = json.loads(metrics_path.read_text())
+    metrics = read_json(metrics_path, "LOSO metrics")
     if metrics.get("subset"):
-        raise SystemExit(f"{metrics_path}: a subset of folds, not a full LOSO; not put in the card")
+        raise ExportError(f"{metrics_path}: export refused, nothing written: these LOSO metrics cover a subset of "
+                          f"the folds ({metrics.get('folds')}), so they do not estimate the model; run the LOSO on "
+                          "every fold, or export without --loso-metrics")
+    missing = [key for key in ("uf1", "uar", "perDataset", "confusion", "folds", "samples", "command",
+                               "minutesThisRun", "preset") if key not in metrics]
+    if missing:
+        raise ExportError(f"{metrics_path}: not a metrics.json of a --loso run (no {', '.join(missing)})")
     return {
         "uf1": round(metrics["uf1"], 4),
         "uar": round(metrics["uar"], 4),
@@ -103,11 +140,23 @@ def loso_section(metrics_path: Path | None) -> dict | None:
     }
 
 
+def check_same_training(metrics_path: Path, stored: dict) -> None:
+    """The LOSO figures describe the checkpoint only if both were trained the same way."""
+    metrics = read_json(metrics_path, "LOSO metrics")
+    if metrics["preset"] != stored["preset"]:
+        raise ExportError(f"{metrics_path}: export refused, nothing written: the LOSO run used another preset "
+                          "than the checkpoint")
+    if metrics.get("unitCodedMaps", 0) != stored.get("unitCodedMaps", 0):
+        raise ExportError(f"{metrics_path}: export refused, nothing written: the LOSO run and the checkpoint learnt "
+                          f"action units from different coding ({metrics.get('unitCodedMaps', 0)} against "
+                          f"{stored.get('unitCodedMaps', 0)} coded maps)")
+
+
 def epoch_audit_section(audit_path: Path) -> dict:
     """The run's --epoch-audit figures, if it made them: what test-set epoch selection would report."""
     if not audit_path.is_file():
         return {}
-    audit = json.loads(audit_path.read_text())
+    audit = read_json(audit_path, "epoch audit")
     for_all, per_subject = audit["bestEpochForAll"], audit["bestEpochPerSubject"]
     return {"epochAudit": {
         "note": audit["note"],
@@ -184,15 +233,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--loso-metrics", type=Path, default=None, help="metrics.json of the full LOSO run")
     parser.add_argument("--note", default=None)
     arguments = parser.parse_args(argv)
-    model, stored = load_checkpoint(arguments.checkpoint)
-    loso = loso_section(arguments.loso_metrics)
-    if loso is not None:
-        metrics = json.loads(arguments.loso_metrics.read_text())
-        if metrics["preset"] != stored["preset"]:
-            raise SystemExit("the LOSO metrics were made with a different preset than the checkpoint")
-        if metrics.get("unitCodedMaps", 0) != stored.get("unitCodedMaps", 0):
-            raise SystemExit("the LOSO run and the checkpoint learnt action units from different coding "
-                             f"({metrics.get('unitCodedMaps', 0)} against {stored.get('unitCodedMaps', 0)} coded maps)")
+    try:
+        model, stored = read_checkpoint(arguments.checkpoint)
+        loso = loso_section(arguments.loso_metrics)
+        if loso is not None:
+            check_same_training(arguments.loso_metrics, stored)
+    except ExportError as error:
+        sys.stderr.write(f"error: {error}\n")
+        return 3
     export_onnx(model, arguments.out)
     card = build_card(arguments.out, stored, count_parameters(model), loso, arguments.note)
     card_path = arguments.out.with_name(arguments.out.name.removesuffix(".onnx") + ".card.json")

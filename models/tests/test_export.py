@@ -92,3 +92,49 @@ def test_shipped_card_lists_the_maps_it_was_trained_on(composite_3db: Path) -> N
     dataset = load_dataset(composite_3db / "flow", composite_3db / "labels.csv")
     assert set(card["training"]["mapDigests"]) == {map_digest(m) for m in dataset.maps}
     assert len(card["training"]["mapDigests"]) == card["training"]["samples"] == 442
+
+
+def export_errors(tmp_path: Path, *arguments: str, capsys) -> tuple[int, str]:
+    from models.ahmsa.export import main
+
+    code = main([*arguments, "--out", str(tmp_path / "out" / "model.onnx")])
+    return code, capsys.readouterr().err
+
+
+@pytest.fixture()
+def tiny_checkpoint(tmp_path: Path) -> Path:
+    from models.ahmsa.checkpoint import save_checkpoint
+    from models.ahmsa.presets import TINY
+
+    path = tmp_path / "model.pt"
+    save_checkpoint(path, ProbabilityModel([AHMSANet(TINY.network)], False), TINY, {})
+    return path
+
+
+def test_unreadable_inputs_are_one_error_line_and_exit_3(tmp_path: Path, tiny_checkpoint: Path, capsys) -> None:
+    garbage = tmp_path / "garbage.pt"
+    garbage.write_bytes(b"garbage\n")
+    not_json = tmp_path / "metrics.json"
+    not_json.write_text("{uf1")
+    cases = [
+        (["--checkpoint", str(tmp_path / "missing.pt")], "missing.pt: checkpoint not found"),
+        (["--checkpoint", str(garbage)], "garbage.pt: not a checkpoint written by models.ahmsa.train"),
+        (["--checkpoint", str(tiny_checkpoint), "--loso-metrics", str(tmp_path / "none.json")],
+         "none.json: LOSO metrics not found"),
+        (["--checkpoint", str(tiny_checkpoint), "--loso-metrics", str(not_json)], "metrics.json: LOSO metrics is not JSON"),
+    ]
+    for arguments, message in cases:
+        code, err = export_errors(tmp_path, *arguments, capsys=capsys)
+        assert code == 3 and len(err.strip().splitlines()) == 1, err
+        assert err.startswith("error: ") and message in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_subset_loso_metrics_refuse_the_export_and_say_so(tmp_path: Path, tiny_checkpoint: Path, capsys) -> None:
+    metrics = tmp_path / "metrics.json"
+    metrics.write_text(json.dumps({"subset": True, "folds": 12}))
+    code, err = export_errors(tmp_path, "--checkpoint", str(tiny_checkpoint), "--loso-metrics", str(metrics),
+                              capsys=capsys)
+    assert code == 3
+    assert "export refused, nothing written: these LOSO metrics cover a subset of the folds (12)" in err
+    assert not (tmp_path / "out").exists()
