@@ -3,15 +3,16 @@
 Accepted labels CSV columns (matched by header name, case-insensitive):
 - map file: `file`, `filename`, `path` or `map` (relative to the maps folder; extension optional:
   .png then .npy are tried); or a clip, `filename_o` or `clip` → `<subject>_<clip>`, else `<clip>`;
-- subject: `subject` or `sub` (required; one LOSO fold per subject);
-- label: `label`, either 0/1/2 or negative/positive/surprise (required);
+- subject: `subject` or `sub` (required; one LOSO fold per person, see folds.py);
+- label: `label`, either 0/1/2 (also 0.0/1.0/2.0) or negative/positive/surprise (required);
 - source dataset: `dataset` or `db` (optional; used for per-dataset metrics; default "all").
 A file without a header whose rows are `db,subject,clip,label` (MEGC2019's combined_3class_gt.csv)
 is read as those columns. A name that matches no file falls back to the one map named
 `<anything>_<name>` (MEGC2019 writes SAMM subject 006 as 6; the maps keep 006_006_1_2.png).
 
 Map files: PNG 28×28 RGB (R=u, G=v, B=strain, any 8-bit scaling) or NPY float [3,28,28] or
-[28,28,3] in (u, v, strain) order, any scale (the model normalises per sample).
+[28,28,3] in (u, v, strain) order, any scale (the model normalises per sample); a map whose every
+channel is constant carries no motion and is refused.
 """
 from __future__ import annotations
 
