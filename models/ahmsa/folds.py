@@ -11,10 +11,11 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Tuple
 
 from .data import DataError, FlowDataset, _dataset_key, _subject_key
 
-PersonKey = tuple[str, str]  # (normalised source dataset, normalised subject)
+PersonKey = Tuple[str, str]  # (normalised source dataset, normalised subject)
 
 
 @dataclass
