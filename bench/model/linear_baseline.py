@@ -23,6 +23,7 @@ from torch.nn import functional as F
 import common  # noqa: F401  (puts the repo on sys.path)
 from models.ahmsa.augment import mirror
 from models.ahmsa.data import NUM_CLASSES, load_dataset
+from models.ahmsa.folds import person_folds
 from models.ahmsa.metrics import summarise
 from models.ahmsa.network import normalise_per_sample
 from models.ahmsa.training import class_weights
@@ -70,12 +71,13 @@ def main() -> int:
     dataset = load_dataset(arguments.flow_maps, arguments.labels)
     maps = normalise_per_sample(torch.from_numpy(dataset.maps))
     labels = torch.from_numpy(dataset.labels).long()
-    subjects = np.asarray(dataset.subjects)
+    folds = person_folds(dataset)
+    fold_of_map = np.asarray(folds.of_map)
     for pool in arguments.pool:
         for penalty in arguments.penalty:
             predicted = np.zeros(len(labels), dtype=np.int64)
-            for subject in dataset.subject_order():
-                test = subjects == subject
+            for fold in folds.order:
+                test = fold_of_map == fold
                 predicted[test] = fit_predict(maps[~test], labels[~test], maps[test], pool, penalty)
             summary = summarise(dataset.labels, predicted, dataset.datasets)
             parts = "  ".join(f"{name} {part['uf1']:.4f}/{part['uar']:.4f}" for name, part in summary["perDataset"].items())

@@ -214,9 +214,12 @@ function runTrainer(
     io.signal.addEventListener('abort', onAbort, { once: true });
 
     // The trainer's stderr is already human-readable progress, warnings and errors.
+    // The trainer's "cancelled: N of M folds …" line becomes the CLI's own message.
+    let cancelled: string | undefined;
     createInterface({ input: child.stderr }).on('line', (line) => {
       if (line.startsWith('error: ')) lastError = line.slice('error: '.length);
-      io.err(line);
+      if (line.startsWith('cancelled: ')) cancelled = line;
+      else io.err(line);
     });
     createInterface({ input: child.stdout }).on('line', (line) => {
       const event = parseEvent(line);
@@ -238,13 +241,9 @@ function runTrainer(
       io.signal.removeEventListener('abort', onAbort);
       clearTimeout(forceStop);
       if (io.isTTY) io.err('\n');
-      if (io.signal.aborted) {
-        reject(
-          new UserError(
-            'cancelled; finished folds are kept (rerun with --resume)',
-            ExitCode.failure,
-          ),
-        );
+      if (io.signal.aborted || code === 130) {
+        const message = cancelled ?? 'cancelled; finished folds are kept (rerun with --resume)';
+        reject(new UserError(message, ExitCode.failure));
       } else if (code === 0 && summary) {
         resolve(summary);
       } else if (code === 2) {
