@@ -4,16 +4,19 @@
 // With CI=true the web host is started, checked to answer (and to refuse a request without its
 // token), and stopped: a smoke test of the same command a user runs.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const electronDir = path.join(root, 'node_modules', 'electron');
+// A failed fetch is not retried for a day: on an offline machine every start would wait for it.
+const failedFetchMarker = path.join(electronDir, '.mer-fetch-failed');
+const RETRY_AFTER_MS = 24 * 60 * 60 * 1000;
 
 buildIfNeeded();
 if (process.env.CI) await smokeTestWebHost();
-else if (ensureElectron() && hasDisplay()) runElectron();
+else if (hasDisplay() && ensureElectron()) runElectron();
 else runWebHost();
 
 function buildIfNeeded() {
@@ -38,7 +41,17 @@ function newestSource(dir) {
 
 function ensureElectron() {
   if (electronBinaryPresent()) return true;
-  console.log('fetching the Electron binary (first start)…');
+  if (
+    existsSync(failedFetchMarker) &&
+    Date.now() - statSync(failedFetchMarker).mtimeMs < RETRY_AFTER_MS
+  ) {
+    console.log(
+      'no Electron binary (its download failed within the last day; retry now with ' +
+        '`node node_modules/electron/install.js`); starting the web host instead.',
+    );
+    return false;
+  }
+  console.log('fetching the Electron binary (once)…');
   const result = spawnSync(process.execPath, [path.join(electronDir, 'install.js')], {
     cwd: electronDir,
     stdio: 'pipe',
@@ -50,6 +63,11 @@ function ensureElectron() {
     .trim()
     .split('\n')[0];
   console.log(`Electron binary could not be fetched (${reason}); starting the web host instead.`);
+  try {
+    writeFileSync(failedFetchMarker, `${new Date().toISOString()} ${reason}\n`);
+  } catch {
+    // a read-only node_modules: the fetch is tried again next time
+  }
   return false;
 }
 

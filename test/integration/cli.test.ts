@@ -37,6 +37,12 @@ describe('mer-studio CLI', () => {
     const badOption = await run('info', '--nope', 'x');
     expect(badOption.code).toBe(2);
     expect(badOption.err).toContain('usage: mer-studio info');
+    expect(badOption.err).toMatch(/Unknown option '--nope'\n/);
+    const flowOption = await run('flow', 'a.png', 'b.png', '--nope');
+    expect([flowOption.code, flowOption.err]).toEqual([
+      2,
+      expect.stringContaining('usage: mer-studio flow'),
+    ]);
     for (const port of ['', '0x50', '1e3'])
       expect((await run('serve', '--port', port)).code).toBe(2);
     const badPort = await run('serve', '--port', '70000');

@@ -13,7 +13,12 @@ export function parseCommandArgs<O extends Options>(argv: string[], options: O, 
       strict: true,
     });
   } catch (error) {
-    throw new UserError(`${(error as Error).message}\nusage: ${usage}`, ExitCode.usage);
+    // Node's message goes on about `--` for positionals (with an unbalanced quote): its first sentence says it all.
+    const message = (error as Error).message.replace(
+      /\. To specify a positional argument[\s\S]*$/,
+      '',
+    );
+    throw new UserError(`${message}\nusage: ${usage}`, ExitCode.usage);
   }
 }
 

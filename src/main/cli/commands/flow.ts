@@ -1,5 +1,3 @@
-import { parseArgs } from 'node:util';
-
 import {
   computeFlow,
   defaultFlowThreads,
@@ -14,6 +12,7 @@ import {
   type GreyImage,
 } from '../../flow';
 import { ExitCode, UserError, type CliCommand, type CliIO } from '../command';
+import { parseCommandArgs } from '../options';
 import { unwritableReason } from '../../report/output';
 
 const HELP = `Usage: mer-studio flow <frame0> <frame1> [options]
@@ -53,24 +52,20 @@ interface FlowReport {
   gtPixels?: number;
 }
 
+const USAGE =
+  'mer-studio flow <frame0> <frame1> [--out f.flo] [--gt gt.flo] [--threads N] [--preset ipol|accurate|fast] [--json]';
+
 function parseFlowArgs(argv: string[]) {
-  try {
-    return parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        out: { type: 'string' },
-        gt: { type: 'string' },
-        threads: { type: 'string' },
-        preset: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (error) {
-    throw new UserError(`${(error as Error).message}\n\n${HELP}`, ExitCode.usage);
-  }
+  return parseCommandArgs(
+    argv,
+    {
+      out: { type: 'string' },
+      gt: { type: 'string' },
+      threads: { type: 'string' },
+      preset: { type: 'string' },
+    },
+    USAGE,
+  );
 }
 
 function parseThreads(text: string | undefined): number | undefined {
@@ -130,7 +125,7 @@ async function runFlow(argv: string[], io: CliIO): Promise<number> {
   }
   if (positionals.length !== 2) {
     throw new UserError(
-      `expected two frames, got ${positionals.length}\n\n${HELP}`,
+      `expected two frames, got ${positionals.length}\nusage: ${USAGE}`,
       ExitCode.usage,
     );
   }

@@ -10,7 +10,7 @@ import { startWebHost } from '../../host/web';
 import { readRemembered, remember, restoreCoder } from '../../workspace/remembered';
 import { locateFfmpeg } from '../../media/ffmpeg';
 
-const usage = 'mer-studio serve [--port N] [--dataset <dir>]';
+const usage = 'mer-studio serve [--port N] [--dataset <dir>] [--json]';
 
 export const serveCommand: CliCommand = {
   name: 'serve',
@@ -22,7 +22,8 @@ Starts the web host: the same app as the desktop window, in your browser. It lis
 
   --port N          port, 1–65535, or 0 for any free one (default: the port used last time,
                     so a browser window finds its unsaved drafts again, else a free one)
-  --dataset <dir>   dataset to open (default: the built-in demo dataset, generated on first use)`,
+  --dataset <dir>   dataset to open (default: the built-in demo dataset, generated on first use)
+  --json            print {"url", "port", "dataset"} as one JSON line instead`,
   async run(argv, io) {
     const { values } = parseCommandArgs(
       argv,
@@ -45,8 +46,8 @@ Starts the web host: the same app as the desktop window, in your browser. It lis
     const opened = await dispatch(ctx, 'dataset.open', { path: dataset });
     if (!opened.ok) io.err(`could not open ${dataset}: ${opened.error.message}`);
     const host = await startOnPort(ctx, rendererDir, port);
-    io.out(`MER Studio is serving ${dataset}`);
-    io.out(`open ${host.url}`);
+    if (values.json) io.out(JSON.stringify({ url: host.url, port: host.port, dataset }));
+    else io.out(`MER Studio is serving ${dataset}\nopen ${host.url}`);
     // A stray failure in one request is logged, not fatal to every open window and running job.
     const logRejection = (reason: unknown) =>
       io.err(`error (the host keeps running): ${describeError(reason).message}`);
