@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import {
   mapMatcher,
@@ -109,9 +110,54 @@ describe('reading maps', () => {
     expect(problems.map((p) => [path.basename(p.file), p.message])).toEqual([
       ['e.jpg', expect.stringMatching(/not read: maps are PNG \(lossless\), \.npy or \.f32/)],
       ['f.npz', 'not read: an archive of arrays; save each map as its own .npy (or PNG)'],
-      ['more', `not read: 1 subfolder(s); maps are read from ${dir} itself`],
       ['d.npy', '.npy of shape (28, 28); maps are (3, 28, 28) or (28, 28, 3)'],
       ['flat.f32', 'every channel is constant: the map holds no motion to classify'],
+    ]);
+  });
+});
+
+describe('maps of other pipelines', () => {
+  const png = (pixels: (i: number) => number) =>
+    sharp(Buffer.from(Array.from({ length: 28 * 28 * 3 }, (_, i) => pixels(i))), {
+      raw: { width: 28, height: 28, channels: 3 },
+    });
+
+  it('reads per-subject subfolders, one file per name, and refuses flat or lossy PNGs', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'mer-maps-'));
+    mkdirSync(path.join(dir, 'sub01'));
+    await png((i) => (i * 7) % 256)
+      .png()
+      .toFile(path.join(dir, 'sub01', 'EP01.png'));
+    const values = Float32Array.from({ length: 3 * 28 * 28 }, (_, i) => Math.cos(i));
+    writeFileSync(
+      path.join(dir, 'sub01', 'EP01.npy'),
+      npy('<f4', [3, 28, 28], Buffer.from(values.buffer)),
+    );
+    await png(() => 128)
+      .png()
+      .toFile(path.join(dir, 'flat.png'));
+    await png((i) => (i * 5) % 256)
+      .jpeg()
+      .toFile(path.join(dir, 'lossy.png'));
+    const { maps, problems } = await readFlowMaps(dir);
+    expect(maps.map((map) => [map.name, path.basename(map.file)])).toEqual([
+      ['sub01/EP01', 'EP01.png'],
+    ]);
+    expect(problems.map((p) => [path.relative(dir, p.file), p.message])).toEqual([
+      ['flat.png', 'every channel is constant: the map holds no motion to classify'],
+      ['lossy.png', expect.stringMatching(/holds jpeg data/)],
+      ['sub01/EP01.npy', 'not read: EP01.png has the same name and is read instead'],
+    ]);
+    const matched = matchLabelsToMaps([label('sub01', 'EP01')], ['sub01/EP01'], dir);
+    expect(matched.labelOf.get('sub01/EP01')).toBeDefined();
+  });
+
+  it('reads path columns and labels as pandas writes them, and says how to write an emotion', async () => {
+    const file = labelsFile('path,subject,label\nsub01/EP01.png,sub01,1.0\nEP02,sub01,happiness\n');
+    const { labels, problems } = await readMapLabels(file);
+    expect(labels.map((l) => [l.clip, l.label])).toEqual([['sub01/EP01', 'positive']]);
+    expect(problems.map((p) => p.message)).toEqual([
+      expect.stringMatching(/line 3: .*the composite's 3-class label for happiness is positive/),
     ]);
   });
 });

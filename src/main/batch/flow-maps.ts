@@ -1,7 +1,8 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
-import { THREE_CLASSES, type ThreeClass } from '../../shared/domain';
+import type { ThreeClass } from '../../shared/domain';
+import { parseThreeClass, threeClassOfEmotion } from '../../shared/three-class';
 import { subjectKey } from '../annotations/import/keys';
 import { MAP_CHANNELS, MAP_SIZE } from '../model/session';
 import { decodeText, parseCsv } from '../annotations/import/csv';
@@ -15,7 +16,7 @@ import { decodeText, parseCsv } from '../annotations/import/csv';
  */
 export interface FlowMap {
   file: string;
-  /** File name without extension: the key labels are matched on. */
+  /** Path below the maps folder without extension ('/'-separated): the key labels are matched on. */
   name: string;
   maps: Float32Array;
 }
@@ -48,55 +49,81 @@ const NOT_MAPS: Record<string, string> = Object.fromEntries([
   ]),
 ]);
 
+/** Subfolders read below the maps folder (per-subject folders, as some pipelines write). */
+const MAX_DEPTH = 3;
+/** Of files with one name, the one read: as the trainer (models/ahmsa/data.py) takes them. */
+const EXTENSION_ORDER = ['.png', '.npy', '.f32'];
+
 /**
- * Reads every map of a folder; files of the wrong size or channels are named, not fatal. A map
- * whose sidecar `<name>.json` (as `mer-studio input` writes) gives another layout than the
- * model's (`layout`, default whole-face) is named too: HTNet's region mosaic is not a face.
+ * Reads every map of a folder and its subfolders; files of the wrong size or channels are named,
+ * not fatal. A map whose sidecar `<name>.json` (as `mer-studio input` writes) gives another
+ * layout than the model's (`layout`, default whole-face) is named too: HTNet's region mosaic is
+ * not a face.
  */
 export async function readFlowMaps(
   dir: string,
   layout = 'whole-face',
 ): Promise<{ maps: FlowMap[]; problems: MapProblem[] }> {
-  const entries = await readdir(dir, { withFileTypes: true }).catch(
-    (error: NodeJS.ErrnoException) => {
-      throw new Error(`${dir}: cannot read the maps folder (${error.code ?? error.message})`);
-    },
-  );
+  const files = await listFiles(dir);
   const extensionOf = (name: string) => path.extname(name).toLowerCase();
-  const isFile = (entry: (typeof entries)[number]) => entry.isFile() || entry.isSymbolicLink();
-  const files = entries
-    .filter((entry) => isFile(entry) && MAP_EXTENSIONS.has(extensionOf(entry.name)))
-    .map((entry) => entry.name)
-    .sort();
+  const problems: MapProblem[] = files
+    .filter((name) => NOT_MAPS[extensionOf(name)] !== undefined)
+    .map((name) => ({ file: path.join(dir, name), message: NOT_MAPS[extensionOf(name)] }));
   const maps: FlowMap[] = [];
-  const problems: MapProblem[] = entries
-    .filter((entry) => isFile(entry) && NOT_MAPS[extensionOf(entry.name)] !== undefined)
-    .map((entry) => ({
-      file: path.join(dir, entry.name),
-      message: NOT_MAPS[extensionOf(entry.name)],
-    }));
-  const folders = entries.filter((entry) => entry.isDirectory());
-  if (folders.length > 0) {
-    problems.push({
-      file: path.join(dir, folders[0].name),
-      message: `not read: ${folders.length} subfolder(s); maps are read from ${dir} itself`,
-    });
-  }
-  for (const name of files) {
-    const file = path.join(dir, name);
+  for (const [name, variants] of mapFilesByName(files)) {
+    const [chosen, ...others] = variants;
+    for (const other of others) {
+      problems.push({
+        file: path.join(dir, other),
+        message: `not read: ${path.basename(chosen)} has the same name and is read instead`,
+      });
+    }
+    const file = path.join(dir, chosen);
     try {
-      const stated = await sidecarLayout(path.join(dir, `${path.parse(name).name}.json`));
+      const stated = await sidecarLayout(path.join(dir, `${name}.json`));
       if (stated && firstWord(stated) !== firstWord(layout)) {
         throw new Error(
-          `${path.parse(name).name}.json says its layout is "${stated}"; the model reads ${layout} maps`,
+          `${path.basename(name)}.json says its layout is "${stated}"; the model reads ${layout} maps`,
         );
       }
-      maps.push({ file, name: path.parse(name).name, maps: await readMap(file) });
+      maps.push({ file, name, maps: await readMap(file) });
     } catch (error) {
       problems.push({ file, message: (error as Error).message });
     }
   }
   return { maps, problems };
+}
+
+/** Files below `dir` as '/'-separated relative paths, sorted. */
+async function listFiles(dir: string, depth = 0): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch(
+    (error: NodeJS.ErrnoException) => {
+      throw new Error(`${dir}: cannot read the maps folder (${error.code ?? error.message})`);
+    },
+  );
+  const files: string[] = [];
+  for (const entry of entries) {
+    if (entry.isFile() || entry.isSymbolicLink()) files.push(entry.name);
+    else if (entry.isDirectory() && depth < MAX_DEPTH) {
+      const below = await listFiles(path.join(dir, entry.name), depth + 1);
+      files.push(...below.map((name) => `${entry.name}/${name}`));
+    }
+  }
+  return files.sort();
+}
+
+/** Map files by name without extension, the preferred file first. */
+function mapFilesByName(files: string[]): Map<string, string[]> {
+  const byName = new Map<string, string[]>();
+  for (const file of files) {
+    const extension = path.extname(file).toLowerCase();
+    if (!MAP_EXTENSIONS.has(extension)) continue;
+    const name = file.slice(0, -extension.length);
+    byName.set(name, [...(byName.get(name) ?? []), file]);
+  }
+  const rank = (file: string) => EXTENSION_ORDER.indexOf(path.extname(file).toLowerCase());
+  for (const variants of byName.values()) variants.sort((a, b) => rank(a) - rank(b));
+  return byName;
 }
 
 async function sidecarLayout(file: string): Promise<string | null> {
@@ -129,7 +156,11 @@ async function readMap(file: string): Promise<Float32Array> {
   let channels: number;
   try {
     // The file's own channel count: decoding to raw would expand grey to RGB.
-    channels = (await sharp(bytes).metadata()).channels ?? 0;
+    const metadata = await sharp(bytes).metadata();
+    if (metadata.format !== 'png') {
+      throw new Error(`holds ${metadata.format ?? 'other'} data: a lossy image changes the values`);
+    }
+    channels = metadata.channels ?? 0;
     decoded = await sharp(bytes).raw().toBuffer({ resolveWithObject: true });
   } catch (error) {
     throw new Error(`not a readable PNG (${(error as Error).message.split('\n')[0]})`, {
@@ -151,7 +182,7 @@ async function readMap(file: string): Promise<Float32Array> {
   for (let i = 0; i < plane; i++) {
     for (let c = 0; c < MAP_CHANNELS; c++) values[c * plane + i] = pixels[i * MAP_CHANNELS + c];
   }
-  return values;
+  return checkedValues(values);
 }
 
 function checkedValues(values: Float32Array): Float32Array {
@@ -257,7 +288,7 @@ export async function readMapLabels(
     if (label === null) {
       problems.push({
         file,
-        message: `line ${line}: label ${JSON.stringify(cell(columns.label))} is not 0, 1, 2 or a class name`,
+        message: `line ${line}: ${labelProblem(cell(columns.label))}`,
       });
       return;
     }
@@ -281,7 +312,7 @@ function headerColumns(
   const columns = {
     dataset: column('dataset', 'db'),
     subject: column('sub', 'subject'),
-    clip: column('filename_o', 'clip', 'filename', 'file'),
+    clip: column('filename_o', 'clip', 'filename', 'file', 'path', 'map'),
     label: column('label'),
   };
   const missing = Object.entries(columns)
@@ -296,15 +327,28 @@ function headerColumns(
   return columns;
 }
 
-/** A file column may name the map with its extension (sub01_EP02_01f.png). */
+/** A file column may name the map with its extension and folder (sub01/sub01_EP02_01f.png). */
 function withoutMapExtension(name: string): string {
-  return MAP_EXTENSIONS.has(path.extname(name).toLowerCase()) ? path.parse(name).name : name;
+  const extension = path.extname(name);
+  const bare = MAP_EXTENSIONS.has(extension.toLowerCase())
+    ? name.slice(0, -extension.length)
+    : name;
+  return bare.replaceAll('\\', '/');
 }
 
 function parseLabel(text: string): ThreeClass | null {
-  if (/^[0-2]$/.test(text)) return THREE_CLASSES[Number(text)];
-  const lower = text.toLowerCase();
-  return (THREE_CLASSES as readonly string[]).includes(lower) ? (lower as ThreeClass) : null;
+  return parseThreeClass(text);
+}
+
+/** What a label that is not a class says, with the composite's mapping for an emotion word. */
+function labelProblem(text: string): string {
+  const mapped = threeClassOfEmotion(text);
+  const hint = mapped
+    ? ` (an emotion: the composite's 3-class label for ${text.toLowerCase()} is ${mapped}; write that)`
+    : text.toLowerCase() === 'others'
+      ? ' ("others" is not in the 3-class task)'
+      : '';
+  return `label ${JSON.stringify(text)} is not 0, 1, 2 or a class name${hint}`;
 }
 
 /**
@@ -318,7 +362,7 @@ export function mapMatcher(names: Iterable<string>): (label: MapLabel) => string
   const exact = new Set(names);
   const bySuffix = new Map<string, string[]>();
   for (const name of exact) {
-    for (let at = name.indexOf('_'); at >= 0; at = name.indexOf('_', at + 1)) {
+    for (const at of separatorsOf(name)) {
       const suffix = name.slice(at + 1);
       const list = bySuffix.get(suffix) ?? [];
       list.push(name);
@@ -335,10 +379,16 @@ export function mapMatcher(names: Iterable<string>): (label: MapLabel) => string
   };
 }
 
+/** Where a map name splits into prefix and clip: at '_' and at folder separators. */
+function separatorsOf(name: string): number[] {
+  return [...name].flatMap((char, at) => (char === '_' || char === '/' ? [at] : []));
+}
+
 /** Whether a map name's part before the clip ends in the subject (006 is 6; sub09 is not sub02). */
 function namesSubject(prefix: string, subject: string): boolean {
   if (subject === '') return true; // nothing to tell subjects apart by
-  return subjectKey(prefix.slice(prefix.lastIndexOf('_') + 1)) === subjectKey(subject);
+  const last = prefix.slice(Math.max(prefix.lastIndexOf('_'), prefix.lastIndexOf('/')) + 1);
+  return subjectKey(last) === subjectKey(subject);
 }
 
 /**

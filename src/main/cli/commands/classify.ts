@@ -545,6 +545,12 @@ async function classifyFlowMaps(
       `${labelsFile}: no label matches a map in ${dir} (maps are named <sub>_<filename_o>.png or <clip>.png)`,
     );
   }
+  if (labelProblems.length > labelOf.size) {
+    io.err(
+      `warning: ${labelProblems.length} label problems against ${labelOf.size} maps labelled: ` +
+        'the figures below cover only those maps',
+    );
+  }
   const session = await openModel(values, provider, io, false);
   try {
     const started = performance.now();
@@ -569,7 +575,7 @@ async function classifyFlowMaps(
     const rows = predictions.map(({ map, probabilities }) => {
       const label = labelOf.get(map.name);
       return {
-        file: path.basename(map.file),
+        file: path.relative(dir, map.file),
         dataset: label?.dataset ?? '',
         subject: label?.subject ?? '',
         clip: label?.clip ?? map.name,
