@@ -82,6 +82,15 @@ describe('model session (onnxruntime-node, shipped model)', () => {
       /card says the output is probabilities, but a row is \(.*\), summing to .*"logits"/,
     );
     await scaled.close();
+    const logitsCard = modelCopy((card) => {
+      card.output = { ...(card.output as object), kind: 'logits' };
+      delete card.sha256;
+    });
+    const probabilities = await ModelSession.open(logitsCard, 'cpu');
+    await expect(probabilities.classify(maps)).rejects.toThrow(
+      /card says the output is logits, but every row is already probabilities/,
+    );
+    await probabilities.close();
     const notFinite = await ModelSession.open(testModel('not-finite'), 'cpu');
     await expect(notFinite.classify(maps)).rejects.toThrow(/non-finite outputs \(NaN/);
     await notFinite.close();

@@ -40,10 +40,14 @@ async function createSession({ modelPath, wanted }: ModelWorkerData) {
       try {
         const session = await ort.InferenceSession.create(modelPath, {
           executionProviders: ['cuda'],
+          logSeverityLevel: 4, // a failed load is reported below, not as onnxruntime's raw error line
         });
         return { session, provider: 'cuda' as const, providerNote: undefined };
       } catch (error) {
-        failures.push(`CUDA provider failed to start: ${(error as Error).message}`);
+        failures.push(
+          `CUDA provider failed to start (${plainMessage(error as Error)}); it needs the CUDA 12 ` +
+            'and cuDNN 9 libraries on the library path',
+        );
       }
     }
   }

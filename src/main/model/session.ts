@@ -94,11 +94,17 @@ export class ModelSession {
     );
     if (!reply.ok) throw new Error(`${this.path}: inference failed (${reply.error})`);
     const values = new Float32Array(reply.values);
-    return Array.from({ length: count }, (_, i) => {
-      const row = Array.from(values.subarray(i * 3, i * 3 + 3));
-      checkOutputRow(this.path, this.card, row);
-      return toRecord(this.card.output.kind === 'logits' ? softmax(row) : row);
-    });
+    const rows = Array.from({ length: count }, (_, i) =>
+      Array.from(values.subarray(i * 3, i * 3 + 3)),
+    );
+    for (const row of rows) checkOutputRow(this.path, this.card, row);
+    if (this.card.output.kind === 'logits' && rows.every(looksLikeProbabilities)) {
+      throw new ModelOutputError(
+        `${this.path}: the card says the output is logits, but every row is already probabilities ` +
+          '(between 0 and 1, summing to 1); set output.kind to "probabilities" in its card',
+      );
+    }
+    return rows.map((row) => toRecord(this.card.output.kind === 'logits' ? softmax(row) : row));
   }
 
   async close(): Promise<void> {
@@ -124,6 +130,11 @@ async function checkDigest(modelPath: string, card: ModelCard): Promise<void> {
 /** The model answered, but not with what its card promises: a problem of the model, not the maps. */
 export class ModelOutputError extends Error {
   override name = 'ModelOutputError';
+}
+
+function looksLikeProbabilities(row: number[]): boolean {
+  const sum = row.reduce((a, b) => a + b, 0);
+  return row.every((value) => value >= 0 && value <= 1) && Math.abs(sum - 1) < 1e-4;
 }
 
 /** Probabilities must be probabilities, and nothing may be NaN: else every answer is wrong. */
@@ -174,19 +185,24 @@ function checkCardAgainstGraph(modelPath: string, card: ModelCard, graph: GraphD
     problems.push(`output "${card.output.name}" not in graph (${graph.outputNames.join(', ')})`);
   }
   if (card.input.shape.slice(1).join('x') !== '3x28x28') {
-    problems.push(`card input shape is [${card.input.shape.join(', ')}], expected [N, 3, 28, 28]`);
+    problems.push(`card input shape is ${shapeText(card.input.shape)}, expected [N, 3, 28, 28]`);
   }
   const inputShape = graph.shapes[card.input.name];
   if (inputShape && inputShape.slice(1).join('x') !== '3x28x28') {
-    problems.push(`graph input shape is [${inputShape.join(', ')}], expected [N, 3, 28, 28]`);
+    problems.push(`graph input shape is ${shapeText(inputShape)}, expected [N, 3, 28, 28]`);
   }
   const outputShape = graph.shapes[card.output.name];
   if (outputShape && outputShape[outputShape.length - 1] !== THREE_CLASSES.length) {
-    problems.push(`graph output shape is [${outputShape.join(', ')}], expected [N, 3]`);
+    problems.push(`graph output shape is ${shapeText(outputShape)}, expected [N, 3]`);
   }
   if (problems.length > 0) {
     throw new Error(`${modelPath}: model does not match its card: ${problems.join('; ')}`);
   }
+}
+
+/** A shape as written in messages: a free (batch) dimension is N. */
+function shapeText(shape: ReadonlyArray<number | string | null>): string {
+  return `[${shape.map((size) => (size === null || size === -1 ? 'N' : size)).join(', ')}]`;
 }
 
 function softmax(values: number[]): number[] {
