@@ -38,15 +38,16 @@ async function createSession({ modelPath, wanted }: ModelWorkerData) {
       failures.push('CUDA provider not installed (run `npm run setup:cuda` on a GPU machine)');
     } else {
       try {
+        // A failed provider load is reported in the note below, not as onnxruntime's raw log line.
+        ort.env.logLevel = 'fatal';
         const session = await ort.InferenceSession.create(modelPath, {
           executionProviders: ['cuda'],
-          logSeverityLevel: 4, // a failed load is reported below, not as onnxruntime's raw error line
         });
         return { session, provider: 'cuda' as const, providerNote: undefined };
       } catch (error) {
         failures.push(
-          `CUDA provider failed to start (${plainMessage(error as Error)}); it needs the CUDA 12 ` +
-            'and cuDNN 9 libraries on the library path',
+          `CUDA provider failed to start (${plainMessage(error as Error)}); it needs all of ` +
+            "onnxruntime's provider files (`npm run setup:cuda`) and the CUDA 12 and cuDNN 9 libraries",
         );
       }
     }
