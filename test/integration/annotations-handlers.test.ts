@@ -203,6 +203,16 @@ describe('annotation requests through the handler table', () => {
     expect((await call(again, 'annotations.get', { clipId: 'sub01/EP02_01f' })).own?.apex).toBe(3);
   });
 
+  it('does not keep an import that names no clip of the dataset', async () => {
+    const other = path.join(base, 'other-dataset.csv');
+    await writeFile(other, SHEET.split('\n')[0] + '\n09,EP99_01,1,2,3,4,fear\n');
+    const before = (await call(ctx, 'annotations.imports', {})).length;
+    const report = await call(ctx, 'annotations.import', { file: other });
+    expect([report.rowsMatched, report.saved]).toEqual([0, undefined]);
+    expect(report.warnings).toContain('Not saved: it would add nothing to this dataset.');
+    expect(await call(ctx, 'annotations.imports', {})).toHaveLength(before);
+  });
+
   it('answers bad files with a message naming the file', async () => {
     const reply = await dispatch(ctx, 'annotations.import', { file: path.join(base, 'nope.csv') });
     expect(reply).toMatchObject({ ok: false, error: { code: 'failed' } });

@@ -157,6 +157,10 @@ export const annotationHandlers: HandlersFor<typeof annotationRequests> = {
       importedAt,
     });
     if (!dataset) return outcome.report;
+    if (outcome.report.clipsMatched === 0) {
+      outcome.report.warnings.push('Not saved: it would add nothing to this dataset.');
+      return outcome.report;
+    }
     const location = await annotationStore(ctx).where();
     outcome.report.saved = await saveImportedSet(location, outcome, importedAt);
     await reattachImportedAnnotations(dataset, ctx.dataFolder);
