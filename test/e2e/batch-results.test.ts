@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCsv } from '../../src/main/report/csv';
 import { openAppSession, type AppSession } from '../support/app-session';
 import { chromiumMissingNote, screenshotDir } from '../support/browser';
-import { shownFrame } from './workspace-host';
+import { focusedTestId, press, shownFrame } from './workspace-host';
 
 /**
  * The results view in chromium through the web host, on the built-in demo dataset (12 clips with
@@ -26,8 +26,15 @@ describe.skipIf(chromiumMissingNote())('batch results (web host + chromium)', ()
   afterAll(() => app?.close());
 
   it('runs a batch with a progress bar and shows UF1/UAR when it ends', async () => {
-    await page.getByTestId('batch-start').click();
+    // From the keyboard: while the batch runs the button says it is unavailable and keeps focus.
+    await page.getByTestId('batch-start').focus();
+    await press(page, 'Enter');
     await page.getByTestId('batch-progress').waitFor();
+    expect(await page.getByTestId('batch-start').getAttribute('aria-disabled')).toBe('true');
+    expect(await focusedTestId(page)).toBe('batch-start');
+    expect(await page.getByTestId('batch-progress').getAttribute('aria-label')).toBe(
+      'Batch progress',
+    );
     await expect
       .poll(() => page.getByTestId('batch-status').textContent(), {
         timeout: 150_000,
@@ -76,6 +83,8 @@ describe.skipIf(chromiumMissingNote())('batch results (web host + chromium)', ()
       .poll(() => page.locator('strong[title="subject / clip"]').textContent())
       .toBe(clipId.replace('/', ' / '));
     await expect.poll(() => shownFrame(page)).toBe(onset); // at the classified expression's onset
+    // The keys go on in the workspace: focus is on the frame, not dropped with the results.
+    expect(await focusedTestId(page)).toBe('frame-image');
     await page.screenshot({ path: path.join(screenshotDir, 'batch-02-cell.png'), fullPage: true });
   });
 
@@ -87,8 +96,11 @@ describe.skipIf(chromiumMissingNote())('batch results (web host + chromium)', ()
   });
 
   it('exports the per-clip CSV, the metrics CSV, the MEGC csv and the matrix PNG', async () => {
-    await page.getByTestId('export-clips').click();
+    await page.getByTestId('export-clips').focus();
+    await press(page, 'Enter');
     const clipsFile = await exportedPath(page, /clips: 12 rows written to\s+(\S+\.csv)/);
+    // Busy while it exported, yet focus stayed on the button (a disabled one drops it).
+    expect(await focusedTestId(page)).toBe('export-clips');
     const rows = parseCsv(await readFile(clipsFile, 'utf8'));
     const header = rows[0];
     expect(rows).toHaveLength(13);

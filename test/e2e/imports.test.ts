@@ -92,8 +92,13 @@ describe.skipIf(chromiumMissingNote())('imports (web host + chromium)', () => {
     await expect
       .poll(() => text('import-summary'))
       .toMatch(/rows read 2 · accepted 2\s?· matched 2 \(2\s+clips\)/);
-    await page.getByTestId('import-remove').last().click();
+    await page.getByTestId('import-remove').last().focus();
+    await page.keyboard.press('Enter');
     await expect.poll(() => page.getByTestId('import-remove').count()).toBe(1);
+    // The row and its button are gone: focus goes to the list's heading, not to the page.
+    await expect
+      .poll(() => page.evaluate(() => document.activeElement?.getAttribute('data-testid')))
+      .toBe('import-sets-heading');
   });
 
   it('imports a table whose columns the user maps, then removes both imports', async () => {
