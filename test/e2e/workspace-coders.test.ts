@@ -254,9 +254,17 @@ describe.skipIf(chromiumMissingNote())('several coders (web host + chromium)', (
     await press(page, 'Shift+g');
     await page.keyboard.type('999');
     await press(page, 'Enter');
-    await expect.poll(() => text(page, 'viewer-notice')).toContain('frame 999 is beyond the clip');
+    // Refused beside the field, which keeps the text to correct; Escape goes back to the frames.
+    await expect.poll(() => text(page, 'goto-error')).toContain('frame 999 is beyond the clip');
+    expect(await focusedTestId(page)).toBe('goto-frame');
+    expect(await page.getByTestId('goto-frame').inputValue()).toBe('999');
+    for (const refused of ['-5', '1e1']) {
+      await page.getByTestId('goto-frame').fill(refused);
+      await press(page, 'Enter');
+      await expect.poll(() => text(page, 'goto-error')).toMatch(/type digits only/);
+    }
     expect(await shownFrame(page)).toBe(31);
-    await press(page, 'ArrowLeft');
+    await press(page, 'Escape', 'ArrowLeft');
     await expect.poll(() => shownFrame(page)).toBe(30);
   });
 });

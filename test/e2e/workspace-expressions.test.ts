@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openAppSession, type AppSession } from '../support/app-session';
 import path from 'node:path';
 import { chromiumMissingNote, screenshotDir } from '../support/browser';
-import { findCoderFile, press, shownFrame, text } from './workspace-host';
+import { findCoderFile, focusedTestId, press, shownFrame, text } from './workspace-host';
 
 interface CoderFile {
   schemaVersion: number;
@@ -80,9 +80,25 @@ describe.skipIf(chromiumMissingNote())(
       await press(page, '.');
       await expect.poll(() => text(page, 'mark-onset')).toBe('20');
       await page.getByTestId('expression-remove').focus();
+      // The first press only asks; Escape keeps the expression.
       await press(page, 'Enter');
+      await expect
+        .poll(() => text(page, 'expression-remove'))
+        .toBe('Delete expression 2? Press again to delete');
+      expect(await text(page, 'expression-shown')).toBe('expression 2 of 2');
+      await press(page, 'Escape');
+      await expect.poll(() => text(page, 'expression-remove')).toBe('delete this expression');
+      expect(await focusedTestId(page)).toBe('expression-remove');
+      // Asking, then moving on (Tab) keeps it too.
+      await press(page, 'Enter', 'Tab');
+      await expect.poll(() => text(page, 'expression-remove')).toBe('delete this expression');
+      expect(Object.keys((await onDisk()).annotations)).toHaveLength(2);
+      // Pressed twice: deleted, and the keyboard goes on from the panel's heading.
+      await page.getByTestId('expression-remove').focus();
+      await press(page, 'Enter', 'Enter');
       await expect.poll(() => text(page, 'expression-shown')).toBe('expression 1 of 1');
       expect(await text(page, 'mark-onset')).toBe('2');
+      await expect.poll(() => focusedTestId(page)).toBe('annotation-heading');
       const file = await onDisk();
       expect(Object.keys(file.annotations)).toEqual(['sub01/EP01']);
       expect(file.schemaVersion).toBe(1);

@@ -17,12 +17,20 @@ export function fileFrameNumber(clip: ClipSummary, index: number | null): number
 export function parseFrameTarget(clip: ClipSummary, typed: string): number | string {
   const text = typed.trim();
   const byFile = text.startsWith('#');
-  const value = Number(byFile ? text.slice(1) : text);
-  if (text === '' || (byFile && text.length === 1) || !Number.isInteger(value)) {
-    return `"${typed}" is not a frame number (type an index, or # and a file number)`;
+  const digits = byFile ? text.slice(1).trim() : text;
+  if (!/^\d+$/.test(digits)) {
+    return `"${typed}" is not a frame number: type digits only (an index, or # and a file number)`;
   }
-  if (!byFile) return value;
+  const value = Number(digits);
   const numbers = clip.frameNumbers;
+  if (!byFile) {
+    const last = clip.frameCount - 1;
+    if (value <= last) return value;
+    const files = numbers?.length
+      ? ` (files #${numbers[0]}–#${numbers[numbers.length - 1]}: type # and a file number)`
+      : '';
+    return `frame ${value} is beyond the clip: ${clip.id} has frames 0–${last}${files}`;
+  }
   const index = numbers?.indexOf(value) ?? -1;
   if (index >= 0) return index;
   if (!numbers || numbers.length === 0) return `${clip.id} has no numbered frame files`;

@@ -8,6 +8,7 @@ import type {
   RequestName,
   ResultOf,
 } from '../../../shared/contract';
+import { connection } from './connection.svelte';
 
 /** What the Electron preload exposes (see src/preload/index.ts). */
 interface Bridge {
@@ -50,17 +51,32 @@ function electronApi(bridge: Bridge): MerApi {
   };
 }
 
+const RECONNECT_DELAY_MS = 2000;
+
 function webApi(): MerApi {
   const token = takeToken();
   const listeners = new Map<EventName, Set<(payload: never) => void>>();
   const pending = new Map<number, (reply: Reply<unknown>) => void>();
   let nextId = 1;
   let socket: Promise<WebSocket> | null = null;
+  let retryTimer: ReturnType<typeof setTimeout> | null = null;
+
+  /** While the backend is away, try again every few seconds so the window knows when it is back. */
+  const retrySoon = (): void => {
+    connection.lost = true;
+    retryTimer ??= setTimeout(() => {
+      retryTimer = null;
+      connect().catch(() => undefined); // a failed attempt closes, and closing retries
+    }, RECONNECT_DELAY_MS);
+  };
 
   const connect = (): Promise<WebSocket> => {
     socket ??= new Promise((resolve, reject) => {
       const ws = new WebSocket(`ws://${location.host}/ws?token=${encodeURIComponent(token)}`);
-      ws.onopen = () => resolve(ws);
+      ws.onopen = () => {
+        connection.lost = false;
+        resolve(ws);
+      };
       ws.onerror = () => reject(new RequestError('cannot reach the MER Studio backend', 'failed'));
       ws.onclose = () => {
         socket = null;
@@ -71,6 +87,7 @@ function webApi(): MerApi {
           });
         }
         pending.clear();
+        retrySoon();
       };
       ws.onmessage = (message) => {
         const data = JSON.parse(String(message.data)) as
