@@ -84,7 +84,10 @@ describe.skipIf(chromiumMissingNote())('switching and limits (web host + chromiu
     await expect
       .poll(() => page.getByTestId('frame-image').getAttribute('data-shown-width'))
       .toBe('320');
+    // The panel takes marks once its clip's annotation has loaded (its fields are enabled then).
+    await expect.poll(() => page.getByTestId('emotion').isEnabled()).toBe(true);
     await press(page, 'i');
+    await expect.poll(() => text(page, 'mark-onset')).toBe('0');
     await expect.poll(() => text(page, 'save-state')).toBe('saved');
     const saved = await codedClips(other);
     expect(saved.map(({ clipId, onset, ausRaw }) => [clipId, onset, ausRaw])).toEqual([
