@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -74,11 +74,13 @@ describe.skipIf(!built)('serve, restarted', () => {
     });
     await first.stop();
     const second = await serve(dataset);
-    expect(second.url.port).toBe(first.url.port);
+    expect(second.url.href).toBe(first.url.href); // same port and token: open windows reconnect
     expect(await ask(second.url, 'annotations.coders', {})).toMatchObject({
       ok: true,
       result: { current: 'Ana María' },
     });
     await second.stop();
+    const kept = statSync(path.join(process.env.MER_DATA_DIR!, 'remembered.json'));
+    if (process.platform !== 'win32') expect(kept.mode & 0o777).toBe(0o600); // it holds the token
   }, 90_000);
 });

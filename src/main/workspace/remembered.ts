@@ -1,4 +1,4 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { coderName } from '../../shared/contract/schemas';
 import { writeFileAtomic } from '../app/atomic-write';
@@ -6,12 +6,14 @@ import type { AppContext } from '../app/context';
 
 /**
  * What the app hosts keep between starts, apart from the settings: the coder last chosen (so a
- * restart does not code under the default name) and the web host's port (the browser keeps a
- * window's unsaved drafts per origin, so a new port would hide them).
+ * restart does not code under the default name) and the web host's port and token (the browser
+ * keeps a window's unsaved drafts per origin, and an open window reconnects only with the same
+ * token). The file is readable by its owner only, like Jupyter's runtime files.
  */
 interface Remembered {
   coder?: string;
   port?: number;
+  token?: string;
 }
 
 function rememberedFile(dataFolder: string): string {
@@ -23,7 +25,12 @@ export async function readRemembered(dataFolder: string): Promise<Remembered> {
     const raw = JSON.parse(await readFile(rememberedFile(dataFolder), 'utf8')) as Remembered;
     const coder = coderName.safeParse(raw.coder);
     const port = Number.isInteger(raw.port) && raw.port! > 1023 && raw.port! < 65536;
-    return { coder: coder.success ? coder.data : undefined, port: port ? raw.port : undefined };
+    const token = typeof raw.token === 'string' && /^[0-9a-f]{48}$/.test(raw.token);
+    return {
+      coder: coder.success ? coder.data : undefined,
+      port: port ? raw.port : undefined,
+      token: token ? raw.token : undefined,
+    };
   } catch {
     return {};
   }
@@ -35,6 +42,7 @@ export async function remember(dataFolder: string, change: Remembered): Promise<
     const next = { ...(await readRemembered(dataFolder)), ...change };
     await mkdir(dataFolder, { recursive: true });
     await writeFileAtomic(rememberedFile(dataFolder), `${JSON.stringify(next, null, 2)}\n`);
+    await chmod(rememberedFile(dataFolder), 0o600);
   } catch {
     // nothing else depends on it
   }

@@ -20,8 +20,9 @@ export const serveCommand: CliCommand = {
 Starts the web host: the same app as the desktop window, in your browser. It listens on
 127.0.0.1 only and refuses any request without the token in the printed URL.
 
-  --port N          port, 1–65535, or 0 for any free one (default: the port used last time,
-                    so a browser window finds its unsaved drafts again, else a free one)
+  --port N          port, 1–65535, or 0 for any free one, with a new token (default: the port
+                    and token of last time, so open browser windows reconnect and keep their
+                    unsaved drafts, else a free port)
   --dataset <dir>   dataset to open (default: the built-in demo dataset, generated on first use)
   --json            print {"url", "port", "dataset"} as one JSON line instead`,
   async run(argv, io) {
@@ -61,19 +62,18 @@ Starts the web host: the same app as the desktop window, in your browser. It lis
 };
 
 /**
- * The port asked for, else the one used last time (the browser keeps a window's unsaved drafts
- * per origin: a new port would hide them after a restart), else any free one.
+ * The port asked for (with a new token), else the port and token used last time, so windows open
+ * before a restart reconnect and find their unsaved drafts (kept per origin), else a free port.
  */
 async function startOnPort(ctx: AppContext, rendererDir: string, port: number | undefined) {
   if (port !== undefined) return startWebHost({ ctx, rendererDir, port });
-  const last = (await readRemembered(ctx.dataFolder)).port;
-  const host = await startWebHost({ ctx, rendererDir, port: last ?? 0 }).catch(
-    (error: NodeJS.ErrnoException) => {
-      if (last === undefined || error.code !== 'EADDRINUSE') throw error;
-      return startWebHost({ ctx, rendererDir, port: 0 });
-    },
-  );
-  await remember(ctx.dataFolder, { port: host.port });
+  const last = await readRemembered(ctx.dataFolder);
+  const start = (at: number) => startWebHost({ ctx, rendererDir, port: at, token: last.token });
+  const host = await start(last.port ?? 0).catch((error: NodeJS.ErrnoException) => {
+    if (last.port === undefined || error.code !== 'EADDRINUSE') throw error;
+    return start(0);
+  });
+  await remember(ctx.dataFolder, { port: host.port, token: host.token });
   return host;
 }
 
