@@ -3,6 +3,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openAppSession, type AppSession } from '../support/app-session';
 import { chromiumMissingNote, screenshotDir } from '../support/browser';
+import { startHost } from '../support/web-host';
 import { focusedTestId, press, pressViewKeyUntil, shownFrame, text } from './workspace-host';
 
 /**
@@ -80,6 +81,14 @@ describe.skipIf(chromiumMissingNote())(
       // Still there after the retries (it stays until the backend answers again).
       await page.waitForTimeout(2500);
       expect(await banner.count()).toBe(1);
+    });
+
+    it('reconnects when the host is started again (same port and token)', async () => {
+      app.host = await startHost(app.dataFolder);
+      expect(app.host.origin).toBe(new URL(page.url()).origin);
+      await expect
+        .poll(() => page.getByTestId('connection-lost').count(), { timeout: 15_000 })
+        .toBe(0);
     });
   },
 );
