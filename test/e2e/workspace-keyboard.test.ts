@@ -97,11 +97,15 @@ describe.skipIf(chromiumMissingNote())(
       await expect
         .poll(() => page.getByTestId('class-positive').getAttribute('aria-pressed'))
         .toBe('true');
+      expect(await text(page, 'class-mismatch')).toBe(
+        "the composite's mapping makes sadness negative",
+      );
       await press(page, 'e');
       expect(await focusedTestId(page)).toBe('emotion');
       await page.keyboard.type('happ');
       await press(page, 'Escape');
       await expect.poll(() => page.getByTestId('emotion').inputValue()).toBe('happiness');
+      expect(await page.getByTestId('class-mismatch').count()).toBe(0);
       // Enter chooses and goes back; ←/→ step frames and never change the choice
       const before = await shownFrame(page);
       await press(page, 'e', 'ArrowDown', 'Enter');
