@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { attachImportedAnnotations } from '../../src/main/annotations/imported';
 import { AppContext } from '../../src/main/app/context';
 import { dispatch } from '../../src/main/app/handlers';
-import type { ArgsOf, RequestName, ResultOf } from '../../src/shared/contract';
 import { makeCasme2, makeCasme3A } from '../fixtures/datasets';
+import { call } from '../support/dispatch';
 
 let base: string;
 let casme2: string;
@@ -25,12 +25,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(base, { recursive: true, force: true });
 });
-
-async function call<N extends RequestName>(ctx: AppContext, name: N, args: ArgsOf<N>) {
-  const reply = await dispatch(ctx, name, args);
-  if (!reply.ok) throw new Error(reply.error.message);
-  return reply.result as ResultOf<N>;
-}
 
 /** What the lead's dataset.open will do: open, then attach the saved imports. */
 async function open(root: string, dataFolder: string): Promise<AppContext> {

@@ -12,6 +12,7 @@ import { projectFile } from '../../src/main/app/paths';
 import { cardPathFor, mapDigest } from '../../src/main/model/card';
 import { shippedModelPath } from '../../src/main/model/session';
 import { parseCsv } from '../../src/main/report/csv';
+import { hasTorch } from '../support/python';
 import { hasSharedData, noteIfSharedMissing, sharedPath } from '../support/shared-data';
 
 interface Captured {
@@ -131,7 +132,7 @@ describe('mer-studio classify <dataset>', () => {
     );
   });
 
-  it.skipIf(!hasTorch())(
+  it.skipIf(!hasTorch('wrong-shape model test'))(
     'refuses a model with the wrong input shape (made with torch)',
     async () => {
       const model = path.join(work, 'models', 'wrong-shape.onnx');
@@ -490,18 +491,6 @@ describe('mer-studio classify --flow-maps', () => {
   );
   void hasSharedData;
 });
-
-function hasTorch(): boolean {
-  try {
-    execFileSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'pipe' });
-    return true;
-  } catch {
-    console.warn(
-      '[skipped] wrong-shape model test: /usr/bin/python3 has no torch (apt-get install python3-torch)',
-    );
-    return false;
-  }
-}
 
 /** A tiny network whose input is [N, 3, 32, 32], exported with the card's input/output names. */
 const WRONG_SHAPE_MODEL = `

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,18 +5,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import type { CliIO } from '../../src/main/cli/command';
 import { runCli } from '../../src/main/cli/index';
-
-function hasTorch(): boolean {
-  try {
-    execFileSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'pipe' });
-    return true;
-  } catch {
-    console.warn(
-      '[skipped] train CLI tests: /usr/bin/python3 has no torch (apt-get install python3-torch)',
-    );
-    return false;
-  }
-}
+import { hasTorch } from '../support/python';
 
 /** 4 subjects × 3 classes × 2 maps of random motion. */
 async function writeMaps(dir: string): Promise<string> {
@@ -76,42 +64,45 @@ function trainerPid(marker: string): number | undefined {
   return undefined;
 }
 
-describe.skipIf(process.platform !== 'linux' || !hasTorch())('mer-studio train', () => {
-  it('a cancel stops the trainer and its fold workers, and says what is kept', async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'mer-train-cancel-'));
-    const labels = await writeMaps(dir);
-    const out = path.join(dir, 'run');
-    const controller = new AbortController();
-    const err: string[] = [];
-    const io: CliIO = {
-      out: () => undefined,
-      err: (text) => err.push(text),
-      isTTY: false,
-      signal: controller.signal,
-    };
-    const args = ['train', '--flow-maps', dir, '--labels', labels, '--out', out, '--loso'];
-    args.push('--preset', 'tiny', '--epochs', '5000', '--workers', '2', '--threads', '2');
-    const running = runCli(args, io);
-    let trainer: number | undefined;
-    let workers: number[] = [];
-    await expect
-      .poll(
-        () => {
-          trainer ??= trainerPid(out);
-          workers = trainer === undefined ? [] : childrenOf(trainer);
-          return workers.length;
-        },
-        { timeout: 60_000, interval: 200 },
-      )
-      .toBeGreaterThanOrEqual(2); // two fold workers (and perhaps a resource tracker)
-    controller.abort();
-    const code = await running;
-    expect(code).not.toBe(0);
-    expect(err.join('\n')).toMatch(/cancelled.*kept/);
-    expect(err.join('\n')).not.toMatch(/Traceback/);
-    const processes = [trainer!, ...workers];
-    await expect
-      .poll(() => processes.filter(isAlive), { timeout: 20_000, interval: 200 })
-      .toEqual([]);
-  }, 120_000);
-});
+describe.skipIf(process.platform !== 'linux' || !hasTorch('train CLI tests'))(
+  'mer-studio train',
+  () => {
+    it('a cancel stops the trainer and its fold workers, and says what is kept', async () => {
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'mer-train-cancel-'));
+      const labels = await writeMaps(dir);
+      const out = path.join(dir, 'run');
+      const controller = new AbortController();
+      const err: string[] = [];
+      const io: CliIO = {
+        out: () => undefined,
+        err: (text) => err.push(text),
+        isTTY: false,
+        signal: controller.signal,
+      };
+      const args = ['train', '--flow-maps', dir, '--labels', labels, '--out', out, '--loso'];
+      args.push('--preset', 'tiny', '--epochs', '5000', '--workers', '2', '--threads', '2');
+      const running = runCli(args, io);
+      let trainer: number | undefined;
+      let workers: number[] = [];
+      await expect
+        .poll(
+          () => {
+            trainer ??= trainerPid(out);
+            workers = trainer === undefined ? [] : childrenOf(trainer);
+            return workers.length;
+          },
+          { timeout: 60_000, interval: 200 },
+        )
+        .toBeGreaterThanOrEqual(2); // two fold workers (and perhaps a resource tracker)
+      controller.abort();
+      const code = await running;
+      expect(code).not.toBe(0);
+      expect(err.join('\n')).toMatch(/cancelled.*kept/);
+      expect(err.join('\n')).not.toMatch(/Traceback/);
+      const processes = [trainer!, ...workers];
+      await expect
+        .poll(() => processes.filter(isAlive), { timeout: 20_000, interval: 200 })
+        .toEqual([]);
+    }, 120_000);
+  },
+);

@@ -3,11 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppContext } from '../../src/main/app/context';
-import { dispatch } from '../../src/main/app/handlers';
 import { ResultCache } from '../../src/main/batch/cache';
 import { writeDatasetSettings } from '../../src/main/dataset/settings';
-import type { ArgsOf, RequestName, ResultOf } from '../../src/shared/contract';
 import { makeCasme2 } from '../fixtures/datasets';
+import { call } from '../support/dispatch';
 
 /**
  * A dataset someone gives you may hold links in its .mer-studio folder pointing anywhere: the
@@ -26,12 +25,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(base, { recursive: true, force: true });
 });
-
-async function call<N extends RequestName>(ctx: AppContext, name: N, args: ArgsOf<N>) {
-  const reply = await dispatch(ctx, name, args);
-  if (!reply.ok) throw new Error(reply.error.message);
-  return reply.result as ResultOf<N>;
-}
 
 const fields = {
   onset: 0,
