@@ -13,7 +13,7 @@ export class LinkedFolderError extends Error {
  */
 export async function makeFolderWithin(anchor: string, folder: string): Promise<void> {
   const relative = path.relative(anchor, folder);
-  if (relative.startsWith('..') || path.isAbsolute(relative)) {
+  if (relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative)) {
     throw new Error(`${folder} is not inside ${anchor}`);
   }
   await mkdir(anchor, { recursive: true });
