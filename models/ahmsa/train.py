@@ -127,10 +127,16 @@ def check_resumable(config_file: Path, configuration: dict) -> None:
     """Refuses --resume when the folder's run had other settings, or other maps or labels."""
     if not config_file.exists():
         return
-    previous = json.loads(config_file.read_text())
-    settings = {key: value for key, value in configuration.items() if key != "inputDigest"}
-    if {key: value for key, value in previous.items() if key != "inputDigest"} != settings:
-        raise DataError(f"{config_file}: --resume with different settings; use a new --out folder")
+    try:
+        previous = json.loads(config_file.read_text())
+    except (OSError, ValueError) as error:
+        raise DataError(f"{config_file}: --resume, but the run's settings cannot be read ({error}); "
+                        "use a new --out folder") from None
+    differing = sorted(key for key in set(previous) | set(configuration)
+                       if key != "inputDigest" and previous.get(key) != configuration.get(key))
+    if differing:
+        raise DataError(f"{config_file}: --resume with different settings ({', '.join(differing)}); "
+                        "use a new --out folder")
     if "inputDigest" not in previous:
         raise DataError(f"{config_file}: --resume of a run that did not record its maps and labels, so its "
                         "folds cannot be checked against them; use a new --out folder")
@@ -206,8 +212,11 @@ def finished_fold(path: Path, fingerprint: str) -> dict | None:
     """The fold's saved result if this run (same settings, maps and labels) wrote it."""
     if not path.is_file():
         return None
-    result = json.loads(path.read_text())
-    return result if result.get("run") == fingerprint else None
+    try:
+        result = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None  # cut short (e.g. a full disk): trained again
+    return result if isinstance(result, dict) and result.get("run") == fingerprint else None
 
 
 def warn_about_merged_spellings(folds: Folds, reporter: Reporter) -> None:

@@ -72,11 +72,29 @@ def test_resume_skips_finished_folds_and_is_seeded(tiny_set, tmp_path: Path, cap
     assert np.allclose(first["probabilities"], again["probabilities"], atol=1e-6)
 
 
-def test_resume_with_other_settings_is_refused(tiny_set, tmp_path: Path) -> None:
+def test_resume_with_other_settings_is_refused(tiny_set, tmp_path: Path, capsys) -> None:
     maps, labels = tiny_set
     out = tmp_path / "run"
     assert run(maps, labels, out, "--folds", "a") == 0
+    capsys.readouterr()
     assert run(maps, labels, out, "--folds", "a", "--resume", "--seed", "7") == 3
+    assert "different settings (seed)" in capsys.readouterr().err
+
+
+def test_resume_over_damaged_files_says_so_or_retrains(tiny_set, tmp_path: Path, capsys) -> None:
+    maps, labels = tiny_set
+    out = tmp_path / "run"
+    assert run(maps, labels, out, "--folds", "a,b") == 0
+    fold = out / "folds" / "a.json"
+    fold.write_text(fold.read_text()[:40])  # cut short, as on a full disk
+    capsys.readouterr()
+    assert run(maps, labels, out, "--folds", "a,b", "--resume") == 0
+    events = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [e["subject"] for e in events if e["event"] == "fold"] == ["a"]
+    (out / "config.json").write_text("{not json")
+    assert run(maps, labels, out, "--folds", "a,b", "--resume") == 3
+    err = capsys.readouterr().err
+    assert "settings cannot be read" in err and "Traceback" not in err
 
 
 def test_unknown_fold_subject_and_bad_maps_exit_3(tiny_set, tmp_path: Path, capsys) -> None:

@@ -277,7 +277,7 @@ describe('a read-only dataset', () => {
       const ctx = await open(root, dataFolder);
       const location = await call(ctx, 'annotations.location', {});
       expect(location.where).toBe('app-data');
-      expect(location.reason).toMatch(/not writable/);
+      expect(location.reason).toMatch(/cannot be written/);
       expect(location.folder.startsWith(dataFolder)).toBe(true);
       const sheet = path.join(base, 'ro-sheet.csv');
       await writeFile(

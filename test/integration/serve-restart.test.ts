@@ -1,4 +1,5 @@
 import { existsSync, mkdtempSync, statSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -80,6 +81,14 @@ describe.skipIf(!built)('serve, restarted', () => {
       result: { current: 'Ana María' },
     });
     await second.stop();
+    // Its port taken meanwhile: another port, and a new token (old windows may knock at the old one).
+    const squatter = net.createServer().listen(Number(first.url.port), '127.0.0.1');
+    await new Promise((resolve) => squatter.once('listening', resolve));
+    const third = await serve(dataset);
+    expect(third.url.port).not.toBe(first.url.port);
+    expect(third.url.searchParams.get('token')).not.toBe(first.url.searchParams.get('token'));
+    await third.stop();
+    squatter.close();
     const kept = statSync(path.join(process.env.MER_DATA_DIR!, 'remembered.json'));
     if (process.platform !== 'win32') expect(kept.mode & 0o777).toBe(0o600); // it holds the token
   }, 90_000);

@@ -82,6 +82,23 @@ describe('writes stay out of links in a dataset', () => {
     await ctx.close();
   });
 
+  it("links in the app's own data folder are the user's and followed", async () => {
+    const root = await dataset('linked-app-data');
+    await mkdir(path.join(root, '.mer-studio'), { recursive: true });
+    await symlink(outside, path.join(root, '.mer-studio', 'results'));
+    const dataFolder = path.join(base, 'data-5');
+    const elsewhere = path.join(base, 'big-disk');
+    await mkdir(dataFolder);
+    await mkdir(elsewhere);
+    await symlink(elsewhere, path.join(dataFolder, 'results'));
+    const ctx = new AppContext('cli', dataFolder);
+    await call(ctx, 'dataset.open', { path: root });
+    const cache = await ResultCache.open(ctx.requireDataset(), dataFolder, 'model-x', 'sha');
+    expect(cache.file.startsWith(path.join(dataFolder, 'results') + path.sep)).toBe(true);
+    expect(await readdir(elsewhere)).toHaveLength(1);
+    await ctx.close();
+  });
+
   it('a linked annotations folder inside .mer-studio: the save goes to the app data folder', async () => {
     const root = await dataset('linked-annotations');
     await mkdir(path.join(root, '.mer-studio'));

@@ -50,7 +50,7 @@ export async function resolveStorage(
   return {
     folder,
     where: 'app-data',
-    reason: `the dataset folder is not writable (${problem}); annotations are kept in the app data folder`,
+    reason: `the dataset folder cannot be written (${problem}); annotations are kept in the app data folder`,
   };
 }
 
@@ -68,11 +68,14 @@ export async function probeWritable(folder: string): Promise<string | null> {
   }
 }
 
-/** Creates `<location>/<sub>`; inside the dataset, refused when a link sends it elsewhere. */
+/**
+ * Creates `<location>/<sub>`; inside the dataset, refused when a link sends it elsewhere. Links
+ * in the app data folder are the user's own and followed.
+ */
 export async function makeStorageFolder(location: StorageLocation, sub: string): Promise<string> {
   const folder = path.join(location.folder, sub);
-  const anchor = location.where === 'dataset' ? path.dirname(location.folder) : location.folder;
-  await makeFolderWithin(anchor, folder);
+  if (location.where === 'dataset') await makeFolderWithin(path.dirname(location.folder), folder);
+  else await mkdir(folder, { recursive: true });
   return folder;
 }
 

@@ -199,7 +199,7 @@ describe('annotation store', () => {
     expect(coderFileName('..')).toBe('%2E..json');
     expect(coderOfFileName(coderFileName('Ana María'))).toBe('Ana María');
     expect(coderOfFileName(coderFileName('..'))).toBe('..');
-    for (const reserved of ['CON', 'nul', 'Com1', 'LPT9']) {
+    for (const reserved of ['CON', 'nul', 'Com1', 'LPT9', 'NUL.txt', 'prn.json']) {
       expect(coderFileName(reserved).toLowerCase()).not.toBe(`${reserved.toLowerCase()}.json`);
       expect(coderOfFileName(coderFileName(reserved))).toBe(reserved);
     }
@@ -252,7 +252,7 @@ describe('a dataset on a read-only disk', () => {
     const location = await resolveStorage(root, dataFolder);
     expect(location.where).toBe('app-data');
     expect(location.folder).toBe(appDataStorageFolder(root, dataFolder));
-    expect(location.reason).toMatch(/not writable \((EPERM|EACCES|EROFS)\)/);
+    expect(location.reason).toMatch(/cannot be written \((EPERM|EACCES|EROFS)\)/);
     const store = new AnnotationStore({ location, coder: 'ana', dataset, seedFile: shippedFile });
     expect((await store.get('c'))?.notes).toBe('shipped with the dataset');
     await store.save(annotation('c', 9));

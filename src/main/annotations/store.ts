@@ -18,6 +18,7 @@ import {
   type CoderFile,
 } from './schema';
 import { jsonSyntaxDetail } from '../app/json-error';
+import { LinkedFolderError } from '../app/own-folder';
 
 export { STORE_SCHEMA_VERSION } from './schema';
 
@@ -67,8 +68,8 @@ function withExpression(annotation: ClipAnnotation, expression: number): ClipAnn
 /** The file name of a coder's annotations: the name, percent-encoded where a file name could not hold it. */
 export function coderFileName(coder: string): string {
   const encoded = encodeURIComponent(coder).replace(/^\./, '%2E');
-  // Windows reserves these names whatever the extension (CON.json is the console).
-  const reserved = /^(con|prn|aux|nul|com\d|lpt\d)$/i.test(encoded);
+  // Windows reserves these names whatever follows a dot (CON.json, NUL.txt.json are devices).
+  const reserved = /^(con|prn|aux|nul|com\d|lpt\d)(\.|$)/i.test(encoded);
   return `${reserved ? `%${encoded.charCodeAt(0).toString(16).toUpperCase()}${encoded.slice(1)}` : encoded}.json`;
 }
 
@@ -294,7 +295,7 @@ export class AnnotationStore {
       this.location = this.options.fallback;
       this.notices.push({
         kind: 'relocated',
-        message: `could not write into the dataset folder (${(error as NodeJS.ErrnoException).code}); saving to ${this.file}`,
+        message: `could not write into the dataset folder (${error instanceof LinkedFolderError ? error.message : (error as NodeJS.ErrnoException).code}); saving to ${this.file}`,
       });
       await this.writeTo(this.file, content);
     }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { access, constants, open, readFile, stat } from 'node:fs/promises';
+import { access, constants, mkdir, open, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Clip, DatasetIndex } from '../../shared/domain';
 import { makeFolderWithin } from '../app/own-folder';
@@ -41,21 +41,17 @@ export class ResultCache {
     modelSha256: string,
   ): Promise<ResultCache> {
     const name = `${safeName(modelId)}.jsonl`;
+    // Links in the dataset are refused; the app data folder is the user's own.
+    const inDataset = path.join(dataset.root, '.mer-studio', 'results');
     const folders = [
-      { anchor: dataset.root, folder: path.join(dataset.root, '.mer-studio', 'results') },
-      {
-        anchor: dataFolder,
-        folder: path.join(
-          dataFolder,
-          'results',
-          `${safeName(dataset.name)}-${shortHash(dataset.root)}`,
-        ),
-      },
+      inDataset,
+      path.join(dataFolder, 'results', `${safeName(dataset.name)}-${shortHash(dataset.root)}`),
     ];
     const problems: string[] = [];
-    for (const { anchor, folder } of folders) {
+    for (const folder of folders) {
       try {
-        await makeFolderWithin(anchor, folder);
+        if (folder === inDataset) await makeFolderWithin(dataset.root, folder);
+        else await mkdir(folder, { recursive: true });
         const file = path.join(folder, name);
         await appendDurably(file, '');
         await access(file, constants.W_OK);

@@ -1,3 +1,4 @@
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { reportRequests } from '../../shared/contract/report';
 import type { HandlersFor } from '../app/handler';
@@ -61,14 +62,14 @@ async function writeReport(
   content: string | Buffer,
 ): Promise<string> {
   const dataset = ctx.requireDataset();
-  const folders = [
-    { anchor: dataset.root, folder: path.join(dataset.root, '.mer-studio', 'reports') },
-    { anchor: ctx.dataFolder, folder: path.join(ctx.dataFolder, 'reports', dataset.name) },
-  ];
+  // Links in the dataset are refused; the app data folder is the user's own.
+  const inDataset = path.join(dataset.root, '.mer-studio', 'reports');
+  const folders = [inDataset, path.join(ctx.dataFolder, 'reports', dataset.name)];
   let lastError: unknown;
-  for (const { anchor, folder } of folders) {
+  for (const folder of folders) {
     try {
-      await makeFolderWithin(anchor, folder);
+      if (folder === inDataset) await makeFolderWithin(dataset.root, folder);
+      else await mkdir(folder, { recursive: true });
       const file = path.join(folder, name);
       await writeFileAtomic(file, content);
       return file;

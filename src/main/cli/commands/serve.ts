@@ -68,11 +68,12 @@ Starts the web host: the same app as the desktop window, in your browser. It lis
 async function startOnPort(ctx: AppContext, rendererDir: string, port: number | undefined) {
   if (port !== undefined) return startWebHost({ ctx, rendererDir, port });
   const last = await readRemembered(ctx.dataFolder);
-  const start = (at: number) => startWebHost({ ctx, rendererDir, port: at, token: last.token });
-  const host = await start(last.port ?? 0).catch((error: NodeJS.ErrnoException) => {
-    if (last.port === undefined || error.code !== 'EADDRINUSE') throw error;
-    return start(0);
-  });
+  const host = await startWebHost({ ctx, rendererDir, port: last.port ?? 0, token: last.token })
+    // Another port gets a new token: windows still knocking at the old port may not be ours.
+    .catch((error: NodeJS.ErrnoException) => {
+      if (last.port === undefined || error.code !== 'EADDRINUSE') throw error;
+      return startWebHost({ ctx, rendererDir, port: 0 });
+    });
   await remember(ctx.dataFolder, { port: host.port, token: host.token });
   return host;
 }

@@ -217,8 +217,9 @@ function runTrainer(
     // The trainer's "cancelled: N of M folds …" line becomes the CLI's own message.
     let cancelled: string | undefined;
     createInterface({ input: child.stderr }).on('line', (line) => {
+      // The CLI's own failure message repeats the trainer's last error line: not shown twice.
       if (line.startsWith('error: ')) lastError = line.slice('error: '.length);
-      if (line.startsWith('cancelled: ')) cancelled = line;
+      else if (line.startsWith('cancelled: ')) cancelled = line;
       else io.err(line);
     });
     createInterface({ input: child.stdout }).on('line', (line) => {
