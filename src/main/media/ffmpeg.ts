@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -69,6 +69,27 @@ function probeVersion(binary: string): string | null {
   return /ffmpeg version (\S+)/.exec(result.stdout)?.[1] ?? 'unknown';
 }
 
+/** The ffmpeg processes of this thread that have not exited yet, each with its exit. */
+const running = new Map<ChildProcess, Promise<void>>();
+
+function track(child: ChildProcess): ChildProcess {
+  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  running.set(
+    child,
+    exited.finally(() => running.delete(child)),
+  );
+  return child;
+}
+
+/**
+ * Kills this thread's ffmpeg processes and waits until each has exited. A worker thread must
+ * call it before it is terminated: a child whose thread is gone is never reaped (a zombie).
+ */
+export async function stopAllFfmpeg(): Promise<void> {
+  for (const child of running.keys()) child.kill('SIGKILL');
+  await Promise.all(running.values());
+}
+
 export interface RunOptions {
   signal?: AbortSignal;
   /** Bytes written to ffmpeg's standard input. */
@@ -82,10 +103,12 @@ export interface RunOptions {
 export function runFfmpeg(args: string[], options: RunOptions = {}): Promise<Buffer> {
   const binary = locateFfmpeg().path;
   return new Promise((resolve, reject) => {
-    const child = spawn(binary, ['-hide_banner', '-nostdin', '-loglevel', 'error', ...args], {
-      stdio: [options.input ? 'pipe' : 'ignore', 'pipe', 'pipe'],
-      signal: options.signal,
-    });
+    const child = track(
+      spawn(binary, ['-hide_banner', '-nostdin', '-loglevel', 'error', ...args], {
+        stdio: [options.input ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+        signal: options.signal,
+      }),
+    );
     const stdout: Buffer[] = [];
     let stderr = '';
     child.stdout?.on('data', (chunk: Buffer) => stdout.push(chunk));
@@ -132,6 +155,7 @@ export function spawnFfmpeg(args: string[], options: SpawnOptions = {}): Spawned
     ['-hide_banner', '-nostdin', '-loglevel', options.loglevel ?? 'error', ...args],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
+  track(child);
   let stopped = false;
   let tail = '';
   let partial = '';

@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -5,6 +6,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppContext } from '../app/context';
 import { dispatch } from '../app/handlers';
+import { runFfmpeg } from '../media/ffmpeg';
 import { greyPixels, smooth, suggestApex } from './curve';
 import { MAX_CURVE_JOBS } from './handlers';
 
@@ -126,6 +128,56 @@ describe('motion service', () => {
     expect(maps.width).toBe(64);
   }, 60_000);
 });
+
+describe.skipIf(process.platform !== 'linux')('a cancelled curve on a video', () => {
+  it('leaves no ffmpeg process behind (none unreaped)', async () => {
+    const root = await mkdtemp(path.join(os.tmpdir(), 'mer-motion-video-'));
+    await mkdir(path.join(root, 'data', 'sub01'), { recursive: true });
+    await runFfmpeg([
+      ...['-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=200', '-frames:v', '1200'],
+      ...['-c:v', 'libx264', '-g', '50', '-pix_fmt', 'yuv420p'],
+      path.join(root, 'data', 'sub01', 'long.mp4'),
+    ]);
+    const ctx = new AppContext('cli', path.join(root, 'app'));
+    expect((await dispatch(ctx, 'dataset.open', { path: path.join(root, 'data') })).ok).toBe(true);
+    const clipId = ctx.requireDataset().clips[0].id;
+    for (let round = 0; round < 3; round++) {
+      const jobId = `video-${round}`;
+      const started = new Promise((resolve) =>
+        ctx.events.on(
+          'job.progress',
+          (event: { jobId: string }) => event.jobId === jobId && resolve(0),
+        ),
+      );
+      const curve = dispatch(ctx, 'motion.curve', { clipId, jobId, reference: 0 });
+      await started;
+      expect(await dispatch(ctx, 'motion.cancel', { jobId })).toEqual({
+        ok: true,
+        result: { cancelled: true },
+      });
+      expect((await curve).ok).toBe(false);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(unreapedFfmpeg()).toEqual([]);
+    await ctx.close();
+  }, 120_000);
+});
+
+/** This process's ffmpeg children that have exited but were never reaped (zombies). */
+function unreapedFfmpeg(): string[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .flatMap((entry) => {
+      try {
+        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+        const [state, parent] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+        return Number(parent) === process.pid && state === 'Z' && name === 'ffmpeg' ? [entry] : [];
+      } catch {
+        return [];
+      }
+    });
+}
 
 describe('grey pixels', () => {
   it('reads one value per pixel from grey or RGB data', () => {

@@ -9,7 +9,7 @@ import { findClip } from '../dataset/handlers';
 import { computeFlow, computeStrain, flowToColor, heatmap } from '../flow';
 import { checkIndex, decodeFrame, type RawFrame } from '../media/frames';
 import { greyPixels, suggestApex } from './curve';
-import type { CurveJob, WorkerMessage } from './protocol';
+import type { CancelMessage, CurveJob, WorkerMessage } from './protocol';
 
 /** Each curve job is a worker thread (~20 MB): a few windows' worth, not one per request. */
 export const MAX_CURVE_JOBS = 4;
@@ -21,9 +21,7 @@ function jobsOf(ctx: AppContext): Map<string, Worker> {
     const created = new Map<string, Worker>();
     jobs = created;
     jobsByContext.set(ctx, created);
-    ctx.onClose(() =>
-      Promise.all([...created.values()].map((worker) => worker.terminate())).then(() => undefined),
-    );
+    ctx.onClose(() => Promise.all([...created.values()].map(stopWorker)).then(() => undefined));
   }
   return jobs;
 }
@@ -63,7 +61,7 @@ export const motionHandlers: HandlersFor<typeof motionRequests> = {
     const worker = jobsOf(ctx).get(jobId);
     if (!worker) return { cancelled: false };
     jobsOf(ctx).delete(jobId);
-    await worker.terminate();
+    await stopWorker(worker);
     return { cancelled: true };
   },
   'motion.difference': async ({ clipId, index, reference, gain, maxSide }, ctx) => {
@@ -105,7 +103,7 @@ function runCurveWorker(
       if (settled) return;
       settled = true;
       jobs.delete(jobId);
-      void worker.terminate();
+      void stopWorker(worker);
       outcome();
     };
     worker.on('message', (message: WorkerMessage) => {
@@ -121,7 +119,7 @@ function runCurveWorker(
           etaSeconds: (message.total - message.done) / rate,
         });
       } else if (message.type === 'done') finish(() => resolve(message));
-      else
+      else if (message.type === 'failed')
         finish(() => reject(new Error(`${job.clip.id}: motion curve failed: ${message.message}`)));
     });
     worker.on('error', (error) =>
@@ -134,6 +132,25 @@ function runCurveWorker(
       }),
     );
   });
+}
+
+/**
+ * Ends a curve worker after it has stopped its ffmpeg processes: a worker terminated while one
+ * runs leaves it unreaped (a zombie) for the life of the app. Terminated anyway after a while.
+ */
+async function stopWorker(worker: Worker): Promise<void> {
+  const stopped = new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, 3000);
+    const done = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    worker.on('message', (message: WorkerMessage) => message.type === 'cancelled' && done());
+    worker.once('exit', done);
+  });
+  worker.postMessage({ type: 'cancel' } satisfies CancelMessage);
+  await stopped;
+  await worker.terminate();
 }
 
 function amplifiedDifference(

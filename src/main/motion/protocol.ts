@@ -8,7 +8,13 @@ export interface CurveJob {
   maxSide: number;
 }
 
+/** The handlers' request to stop: the worker ends its ffmpeg processes and answers 'cancelled'. */
+export interface CancelMessage {
+  type: 'cancel';
+}
+
 export type WorkerMessage =
   | { type: 'progress'; done: number; total: number }
+  | { type: 'cancelled' }
   | { type: 'done'; values: number[]; failedFrames: number[]; failures: string[] }
   | { type: 'failed'; message: string };
