@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, stat, truncate } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, truncate } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -369,6 +369,36 @@ describe('batch classification on the demo dataset', () => {
     const column = (name: string) => rows.map((row) => row[header.indexOf(name)]);
     expect(column('expression')).toEqual(['1', '2']);
     expect(column('onset')).toEqual([String(target.onset), String(target.apex + 2)]);
+  });
+
+  it('stops, naming the file, when the results cannot be saved, and keeps the rows computed', async () => {
+    const dataset = await openDataset(dir);
+    const session = await ModelSession.open(undefined, 'cpu');
+    const cache = await ResultCache.open(dataset, dataFolder, 'unwritable-test', 'no-model');
+    const engine = new ClipEngine(session, { detectors: 1 });
+    const plan = planBatch(dataset, {
+      source: 'official',
+      own: new Map(),
+      useSuggestedApex: false,
+    });
+    const items = plan.items.filter((item) => item.clip.id !== corruptId);
+    // The cache file turns into a folder under the run: every later append fails (EISDIR).
+    await rm(cache.file);
+    await mkdir(cache.file);
+    const outcome = await runBatch({
+      dataset,
+      items,
+      engine,
+      cache,
+      recompute: true,
+      concurrency: 1,
+    });
+    expect(outcome.state).toBe('failed');
+    expect(outcome.message).toContain(`the results cannot be saved in ${cache.file}`);
+    expect(outcome.rows).toHaveLength(1);
+    expect(outcome.rows[0].predicted).not.toBeNull();
+    await engine.close();
+    await session.close();
   });
 
   it('stops the batch as failed, caching nothing, when the landmark workers are down', async () => {

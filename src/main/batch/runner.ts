@@ -133,12 +133,21 @@ export async function runBatch(options: BatchRunOptions): Promise<BatchRunOutcom
       }
       transientRun = 0;
       const result = resultOf(key, item, outcome, engine.session.provider);
-      await cache.put(result);
       rows[index] = rowOf(item, { ...result, modelSha256: cache.modelSha256 }, false);
       computed++;
       if (outcome.status === 'failed') failed++;
       options.onRow?.(rows[index]);
       report();
+      // The row is shown either way; a cache that cannot be written stops the run, clearly.
+      const problem = await cache.put(result).then(
+        () => null,
+        (error: NodeJS.ErrnoException) => error,
+      );
+      if (problem) {
+        fatal ??= new Error(cacheProblem(cache.file, problem));
+        stop.abort();
+        return;
+      }
     }
   };
   const concurrency = Math.max(1, options.concurrency ?? engine.detectorCount * 2);
@@ -159,6 +168,14 @@ export async function runBatch(options: BatchRunOptions): Promise<BatchRunOutcom
     message: fatal ? (fatal as Error).message : null,
     seconds: (performance.now() - started) / 1000,
   };
+}
+
+function cacheProblem(file: string, error: NodeJS.ErrnoException): string {
+  const why = error.code === 'ENOSPC' ? 'the disk is full' : error.message;
+  return (
+    `stopped: the results cannot be saved in ${file} (${why}); ` +
+    'the clips saved so far are kept and a new run starts after them'
+  );
 }
 
 /** The cache key of each planned clip (see inputKey). */
