@@ -1,4 +1,4 @@
-import { appendFile, mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -70,6 +70,27 @@ describe('per-clip result cache', () => {
     expect(reopened.get('k1')?.probabilities?.negative).toBe(0.5);
     const otherModel = await ResultCache.open(dataset, dataFolder, 'model-a', 'sha-b');
     expect(otherModel.size).toBe(0);
+  });
+
+  it('stays bounded when clips are recomputed again and again', async () => {
+    const cache = await ResultCache.open(dataset, dataFolder, 'model-a', 'sha-a');
+    for (let round = 0; round < 60; round++) {
+      for (const key of ['k1', 'k2', 'k3']) await cache.put(result(key));
+    }
+    await appendFile(
+      cache.file,
+      `${JSON.stringify({ ...result('old'), modelSha256: 'sha-old' })}\n`,
+    );
+    expect((await readFile(cache.file, 'utf8')).trim().split('\n')).toHaveLength(181);
+    const reopened = await ResultCache.open(dataset, dataFolder, 'model-a', 'sha-a');
+    expect(reopened.size).toBe(3);
+    const lines = (await readFile(cache.file, 'utf8')).trim().split('\n');
+    expect(lines.map((line) => (JSON.parse(line) as { key: string }).key)).toEqual([
+      'k1',
+      'k2',
+      'k3',
+      'old',
+    ]);
   });
 
   it('goes to the app data folder when the dataset folder cannot hold it', async () => {

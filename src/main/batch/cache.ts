@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs';
 import { access, constants, mkdir, open, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Clip, DatasetIndex } from '../../shared/domain';
+import { writeFileAtomic } from '../app/atomic-write';
 import { makeFolderWithin } from '../app/own-folder';
 import type { ClipOutcome } from './engine';
 
@@ -85,6 +86,9 @@ export class ResultCache {
 
   private async load(): Promise<void> {
     const text = await readFile(this.file, 'utf8');
+    /** The last line of each model and key: a recomputed clip appends a line that supersedes. */
+    const latest = new Map<string, string>();
+    let lines = 0;
     for (const line of text.split('\n')) {
       if (!line.trim()) continue;
       let entry: CachedResult;
@@ -93,12 +97,19 @@ export class ResultCache {
       } catch {
         continue;
       }
-      if (entry.modelSha256 === this.modelSha256 && typeof entry.key === 'string') {
-        this.entries.set(entry.key, entry);
-      }
+      if (typeof entry.key !== 'string') continue;
+      lines++;
+      latest.set(`${entry.modelSha256}\0${entry.key}`, line);
+      if (entry.modelSha256 === this.modelSha256) this.entries.set(entry.key, entry);
+    }
+    if (lines > 2 * latest.size + COMPACT_SLACK) {
+      await writeFileAtomic(this.file, `${[...latest.values()].join('\n')}\n`);
     }
   }
 }
+
+/** Superseded lines tolerated before the file is rewritten with the latest of each. */
+const COMPACT_SLACK = 100;
 
 /** Appends and syncs; never through a link (ELOOP), which could point anywhere. */
 async function appendDurably(file: string, line: string): Promise<void> {
