@@ -5,6 +5,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +14,25 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ORT_SCRIPT = Path(__file__).with_name("ort_run.mjs")
 sys.path.insert(0, str(REPO_ROOT))
+
+
+def write_labelled_maps(folder: Path, labels_by_subject: dict[str, list[int]],
+                        dataset_of: Callable[[str], str] | None = None) -> tuple[Path, Path]:
+    """Random maps with a class-dependent pattern (a bright square in the label's channel) under
+    folder/maps, and their labels CSV (with a dataset column when `dataset_of` is given)."""
+    maps = folder / "maps"
+    maps.mkdir()
+    rng = np.random.default_rng(0)
+    rows = ["subject,file,label" + (",dataset" if dataset_of else "")]
+    for subject, labels in labels_by_subject.items():
+        for index, label in enumerate(labels):
+            flow = rng.normal(size=(3, 28, 28)).astype(np.float32)
+            flow[label, 10:18, 10:18] += 3.0
+            np.save(maps / f"{subject}{index}.npy", flow)
+            rows.append(f"{subject},{subject}{index},{label}" + (f",{dataset_of(subject)}" if dataset_of else ""))
+    labels_file = folder / "labels.csv"
+    labels_file.write_text("\n".join(rows) + "\n")
+    return maps, labels_file
 
 
 def shared_data_dir() -> Path:

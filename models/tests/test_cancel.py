@@ -8,29 +8,16 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import pytest
 
-from .conftest import REPO_ROOT
+from .conftest import REPO_ROOT, write_labelled_maps
 
 SUBJECTS = "abcdef"
 
 
 @pytest.fixture()
 def six_subjects(tmp_path: Path) -> tuple[Path, Path]:
-    maps = tmp_path / "maps"
-    maps.mkdir()
-    rng = np.random.default_rng(0)
-    rows = ["subject,file,label"]
-    for subject in SUBJECTS:
-        for index in range(6):
-            flow = rng.normal(size=(3, 28, 28)).astype(np.float32)
-            flow[index % 3, 10:18, 10:18] += 3.0
-            np.save(maps / f"{subject}{index}.npy", flow)
-            rows.append(f"{subject},{subject}{index},{index % 3}")
-    labels = tmp_path / "labels.csv"
-    labels.write_text("\n".join(rows) + "\n")
-    return maps, labels
+    return write_labelled_maps(tmp_path, {subject: [index % 3 for index in range(6)] for subject in SUBJECTS})
 
 
 def children_of(pid: int) -> list[int]:

@@ -8,24 +8,14 @@ import pytest
 
 from models.ahmsa import train
 
+from .conftest import write_labelled_maps
+
 SUBJECTS = {"a": [0, 1, 2, 0], "b": [1, 2, 0, 1], "c": [2, 2, 2]}  # subject c has one class only
 
 
 @pytest.fixture()
 def tiny_set(tmp_path: Path) -> tuple[Path, Path]:
-    maps = tmp_path / "maps"
-    maps.mkdir()
-    rng = np.random.default_rng(0)
-    rows = ["subject,file,label,dataset"]
-    for subject, labels in SUBJECTS.items():
-        for index, label in enumerate(labels):
-            flow = rng.normal(size=(3, 28, 28)).astype(np.float32)
-            flow[label, 10:18, 10:18] += 3.0  # a class-dependent pattern
-            np.save(maps / f"{subject}{index}.npy", flow)
-            rows.append(f"{subject},{subject}{index},{label},{'one' if subject != 'c' else 'two'}")
-    labels_path = tmp_path / "labels.csv"
-    labels_path.write_text("\n".join(rows) + "\n")
-    return maps, labels_path
+    return write_labelled_maps(tmp_path, SUBJECTS, lambda subject: "one" if subject != "c" else "two")
 
 
 def run(maps: Path, labels: Path, out: Path, *extra: str) -> int:
