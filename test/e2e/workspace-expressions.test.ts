@@ -85,6 +85,9 @@ describe.skipIf(chromiumMissingNote())(
       await expect
         .poll(() => text(page, 'expression-remove'))
         .toBe('Delete expression 2? Press again to delete');
+      expect(await text(page, 'expression-remove-hint')).toBe(
+        'Ctrl+z brings it back · Esc or moving on keeps it',
+      );
       expect(await text(page, 'expression-shown')).toBe('expression 2 of 2');
       await press(page, 'Escape');
       await expect.poll(() => text(page, 'expression-remove')).toBe('delete this expression');
@@ -102,6 +105,34 @@ describe.skipIf(chromiumMissingNote())(
       const file = await onDisk();
       expect(Object.keys(file.annotations)).toEqual(['sub01/EP01']);
       expect(file.schemaVersion).toBe(1);
+    });
+
+    it('brings the deleted expression back with undo, touching no other, and redo deletes it again', async () => {
+      // Right after the delete, the panel shows expression 1, whose own last edit (its notes)
+      // is older than the delete: undo takes back the delete, not that edit.
+      await press(page, 'Control+z');
+      await expect.poll(() => text(page, 'expression-shown')).toBe('expression 2 of 2');
+      expect([await text(page, 'mark-onset'), await text(page, 'mark-apex')]).toEqual(['20', '24']);
+      let file = await onDisk();
+      expect(file.annotations['sub01/EP01']).toMatchObject({ onset: 2, notes: 'the first' });
+      expect(file.annotations['sub01/EP01#expression-2']).toMatchObject({
+        onset: 20,
+        apex: 24,
+        expression: 2,
+      });
+      await press(page, ',');
+      await expect.poll(() => text(page, 'mark-onset')).toBe('2');
+      expect(await page.getByTestId('notes').inputValue()).toBe('the first');
+      await press(page, '.');
+      await expect.poll(() => text(page, 'mark-onset')).toBe('20');
+      await press(page, 'Control+Shift+z');
+      await expect.poll(() => text(page, 'expression-shown')).toBe('expression 1 of 1');
+      file = await onDisk();
+      expect(Object.keys(file.annotations)).toEqual(['sub01/EP01']);
+      await press(page, 'Control+z');
+      await expect.poll(() => text(page, 'expression-shown')).toBe('expression 2 of 2');
+      expect(await text(page, 'mark-onset')).toBe('20');
+      expect(Object.keys((await onDisk()).annotations)).toHaveLength(2);
     });
   },
 );

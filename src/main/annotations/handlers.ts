@@ -1,5 +1,9 @@
 import path from 'node:path';
-import type { annotationRequests, AnnotationLocation } from '../../shared/contract/annotations';
+import type {
+  annotationRequests,
+  AnnotationLocation,
+  UndoResult,
+} from '../../shared/contract/annotations';
 import type { ClipAnnotation, DatasetIndex } from '../../shared/domain';
 import type { HandlersFor } from '../app/handler';
 import type { AppContext } from '../app/context';
@@ -202,18 +206,19 @@ async function step(
   direction: 'undo' | 'redo',
   coder: string | undefined,
   expression: number,
-) {
+): Promise<UndoResult> {
   findClip(ctx, clipId);
   const store = annotationStore(ctx, coder);
-  const annotation: ClipAnnotation | null =
+  const done =
     direction === 'undo'
       ? await store.undo(clipId, expression)
       : await store.redo(clipId, expression);
   ctx.emit('annotations.changed', { clipId, coder: store.coder });
   return {
-    annotation,
-    canUndo: store.canUndo(clipId, expression),
-    canRedo: store.canRedo(clipId, expression),
+    ...done,
+    ownExpressions: (await store.expressionsOf(clipId)).length,
+    canUndo: store.canUndo(clipId, done.expression),
+    canRedo: store.canRedo(clipId, done.expression),
     notices: store.unreportedNotices(),
   };
 }

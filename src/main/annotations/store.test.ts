@@ -80,12 +80,12 @@ describe('annotation store', () => {
     await store.save(annotation('c', 1));
     await store.save(annotation('c', 2));
     expect(store.canUndo('c')).toBe(true);
-    expect((await store.undo('c'))?.onset).toBe(1);
-    expect(await store.undo('c')).toBeNull();
+    expect((await store.undo('c')).annotation?.onset).toBe(1);
+    expect(await store.undo('c')).toEqual({ annotation: null, expression: 1 });
     expect(store.canUndo('c')).toBe(false);
     expect(await new AnnotationStore({ location, coder: 'ana', dataset }).get('c')).toBeNull();
-    expect((await store.redo('c'))?.onset).toBe(1);
-    expect((await store.redo('c'))?.onset).toBe(2);
+    expect((await store.redo('c')).annotation?.onset).toBe(1);
+    expect((await store.redo('c')).annotation?.onset).toBe(2);
     expect(store.canRedo('c')).toBe(false);
     await store.undo('c');
     await store.save(annotation('c', 7));
@@ -348,7 +348,7 @@ it('keeps several expressions of a clip, each saved, undone and removed on its o
   const onDisk = JSON.parse(await readFile(store.file, 'utf8'));
   expect(onDisk.schemaVersion).toBe(2);
   expect(Object.keys(onDisk.annotations)).toEqual(['c', 'c#expression-2', 'c#expression-3']);
-  expect(await store.undo('c', 2)).toMatchObject({ onset: 50, expression: 2 });
+  expect((await store.undo('c', 2)).annotation).toMatchObject({ onset: 50, expression: 2 });
   expect((await store.get('c'))?.onset).toBe(1);
   await store.removeExpression('c', 2);
   const left = await new AnnotationStore({ location, coder: 'ana', dataset }).expressionsOf('c');
@@ -356,9 +356,76 @@ it('keeps several expressions of a clip, each saved, undone and removed on its o
     [1, 1],
     [90, 2],
   ]);
-  expect(store.canUndo('c', 2)).toBe(false);
+  expect(store.canUndo('c', 2)).toBe(true); // the delete
   await store.removeExpression('c', 2);
   expect(JSON.parse(await readFile(store.file, 'utf8')).schemaVersion).toBe(1);
+});
+
+const onsets = (list: ClipAnnotation[]) => list.map((a) => [a.onset, a.expression ?? 1]);
+
+it('undoes a delete right after it, never the expression shown instead, and redoes it', async () => {
+  const location = await freshLocation();
+  const store = new AnnotationStore({ location, coder: 'ana', dataset });
+  await store.save(annotation('c', 1));
+  await store.save(annotation('c', 2)); // expression 1 has an edit of its own to undo
+  await store.save({ ...annotation('c', 50, 'the second'), expression: 2 });
+  await store.save({ ...annotation('c', 90), expression: 3 });
+  await store.save({ ...annotation('c', 95), expression: 3 });
+  await store.removeExpression('c', 3);
+  // The panel now shows expression 2: undo brings the deleted one back, 2 stays as it is.
+  expect(store.canUndo('c', 2)).toBe(true);
+  expect(await store.undo('c', 2)).toMatchObject({ expression: 3, annotation: { onset: 95 } });
+  expect(onsets(await store.expressionsOf('c'))).toEqual([
+    [2, 1],
+    [50, 2],
+    [95, 3],
+  ]);
+  await store.removeExpression('c', 2);
+  expect(await store.undo('c', 1)).toMatchObject({
+    expression: 2,
+    annotation: { onset: 50, notes: 'the second', expression: 2 },
+  });
+  const reread = new AnnotationStore({ location, coder: 'ana', dataset });
+  expect(onsets(await reread.expressionsOf('c'))).toEqual([
+    [2, 1],
+    [50, 2],
+    [95, 3],
+  ]);
+  // Redo deletes it again; undo brings it back again.
+  expect(store.canRedo('c', 2)).toBe(true);
+  expect(await store.redo('c', 2)).toMatchObject({ expression: 2, annotation: { onset: 95 } });
+  expect(onsets(await store.expressionsOf('c'))).toEqual([
+    [2, 1],
+    [95, 2],
+  ]);
+  await store.undo('c', 2);
+  // Each expression kept its own history through the moves.
+  expect(await store.undo('c', 3)).toMatchObject({ expression: 3, annotation: { onset: 90 } });
+  expect(await store.undo('c', 1)).toMatchObject({ expression: 1, annotation: { onset: 1 } });
+  expect(onsets(await store.expressionsOf('c'))).toEqual([
+    [1, 1],
+    [50, 2],
+    [90, 3],
+  ]);
+});
+
+it('undoes an expression back to before its first save without hiding the later ones', async () => {
+  const location = await freshLocation();
+  const store = new AnnotationStore({ location, coder: 'ana', dataset });
+  await store.save(annotation('c', 1));
+  await store.save({ ...annotation('c', 50), expression: 2 });
+  await store.save({ ...annotation('c', 90), expression: 3 });
+  expect(await store.undo('c', 2)).toMatchObject({ expression: 2, annotation: { onset: 90 } });
+  expect(onsets(await store.expressionsOf('c'))).toEqual([
+    [1, 1],
+    [90, 2],
+  ]);
+  expect(await store.redo('c', 2)).toMatchObject({ expression: 2, annotation: { onset: 50 } });
+  expect(onsets(await store.expressionsOf('c'))).toEqual([
+    [1, 1],
+    [50, 2],
+    [90, 3],
+  ]);
 });
 
 it('keeps the previous save as the backup', async () => {

@@ -18,6 +18,16 @@ import {
   type CoderFile,
 } from './schema';
 import { jsonSyntaxDetail } from '../app/json-error';
+import {
+  annotationKey,
+  expressionOf,
+  expressionsIn,
+  insertionChanges,
+  removalChanges,
+  withExpression,
+  type Change,
+} from './expressions';
+import { opposite, UndoHistory, type ClipStep, type Direction, type Step } from './history';
 import { LinkedFolderError } from '../app/own-folder';
 
 export { STORE_SCHEMA_VERSION } from './schema';
@@ -44,25 +54,16 @@ export interface StoreNotice {
   message: string;
 }
 
-const UNDO_DEPTH = 200;
-
-/**
- * A clip's further expressions (2, 3 …: a long recording holds several) are kept under their own
- * keys beside the clip's first, so each is saved, merged and undone like any clip.
- */
-const EXPRESSION_MARK = '#expression-';
-
-function annotationKey(clipId: string, expression = 1): string {
-  return expression > 1 ? `${clipId}${EXPRESSION_MARK}${expression}` : clipId;
+/** Where an undo or redo left the clip: the expression to show now, and its annotation. */
+export interface StepResult {
+  annotation: ClipAnnotation | null;
+  expression: number;
 }
 
-function expressionOf(annotation: ClipAnnotation): number {
-  return annotation.expression ?? 1;
-}
-
-function withExpression(annotation: ClipAnnotation, expression: number): ClipAnnotation {
-  // The first is written without the field (JSON drops undefined), as in schema 1.
-  return { ...annotation, expression: expression > 1 ? expression : undefined };
+/** What a change does to the file, and what its caller learns from the state it was made on. */
+interface Plan<T> {
+  changes: Change[];
+  outcome: T;
 }
 
 /** The file name of a coder's annotations: the name, percent-encoded where a file name could not hold it. */
@@ -105,8 +106,7 @@ export class AnnotationStore {
   private readonly unsynced = new Set<string>();
   /** Identity (inode, mtime, size) of the file as we last read or wrote it. */
   private onDisk: string | null = null;
-  private readonly undoStacks = new Map<string, Array<ClipAnnotation | null>>();
-  private readonly redoStacks = new Map<string, Array<ClipAnnotation | null>>();
+  private readonly history = new UndoHistory();
 
   constructor(private readonly options: AnnotationStoreOptions) {
     if (typeof options.location !== 'function') this.location = options.location;
@@ -161,78 +161,156 @@ export class AnnotationStore {
 
   /** The clip's expressions as coded, 1, 2, … (empty when not coded). */
   async expressionsOf(clipId: string): Promise<ClipAnnotation[]> {
-    const annotations = (await this.load()).annotations;
-    const found: ClipAnnotation[] = [];
-    for (let n = 1; annotations[annotationKey(clipId, n)]; n++) {
-      found.push(annotations[annotationKey(clipId, n)]);
-    }
-    return found;
+    return expressionsIn((await this.load()).annotations, clipId);
   }
 
   /** Saves one expression of a clip (its `expression`, 1 when absent); resolves once on disk. */
   async save(annotation: ClipAnnotation): Promise<void> {
-    const key = annotationKey(annotation.clipId, expressionOf(annotation));
-    const previous = (await this.load()).annotations[key] ?? null;
-    await this.put([[key, annotation]]);
-    push(this.undoStacks, key, previous);
-    this.redoStacks.delete(key);
+    const expression = expressionOf(annotation);
+    const key = annotationKey(annotation.clipId, expression);
+    const previous = await this.change((annotations) => ({
+      changes: [[key, annotation]],
+      outcome: annotations[key] ?? null,
+    }));
+    this.history.recordEdit(annotation.clipId, expression, previous);
   }
 
   /**
-   * Deletes one expression of a clip; the later ones move down a place (their undo history, now
-   * about another place, is dropped). Resolves once on disk.
+   * Deletes one expression of a clip; the later ones move down a place, their undo history with
+   * them. Undo brings it back. Resolves once on disk.
    */
   async removeExpression(clipId: string, expression: number): Promise<void> {
-    const expressions = await this.expressionsOf(clipId);
-    if (expression < 1 || expression > expressions.length) return;
-    const changes: Array<[string, ClipAnnotation | null]> = [];
-    for (let n = expression; n <= expressions.length; n++) {
-      const next = expressions[n] ?? null; // expression n + 1 (0-based n)
-      changes.push([annotationKey(clipId, n), next && withExpression(next, n)]);
-      this.undoStacks.delete(annotationKey(clipId, n));
-      this.redoStacks.delete(annotationKey(clipId, n));
-    }
-    await this.put(changes);
+    const inverse = await this.removeAt(clipId, expression);
+    if (inverse) this.history.recordClipStep(clipId, inverse);
   }
 
   canUndo(clipId: string, expression = 1): boolean {
-    return (this.undoStacks.get(annotationKey(clipId, expression))?.length ?? 0) > 0;
+    return this.history.canStep(clipId, expression, 'undo');
   }
 
   canRedo(clipId: string, expression = 1): boolean {
-    return (this.redoStacks.get(annotationKey(clipId, expression))?.length ?? 0) > 0;
+    return this.history.canStep(clipId, expression, 'redo');
   }
 
-  /** Restores the expression's state before its last change (null: not coded); saved durably. */
-  async undo(clipId: string, expression = 1): Promise<ClipAnnotation | null> {
-    return this.step(annotationKey(clipId, expression), this.undoStacks, this.redoStacks);
+  /**
+   * Takes back the latest of the expression's own last change and the clip's last deleted (or
+   * added) expression; saved durably. Says which expression to show after it.
+   */
+  async undo(clipId: string, expression = 1): Promise<StepResult> {
+    return this.step(clipId, expression, 'undo');
   }
 
-  async redo(clipId: string, expression = 1): Promise<ClipAnnotation | null> {
-    return this.step(annotationKey(clipId, expression), this.redoStacks, this.undoStacks);
+  async redo(clipId: string, expression = 1): Promise<StepResult> {
+    return this.step(clipId, expression, 'redo');
   }
 
   private async step(
-    key: string,
-    from: Map<string, Array<ClipAnnotation | null>>,
-    to: Map<string, Array<ClipAnnotation | null>>,
-  ): Promise<ClipAnnotation | null> {
-    const current = (await this.load()).annotations[key] ?? null;
-    const stack = from.get(key);
-    if (!stack || stack.length === 0) return current;
-    const target = stack.pop() ?? null;
-    await this.put([[key, target]]).catch((error: Error) => {
-      stack.push(target); // not saved: the step can be taken again
+    clipId: string,
+    expression: number,
+    direction: Direction,
+  ): Promise<StepResult> {
+    const step = this.history.take(clipId, expression, direction);
+    if (!step) return { annotation: await this.get(clipId, expression), expression };
+    try {
+      const { inverse, shown } = await this.perform(clipId, expression, step);
+      if (inverse) this.history.give(clipId, shown, opposite(direction), inverse);
+      return { annotation: await this.get(clipId, shown), expression: shown };
+    } catch (error) {
+      this.history.putBack(clipId, expression, direction, step); // not saved: can be taken again
       throw error;
+    }
+  }
+
+  private async perform(
+    clipId: string,
+    expression: number,
+    step: Step,
+  ): Promise<{ inverse: Step | null; shown: number }> {
+    if (step.scope === 'clip' && step.action === 'reinsert') {
+      const at = await this.reinsert(clipId, step);
+      return { inverse: { scope: 'clip', action: 'remove', expression: at }, shown: at };
+    }
+    if (step.scope === 'clip') {
+      const inverse = await this.removeAt(clipId, step.expression);
+      const left = (await this.expressionsOf(clipId)).length;
+      return { inverse, shown: Math.max(1, Math.min(step.expression, left)) };
+    }
+    if (step.annotation === null) {
+      // Back before the expression's first save: it leaves the clip and the later ones move
+      // down, as if deleted (leaving a gap would hide them).
+      const inverse = await this.removeAt(clipId, expression);
+      const left = (await this.expressionsOf(clipId)).length;
+      return { inverse, shown: Math.min(expression, left + 1) };
+    }
+    const previous = await this.replace(clipId, expression, step.annotation);
+    return { inverse: { scope: 'expression', annotation: previous }, shown: expression };
+  }
+
+  /** Puts an earlier state of an expression back in its place; returns the state it replaced. */
+  private async replace(
+    clipId: string,
+    expression: number,
+    annotation: ClipAnnotation,
+  ): Promise<ClipAnnotation | null> {
+    const key = annotationKey(clipId, expression);
+    return this.change((annotations) => {
+      if (!annotations[key] && expression > expressionsIn(annotations, clipId).length + 1) {
+        throw new RangeError(`${clipId}: expression ${expression} is no longer there`);
+      }
+      return {
+        changes: [[key, withExpression(annotation, expression)]],
+        outcome: annotations[key] ?? null,
+      };
     });
-    push(to, key, current);
-    return target;
+  }
+
+  /** Takes an expression out (the later ones move down, their history too); returns the undo. */
+  private async removeAt(clipId: string, expression: number): Promise<ClipStep | null> {
+    const removed = await this.change((annotations) => {
+      const expressions = expressionsIn(annotations, clipId);
+      const annotation = expressions[expression - 1] ?? null;
+      const changes = annotation ? removalChanges(expressions, clipId, expression) : [];
+      return { changes, outcome: annotation };
+    });
+    if (!removed) return null;
+    const history = this.history.removeAt(clipId, expression);
+    return { scope: 'clip', action: 'reinsert', expression, annotation: removed, history };
+  }
+
+  /** Brings a removed expression back at its place (the later ones move up); returns where. */
+  private async reinsert(
+    clipId: string,
+    step: Extract<ClipStep, { action: 'reinsert' }>,
+  ): Promise<number> {
+    const at = await this.change((annotations) => {
+      const expressions = expressionsIn(annotations, clipId);
+      const place = Math.min(step.expression, expressions.length + 1);
+      return {
+        changes: insertionChanges(expressions, clipId, place, step.annotation),
+        outcome: place,
+      };
+    });
+    this.history.insertAt(clipId, at, step.history);
+    return at;
+  }
+
+  /**
+   * Applies the changes `plan` makes of the current annotations and writes them at once; the
+   * plan runs on the state the changes apply to, so nothing can come in between.
+   */
+  private async change<T>(
+    plan: (annotations: Record<string, ClipAnnotation>) => Plan<T>,
+  ): Promise<T> {
+    const state = await this.load();
+    if (this.refusal) throw this.refusal;
+    const { changes, outcome } = plan(state.annotations);
+    if (changes.length > 0) await this.put(changes);
+    return outcome;
   }
 
   /** Applies changes (annotation key → annotation, null to delete) and writes them at once. */
-  private async put(changes: Array<[string, ClipAnnotation | null]>): Promise<void> {
-    const state = await this.load();
-    if (this.refusal) throw this.refusal;
+  private async put(changes: Change[]): Promise<void> {
+    const state = this.state as CoderFile;
     const previous = changes.map(([key]) => state.annotations[key] ?? null);
     for (const [key, annotation] of changes) {
       this.setClip(key, annotation);
@@ -499,13 +577,6 @@ export class AnnotationStore {
 async function fileIdentity(file: string): Promise<string | null> {
   const info = await stat(file).catch(() => null);
   return info ? `${info.ino}:${info.mtimeMs}:${info.size}` : null;
-}
-
-function push<T>(stacks: Map<string, T[]>, key: string, value: T): void {
-  const stack = stacks.get(key) ?? [];
-  stack.push(value);
-  if (stack.length > UNDO_DEPTH) stack.shift();
-  stacks.set(key, stack);
 }
 
 /** The coders that have a file in a storage folder. */

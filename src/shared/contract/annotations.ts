@@ -144,7 +144,12 @@ export interface ImportedSetSummary {
 }
 
 export interface UndoResult {
+  /** The expression to show after the step: another when it brought back or deleted one. */
+  expression: number;
+  /** Its annotation (null: not coded). */
   annotation: ClipAnnotation | null;
+  /** How many expressions the coder has coded in the clip now. */
+  ownExpressions: number;
   canUndo: boolean;
   canRedo: boolean;
   /** What reading or saving this coder's file found that the user should know (once each):
@@ -190,14 +195,17 @@ export const annotationRequests = {
     notices: string[];
   }>(),
   'annotations.list': request(z.object({})).returns<ClipAnnotation[]>(),
-  /** Steps back the coder's annotation of a clip (per-clip history kept by the backend). */
+  /**
+   * Steps back the coder's annotation of an expression (history kept by the backend for the
+   * session): its own last change, or the clip's last deleted expression when that came later.
+   */
   'annotations.undo': request(
     z.object({ clipId, coder: windowCoder, expression: expressionNumber }),
   ).returns<UndoResult>(),
   'annotations.redo': request(
     z.object({ clipId, coder: windowCoder, expression: expressionNumber }),
   ).returns<UndoResult>(),
-  /** Deletes one of the coder's expressions of a clip; the later ones move down a place. */
+  /** Deletes one of the coder's expressions of a clip; the later ones move down a place (undoable). */
   'annotations.removeExpression': request(
     z.object({
       clipId,
