@@ -115,6 +115,13 @@ export interface ClipAnnotation {
   coder: string;
   /** ISO 8601 time of the last change. */
   updatedAt: string;
+  /**
+   * A coder's file only: which stored version this is (the file's counter, raised by every
+   * change). A save names the revision it was made on and is refused if another came since.
+   */
+  revision?: number;
+  /** A coder's file only: the window whose save wrote this version (an opaque id). */
+  savedIn?: string;
 }
 
 /** An annotation with nothing marked, labelled or noted yet; `fields` fill it in. */

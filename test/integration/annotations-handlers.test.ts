@@ -221,6 +221,71 @@ describe('annotation requests through the handler table', () => {
   });
 });
 
+describe('two windows saving the same expression', () => {
+  it('refuses a save made on a version another window changed since, as a conflict naming the clip', async () => {
+    const root = path.join(base, 'conflicts', 'CASME2_RAW_selected');
+    await makeCasme2(root, small);
+    const ctx = await open(root, path.join(base, 'app-data-conflicts'));
+    const clipId = 'sub02/EP03_02f';
+    const fields = {
+      onset: 1,
+      apex: 2,
+      offset: 3,
+      emotion: null,
+      threeClass: null,
+      aus: [],
+      ausRaw: '',
+      flags: { blink: false, occlusion: false, badFrames: false },
+      notes: '',
+    };
+    const first = await call(ctx, 'annotations.save', {
+      clipId,
+      fields,
+      basedOn: { revision: 0, window: 'window-a' },
+    });
+    // Two quick saves of the same window: the second need not wait for the first's revision.
+    await call(ctx, 'annotations.save', {
+      clipId,
+      fields: { ...fields, notes: 'a' },
+      basedOn: { revision: 0, window: 'window-a' },
+    });
+    const loaded = await call(ctx, 'annotations.get', { clipId });
+    expect(loaded.own?.revision).toBeGreaterThan(first.revision);
+    const b = await call(ctx, 'annotations.save', {
+      clipId,
+      fields: { ...fields, notes: 'b' },
+      basedOn: { revision: loaded.own!.revision!, window: 'window-b' },
+    });
+    const refused = await dispatch(ctx, 'annotations.save', {
+      clipId,
+      fields: { ...fields, notes: 'a, later' },
+      basedOn: { revision: loaded.own!.revision!, window: 'window-a' },
+    });
+    expect(refused).toMatchObject({
+      ok: false,
+      error: { code: 'conflict', conflict: { clipId, expression: 1, revision: b.revision } },
+    });
+    expect(!refused.ok && refused.error.message).toMatch(
+      /^sub02\/EP03_02f was changed in another window/,
+    );
+    expect((await call(ctx, 'annotations.get', { clipId })).own?.notes).toBe('b');
+    // Saved over it deliberately (made on the version the conflict named), and without a basis.
+    await call(ctx, 'annotations.save', {
+      clipId,
+      fields: { ...fields, notes: 'a, kept' },
+      basedOn: { revision: b.revision, window: 'window-a' },
+    });
+    await call(ctx, 'annotations.save', { clipId, fields: { ...fields, notes: 'cli' } });
+    expect((await call(ctx, 'annotations.get', { clipId })).own?.notes).toBe('cli');
+    const badBasis = await dispatch(ctx, 'annotations.save', {
+      clipId,
+      fields,
+      basedOn: { revision: -1, window: '' },
+    });
+    expect(badBasis).toMatchObject({ ok: false, error: { code: 'bad-request' } });
+  });
+});
+
 describe('CAS(ME)^3 clips with several expressions', () => {
   it('keeps every expression of a clip and makes the first by onset the official one', async () => {
     const ctx = await open(casme3, path.join(base, 'app-data-3'));

@@ -91,27 +91,25 @@ export const annotationHandlers: HandlersFor<typeof annotationRequests> = {
       notices: store.unreportedNotices(),
     };
   },
-  'annotations.save': async ({ clipId, fields, datasetRoot, coder, expression = 1 }, ctx) => {
+  'annotations.save': async (args, ctx) => {
+    const { clipId, fields, datasetRoot, coder, expression = 1, basedOn } = args;
     checkOpen(ctx, clipId, datasetRoot);
     checkFrames(clipId, findClip(ctx, clipId).frameCount, fields);
     const store = annotationStore(ctx, coder);
-    const coded = (await store.expressionsOf(clipId)).length;
-    if (expression > coded + 1) {
-      throw new RangeError(
-        `${clipId}: expression ${expression} cannot be added: the clip has ${coded} (add the next, ${coded + 1})`,
-      );
-    }
     const savedAt = new Date().toISOString();
-    await store.save({
-      clipId,
-      ...(expression > 1 ? { expression } : {}),
-      ...fields,
-      coder: store.coder,
-      updatedAt: savedAt,
-    });
+    const revision = await store.save(
+      {
+        clipId,
+        ...(expression > 1 ? { expression } : {}),
+        ...fields,
+        coder: store.coder,
+        updatedAt: savedAt,
+      },
+      basedOn,
+    );
     ctx.emit('annotations.changed', { clipId, coder: store.coder });
     const where = (await store.where()).where;
-    return { savedAt, file: store.file, where, notices: store.unreportedNotices() };
+    return { savedAt, revision, file: store.file, where, notices: store.unreportedNotices() };
   },
   'annotations.list': async (_args, ctx) => annotationStore(ctx).all(),
   'annotations.undo': async ({ clipId, coder, expression = 1 }, ctx) =>

@@ -30,6 +30,8 @@ export interface CoderFile {
   dataset: string;
   datasetRoot?: string;
   savedAt?: string;
+  /** The highest `revision` given to an annotation of this file (see withRevisions). */
+  lastRevision?: number;
   annotations: Record<string, ClipAnnotation>;
 }
 
@@ -83,12 +85,32 @@ export function upgradeCoderFile(
     if (typeof record.annotations !== 'object' || record.annotations === null) {
       throw new NotAnAnnotationFileError(`${file}: no annotations object`);
     }
-    return { data: parsed as CoderFile, migratedFrom: null };
+    return { data: withRevisions(parsed as CoderFile), migratedFrom: null };
   }
   if (!Array.isArray(record.clips)) {
     throw new NotAnAnnotationFileError(`${file}: neither annotations (v1) nor clips (v0)`);
   }
-  return { data: migrateV0(parsed as CoderFileV0), migratedFrom: 0 };
+  return { data: withRevisions(migrateV0(parsed as CoderFileV0)), migratedFrom: 0 };
+}
+
+/**
+ * Every annotation gets a revision: those written before revisions existed count as 1, so a
+ * save made on one of them is refused once it has changed. The fields are optional (older
+ * versions of the app read and write such a file unchanged), so the schema version stays.
+ */
+export function withRevisions(file: CoderFile): CoderFile {
+  const annotations: Record<string, ClipAnnotation> = {};
+  let lastRevision = validRevision(file.lastRevision, 0) ?? 1;
+  for (const [key, annotation] of Object.entries(file.annotations)) {
+    const revision = validRevision(annotation.revision, 1) ?? 1;
+    annotations[key] = { ...annotation, revision };
+    lastRevision = Math.max(lastRevision, revision);
+  }
+  return { ...file, lastRevision, annotations };
+}
+
+function validRevision(value: unknown, least: number): number | null {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= least ? value : null;
 }
 
 function migrateV0(old: CoderFileV0): CoderFile {

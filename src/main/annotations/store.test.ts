@@ -7,7 +7,13 @@ import type { ClipAnnotation } from '../../shared/domain';
 import { backupOf } from '../app/atomic-write';
 import { appDataStorageFolder, resolveStorage, type StorageLocation } from './location';
 import { STORE_SCHEMA_VERSION } from './schema';
-import { AnnotationStore, coderFileName, coderOfFileName, listCoders } from './store';
+import {
+  AnnotationConflictError,
+  AnnotationStore,
+  coderFileName,
+  coderOfFileName,
+  listCoders,
+} from './store';
 
 let base: string;
 beforeAll(async () => {
@@ -60,7 +66,10 @@ describe('annotation store', () => {
     });
     expect(Object.keys(onDisk.annotations)).toEqual(['sub01/EP02_01f', 'sub01/EP03_02']);
     const reopened = new AnnotationStore({ location, coder: 'ana', dataset });
-    expect(await reopened.get('sub01/EP02_01f')).toEqual(annotation('sub01/EP02_01f', 10, 'first'));
+    expect(await reopened.get('sub01/EP02_01f')).toEqual({
+      ...annotation('sub01/EP02_01f', 10, 'first'),
+      revision: 1,
+    });
     expect(await new AnnotationStore({ location, coder: 'ben', dataset }).all()).toEqual([]);
   });
 
@@ -160,6 +169,7 @@ describe('annotation store', () => {
       notes: 'smile',
       coder: 'ana',
       updatedAt: '2024-05-01T10:00:00.000Z',
+      revision: 1, // from before revisions: 1
     });
     expect(await store.get('sub02/EP09_10')).toMatchObject({
       apex: null,
@@ -426,6 +436,66 @@ it('undoes an expression back to before its first save without hiding the later 
     [50, 2],
     [90, 3],
   ]);
+});
+
+it('refuses a save made on a version changed since by another window, never by its own', async () => {
+  const location = await freshLocation();
+  const store = new AnnotationStore({ location, coder: 'ana', dataset });
+  const first = await store.save(annotation('c', 1), { revision: 0, window: 'A' });
+  const theirs = await store.save(annotation('c', 2), { revision: first, window: 'B' });
+  const refused = store.save(annotation('c', 3), { revision: first, window: 'A' });
+  await expect(refused).rejects.toBeInstanceOf(AnnotationConflictError);
+  await expect(refused).rejects.toMatchObject({
+    conflict: { clipId: 'c', expression: 1, revision: theirs },
+    message: expect.stringMatching(/^c was changed in another window/),
+  });
+  expect((await store.get('c'))?.onset).toBe(2);
+  // Kept deliberately: made on the version the conflict named. Then the same window again, on
+  // the basis it had before its last answer came (quick saves): never in its own way.
+  const mine = await store.save(annotation('c', 3), { revision: theirs, window: 'A' });
+  await store.save(annotation('c', 4), { revision: theirs, window: 'A' });
+  expect((await store.get('c'))?.onset).toBe(4);
+  expect(mine).toBeGreaterThan(theirs);
+  // An expression added in two windows at once, and one deleted in another window.
+  await store.save({ ...annotation('c', 50), expression: 2 }, { revision: 0, window: 'A' });
+  await expect(
+    store.save({ ...annotation('c', 60), expression: 2 }, { revision: 0, window: 'B' }),
+  ).rejects.toMatchObject({ conflict: { expression: 2 } });
+  const second = (await store.get('c', 2))!.revision!;
+  await store.removeExpression('c', 2);
+  await expect(
+    store.save({ ...annotation('c', 55), expression: 2 }, { revision: second, window: 'B' }),
+  ).rejects.toMatchObject({ conflict: { expression: 2, revision: 0 } });
+  // Revisions are kept in the file: another process checks against them too.
+  const reread = new AnnotationStore({ location, coder: 'ana', dataset });
+  const stored = (await reread.get('c'))!.revision!;
+  await expect(
+    reread.save(annotation('c', 9), { revision: theirs, window: 'C' }),
+  ).rejects.toBeInstanceOf(AnnotationConflictError);
+  expect(await reread.save(annotation('c', 9), { revision: stored, window: 'C' })).toBeGreaterThan(
+    stored,
+  );
+});
+
+it('gives annotations from before revisions revision 1, and never reuses a revision', async () => {
+  const location = await freshLocation();
+  const file = path.join(location.folder, 'annotations', 'ana.json');
+  await mkdir(path.dirname(file), { recursive: true });
+  const legacy = { format: 'mer-studio-annotations', schemaVersion: 1, coder: 'ana', dataset: 'x' };
+  await writeFile(file, JSON.stringify({ ...legacy, annotations: { c: annotation('c', 1) } }));
+  const store = new AnnotationStore({ location, coder: 'ana', dataset });
+  expect((await store.get('c'))?.revision).toBe(1);
+  await expect(store.save(annotation('c', 2), { revision: 0, window: 'A' })).rejects.toThrow(
+    AnnotationConflictError,
+  );
+  const saved = await store.save(annotation('c', 2), { revision: 1, window: 'A' });
+  await store.removeExpression('c', 1);
+  // Coded again from scratch: a window still holding the deleted version cannot save over it.
+  const again = await store.save(annotation('c', 3), { revision: 0, window: 'B' });
+  expect(again).toBeGreaterThan(saved);
+  const onDisk = JSON.parse(await readFile(file, 'utf8'));
+  expect(onDisk.lastRevision).toBe(again);
+  expect(onDisk.annotations.c).toMatchObject({ revision: again, savedIn: 'B' });
 });
 
 it('keeps the previous save as the backup', async () => {

@@ -1,6 +1,7 @@
 import { constants as fsConstants } from 'node:fs';
 import { copyFile, readdir, rename, stat } from 'node:fs/promises';
 import path from 'node:path';
+import type { AnnotationConflict } from '../../shared/contract/annotations';
 import type { ClipAnnotation } from '../../shared/domain';
 import {
   backupOf,
@@ -60,6 +61,40 @@ export interface StepResult {
   expression: number;
 }
 
+/** Which stored version a save's edit was made on (optimistic concurrency). */
+export interface SaveBasis {
+  /** The expression's revision when the edit began; 0: it was not coded. */
+  revision: number;
+  /** The window that made the edit: its own earlier saves never conflict with it. */
+  window: string;
+}
+
+/** A save refused: the expression was changed or deleted since the edit's version was loaded. */
+export class AnnotationConflictError extends Error {
+  override name = 'AnnotationConflictError';
+
+  constructor(readonly conflict: AnnotationConflict) {
+    const which =
+      conflict.expression > 1
+        ? `expression ${conflict.expression} of ${conflict.clipId}`
+        : conflict.clipId;
+    super(
+      `${which} was changed in another window since this edit began: not saved, nothing ` +
+        'overwritten (load the other version, or save this one over it)',
+    );
+  }
+}
+
+/** Another window saved (or undid, or deleted) since; a window's own saves are never in its way. */
+function conflicts(stored: ClipAnnotation | null, basis: SaveBasis): boolean {
+  if (revisionOf(stored) === basis.revision) return false;
+  return stored === null || stored.savedIn !== basis.window;
+}
+
+function revisionOf(annotation: ClipAnnotation | null): number {
+  return annotation ? (annotation.revision ?? 1) : 0;
+}
+
 /** What a change does to the file, and what its caller learns from the state it was made on. */
 interface Plan<T> {
   changes: Change[];
@@ -107,6 +142,8 @@ export class AnnotationStore {
   /** Identity (inode, mtime, size) of the file as we last read or wrote it. */
   private onDisk: string | null = null;
   private readonly history = new UndoHistory();
+  /** The highest revision given here: a re-read file with a lower counter never reuses one. */
+  private highestRevision = 0;
 
   constructor(private readonly options: AnnotationStoreOptions) {
     if (typeof options.location !== 'function') this.location = options.location;
@@ -164,15 +201,25 @@ export class AnnotationStore {
     return expressionsIn((await this.load()).annotations, clipId);
   }
 
-  /** Saves one expression of a clip (its `expression`, 1 when absent); resolves once on disk. */
-  async save(annotation: ClipAnnotation): Promise<void> {
+  /**
+   * Saves one expression of a clip (its `expression`, 1 when absent); resolves once on disk with
+   * the revision it was given. With a basis, refused (AnnotationConflictError) when the stored
+   * expression is no longer the version the edit was made on.
+   */
+  async save(annotation: ClipAnnotation, basis?: SaveBasis): Promise<number> {
+    const { clipId } = annotation;
     const expression = expressionOf(annotation);
-    const key = annotationKey(annotation.clipId, expression);
-    const previous = await this.change((annotations) => ({
-      changes: [[key, annotation]],
-      outcome: annotations[key] ?? null,
-    }));
-    this.history.recordEdit(annotation.clipId, expression, previous);
+    const key = annotationKey(clipId, expression);
+    const { outcome: previous, written } = await this.change((annotations) => {
+      const stored = annotations[key] ?? null;
+      if (basis && conflicts(stored, basis)) {
+        throw new AnnotationConflictError({ clipId, expression, revision: revisionOf(stored) });
+      }
+      checkAddable(expressionsIn(annotations, clipId).length, clipId, expression);
+      return { changes: [[key, annotation]], outcome: stored };
+    }, basis?.window);
+    this.history.recordEdit(clipId, expression, previous);
+    return revisionOf(written[0][1]);
   }
 
   /**
@@ -253,7 +300,7 @@ export class AnnotationStore {
     annotation: ClipAnnotation,
   ): Promise<ClipAnnotation | null> {
     const key = annotationKey(clipId, expression);
-    return this.change((annotations) => {
+    const { outcome } = await this.change((annotations) => {
       if (!annotations[key] && expression > expressionsIn(annotations, clipId).length + 1) {
         throw new RangeError(`${clipId}: expression ${expression} is no longer there`);
       }
@@ -262,11 +309,12 @@ export class AnnotationStore {
         outcome: annotations[key] ?? null,
       };
     });
+    return outcome;
   }
 
   /** Takes an expression out (the later ones move down, their history too); returns the undo. */
   private async removeAt(clipId: string, expression: number): Promise<ClipStep | null> {
-    const removed = await this.change((annotations) => {
+    const { outcome: removed } = await this.change((annotations) => {
       const expressions = expressionsIn(annotations, clipId);
       const annotation = expressions[expression - 1] ?? null;
       const changes = annotation ? removalChanges(expressions, clipId, expression) : [];
@@ -282,7 +330,7 @@ export class AnnotationStore {
     clipId: string,
     step: Extract<ClipStep, { action: 'reinsert' }>,
   ): Promise<number> {
-    const at = await this.change((annotations) => {
+    const { outcome: at } = await this.change((annotations) => {
       const expressions = expressionsIn(annotations, clipId);
       const place = Math.min(step.expression, expressions.length + 1);
       return {
@@ -296,16 +344,30 @@ export class AnnotationStore {
 
   /**
    * Applies the changes `plan` makes of the current annotations and writes them at once; the
-   * plan runs on the state the changes apply to, so nothing can come in between.
+   * plan runs on the state the changes apply to, so nothing can come in between. Each annotation
+   * written gets the file's next revision (and `savedIn`: the window whose save it is).
    */
   private async change<T>(
     plan: (annotations: Record<string, ClipAnnotation>) => Plan<T>,
-  ): Promise<T> {
+    savedIn?: string,
+  ): Promise<{ outcome: T; written: Change[] }> {
     const state = await this.load();
     if (this.refusal) throw this.refusal;
     const { changes, outcome } = plan(state.annotations);
-    if (changes.length > 0) await this.put(changes);
-    return outcome;
+    const written = changes.map(([key, annotation]): Change => [
+      key,
+      annotation && this.stamped(annotation, savedIn),
+    ]);
+    if (written.length > 0) await this.put(written);
+    return { outcome, written };
+  }
+
+  private stamped(annotation: ClipAnnotation, savedIn: string | undefined): ClipAnnotation {
+    const state = this.state as CoderFile;
+    const revision = Math.max(state.lastRevision ?? 1, this.highestRevision) + 1;
+    this.highestRevision = revision;
+    this.state = { ...state, lastRevision: revision };
+    return { ...annotation, revision, savedIn };
   }
 
   /** Applies changes (annotation key → annotation, null to delete) and writes them at once. */
@@ -405,7 +467,8 @@ export class AnnotationStore {
       if (state.annotations[clipId]) annotations[clipId] = state.annotations[clipId];
       else delete annotations[clipId];
     }
-    this.state = { ...state, annotations };
+    const lastRevision = Math.max(state.lastRevision ?? 1, parsed.data.lastRevision ?? 1);
+    this.state = { ...state, lastRevision, annotations };
     this.notices.push({
       kind: 'merged',
       message: `${this.file} was changed by another window or process: its clips were kept and this window's ${this.unsynced.size} changed clips saved on top`,
@@ -465,17 +528,16 @@ export class AnnotationStore {
     if (text === null) return;
     const parsed = this.tryParse(text, stranded);
     if (!parsed.ok) throw parsed.error;
-    const state = this.state as CoderFile;
-    const annotations = { ...state.annotations };
+    const annotations = (this.state as CoderFile).annotations;
     const newer = Object.entries(parsed.data.annotations).filter(
       ([clipId, annotation]) =>
         !annotations[clipId] || annotation.updatedAt > annotations[clipId].updatedAt,
     );
     for (const [clipId, annotation] of newer) {
-      annotations[clipId] = annotation;
+      // A new version of the clip here: windows that loaded the old one must not save over it.
+      this.setClip(clipId, this.stamped(annotation, undefined));
       this.unsynced.add(clipId);
     }
-    this.state = { ...state, annotations };
     if (newer.length > 0) await this.flush();
     if (this.file === stranded) return; // the dataset folder refused the write after all
     const aside = `${stranded}.brought-back-${Date.now()}`;
@@ -568,6 +630,7 @@ export class AnnotationStore {
       coder: this.coder,
       dataset: this.options.dataset.name,
       datasetRoot: this.options.dataset.root,
+      lastRevision: 0,
       annotations: {},
     };
   }
@@ -577,6 +640,15 @@ export class AnnotationStore {
 async function fileIdentity(file: string): Promise<string | null> {
   const info = await stat(file).catch(() => null);
   return info ? `${info.ino}:${info.mtimeMs}:${info.size}` : null;
+}
+
+/** A clip's next expression can be added; one beyond it would leave a gap. */
+function checkAddable(coded: number, clipId: string, expression: number): void {
+  if (expression > coded + 1) {
+    throw new RangeError(
+      `${clipId}: expression ${expression} cannot be added: the clip has ${coded} (add the next, ${coded + 1})`,
+    );
+  }
 }
 
 /** The coders that have a file in a storage folder. */

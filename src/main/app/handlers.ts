@@ -10,6 +10,7 @@ import { modelHandlers } from '../model/handlers';
 import { reportHandlers } from '../report/handlers';
 import { batchHandlers } from '../batch/handlers';
 import { codingHandlers } from '../annotations/coding-handlers';
+import { AnnotationConflictError } from '../annotations/store';
 import { motionHandlers } from '../motion/handlers';
 import { faceHandlers } from '../face/handlers';
 
@@ -59,6 +60,9 @@ export async function dispatch(
 export function describeError(error: unknown): ErrorInfo {
   if (error instanceof NotFoundError) return { code: 'not-found', message: error.message };
   if (error instanceof ForbiddenError) return { code: 'forbidden', message: error.message };
+  if (error instanceof AnnotationConflictError) {
+    return { code: 'conflict', message: error.message, conflict: error.conflict };
+  }
   if (error instanceof Error && error.name === 'AbortError') {
     return { code: 'cancelled', message: 'cancelled' };
   }

@@ -157,6 +157,24 @@ export interface UndoResult {
   notices: string[];
 }
 
+/** A save refused because the expression changed since the edit's version was loaded. */
+export interface AnnotationConflict {
+  clipId: string;
+  expression: number;
+  /** The stored revision now (0: not coded, e.g. deleted in another window). */
+  revision: number;
+}
+
+/** Which stored version an edit was made on: its save is refused when another came since. */
+const saveBasis = z
+  .object({
+    /** The expression's `revision` when the edit began (0: it was not coded). */
+    revision: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+    /** The window that made the edit (an id it chose): its own saves never conflict with it. */
+    window: z.string().min(1).max(64),
+  })
+  .strict();
+
 const columnMapping = z
   .object(
     Object.fromEntries(ANNOTATION_FIELDS.map((field) => [field, z.string().max(256)])) as Record<
@@ -187,9 +205,16 @@ export const annotationRequests = {
       coder: windowCoder,
       /** The next after the last coded adds an expression. */
       expression: expressionNumber,
+      /**
+       * The version the edit was made on: refused with the error code 'conflict' when another
+       * window saved since. Absent: saved whatever is stored (the CLI, scripts, "keep mine").
+       */
+      basedOn: saveBasis.optional(),
     }),
   ).returns<{
     savedAt: string;
+    /** The expression's revision now: the basis of this window's next save. */
+    revision: number;
     file: string;
     where: AnnotationLocation['where'];
     notices: string[];

@@ -10,7 +10,7 @@
 import type { z } from 'zod';
 import { appRequests } from './app';
 import { datasetRequests } from './dataset';
-import { annotationRequests } from './annotations';
+import { annotationRequests, type AnnotationConflict } from './annotations';
 import { flowRequests } from './flow';
 import { modelRequests } from './model';
 import { reportRequests } from './report';
@@ -53,8 +53,13 @@ export type Reply<T> = { ok: true; result: T } | { ok: false; error: ErrorInfo }
 
 export interface ErrorInfo {
   message: string;
-  /** 'bad-request' for arguments that failed validation, 'not-found', 'cancelled', 'failed'. */
-  code: 'bad-request' | 'not-found' | 'forbidden' | 'cancelled' | 'failed';
+  /**
+   * 'bad-request' for arguments that failed validation, 'not-found', 'cancelled', 'failed',
+   * 'conflict' for a save made on a version another window has changed since.
+   */
+  code: 'bad-request' | 'not-found' | 'forbidden' | 'cancelled' | 'failed' | 'conflict';
+  /** With 'conflict': which expression, and its stored revision now. */
+  conflict?: AnnotationConflict;
 }
 
 /** What both renderer transports (Electron preload and web socket) offer. */
