@@ -1,6 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { createRequire } from 'node:module';
+import type { Socket } from 'node:net';
 import path from 'node:path';
 
 /**
@@ -81,6 +82,11 @@ function track(child: ChildProcess): ChildProcess {
   return child;
 }
 
+/** How many ffmpeg processes this thread has started that have not exited yet. */
+export function runningFfmpegCount(): number {
+  return running.size;
+}
+
 /**
  * Kills this thread's ffmpeg processes and waits until each has exited. A worker thread must
  * call it before it is terminated: a child whose thread is gone is never reaped (a zombie).
@@ -135,6 +141,8 @@ export interface SpawnOptions {
   onStdout?: (chunk: Buffer) => void;
   /** Called once per complete line ffmpeg writes to stderr. */
   onStderrLine?: (line: string) => void;
+  /** ffmpeg's standard output goes to this socket instead of a pipe read by onStdout. */
+  stdout?: Socket;
 }
 
 export interface SpawnedFfmpeg {
@@ -142,6 +150,19 @@ export interface SpawnedFfmpeg {
   done: Promise<void>;
   /** Ends ffmpeg early (when it has produced what was needed). */
   stop(): void;
+  /**
+   * Stops reading its standard output pipe: once the pipe is full ffmpeg blocks on its next
+   * write, so a paused decode holds at most a pipe's worth of output instead of racing ahead.
+   */
+  pause(): void;
+  resume(): void;
+  /** Whether the process keeps this thread's event loop alive (an idle decoder should not). */
+  keepAlive(alive: boolean): void;
+}
+
+interface Refable {
+  ref(): void;
+  unref(): void;
 }
 
 /**
@@ -153,7 +174,7 @@ export function spawnFfmpeg(args: string[], options: SpawnOptions = {}): Spawned
   const child = spawn(
     binary,
     ['-hide_banner', '-nostdin', '-loglevel', options.loglevel ?? 'error', ...args],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    { stdio: ['ignore', options.stdout ?? 'pipe', 'pipe'] },
   );
   track(child);
   let stopped = false;
@@ -164,10 +185,10 @@ export function spawnFfmpeg(args: string[], options: SpawnOptions = {}): Spawned
     child.kill('SIGKILL');
   };
   options.signal?.addEventListener('abort', onAbort, { once: true });
-  child.stdout.on('data', (chunk: Buffer) => {
+  child.stdout?.on('data', (chunk: Buffer) => {
     if (!stopped) options.onStdout?.(chunk);
   });
-  child.stderr.on('data', (chunk: Buffer) => {
+  child.stderr?.on('data', (chunk: Buffer) => {
     const text = partial + chunk.toString('utf8');
     const lines = text.split(/\r?\n|\r/);
     partial = lines.pop() ?? '';
@@ -195,6 +216,15 @@ export function spawnFfmpeg(args: string[], options: SpawnOptions = {}): Spawned
       stopped = true;
       child.kill('SIGKILL');
     },
+    pause: () => child.stdout?.pause(),
+    resume: () => child.stdout?.resume(),
+    keepAlive: (alive) => {
+      // The pipes are sockets (ref/unref), though typed as plain readable streams.
+      for (const handle of [child, child.stdout, child.stderr] as Array<Partial<Refable> | null>) {
+        if (alive) handle?.ref?.();
+        else handle?.unref?.();
+      }
+    },
   };
 }
 
@@ -202,6 +232,11 @@ export function spawnFfmpeg(args: string[], options: SpawnOptions = {}): Spawned
 function errorLines(text: string): string {
   return text
     .split('\n')
-    .filter((line) => !/showinfo|demuxer|^\s|^(Input|Output|Stream mapping|Press)/.test(line))
+    .filter(
+      (line) =>
+        !/showinfo|demuxer|^\s|^(Input|Output|Stream mapping|Press)|^(decoder|filter|encoder|muxer) [<-]/.test(
+          line,
+        ),
+    )
     .join('\n');
 }
