@@ -1,133 +1,173 @@
-import { spawnFfmpeg } from './ffmpeg';
+import { spawnFfmpegFrames, type FrameFfmpeg, type FrameTransport } from './ffmpeg-frames';
 import type { RawFrame } from './pam';
 import type { VideoIndex } from './video-index';
-
-const EMPTY = Buffer.alloc(0);
 
 /** How often ffmpeg was started for video frames, and how often a seek had to be redone from the start. */
 export const videoDecodeStats = { runs: 0, restartsFromStart: 0 };
 
-export interface VideoRunOptions {
+export interface VideoDecodeOptions {
   grey: boolean;
-  signal?: AbortSignal;
-  /** Receives each frame of [first, last] as soon as it is decoded. */
+  /** The first frame wanted: decoding seeks to the keyframe before it and skips what precedes it. */
+  first: number;
+  /** Decoding pauses once this frame has been delivered, until demand() asks for more. */
+  until: number;
+  /** Receives each frame from `first` on, in order, as soon as it is decoded. */
   onFrame: (index: number, frame: RawFrame) => void;
+  /** How frames are read from ffmpeg (default: the fastest this platform has). */
+  transport?: FrameTransport;
 }
 
 /**
- * Decodes frames first..last of a video in one ffmpeg process: seeks to the keyframe before
- * `first` and decodes forward, naming every decoded frame by its timestamp (showinfo, -copyts),
- * so each frame is matched to its index exactly, whatever the GOP or B-frame structure.
- * Returns the indexes of the run that could not be decoded (empty when all arrived).
+ * Decodes a video forward from frame `first` in one ffmpeg process, for as long as frames are
+ * demanded: a reader going through a clip keeps one process streaming instead of starting (and
+ * seeking) one per run of frames. Every decoded frame is named by its timestamp (-copyts,
+ * -debug_ts's decoder line), so it is matched to its index exactly whatever the GOP or B-frame
+ * structure. When the seek lands after `first` (an open GOP, a damaged index) it decodes again
+ * from the start of the file.
  */
-export async function decodeVideoRun(
-  video: VideoIndex,
-  first: number,
-  last: number,
-  options: VideoRunOptions,
-): Promise<number[]> {
-  const wanted = new Set<number>();
-  for (let i = first; i <= last; i++) wanted.add(i);
-  await runFrom(video, first, last, wanted, options, true);
-  if (wanted.size > 0 && first > 0 && !options.signal?.aborted) {
-    // The seek landed after the frame (a damaged index or an open GOP): decode from the start.
-    videoDecodeStats.restartsFromStart++;
-    await runFrom(video, first, last, wanted, options, false);
+export class VideoDecode {
+  /** Settles when decoding ends: at the end of the video or after stop(); rejects on failure. */
+  readonly done: Promise<void>;
+  private delivered: number;
+  private until: number;
+  private process: FrameFfmpeg | null = null;
+  private stopped = false;
+  private paused = false;
+  private alive = true;
+
+  constructor(
+    private readonly video: VideoIndex,
+    private readonly options: VideoDecodeOptions,
+  ) {
+    this.delivered = options.first - 1;
+    this.until = options.until;
+    this.done = this.run();
   }
-  return [...wanted].sort((a, b) => a - b);
+
+  /** The last frame delivered (first − 1 before any). */
+  get position(): number {
+    return this.delivered;
+  }
+
+  /** Lets decoding go on until frame `until` has been delivered. */
+  demand(until: number): void {
+    if (until <= this.until) return;
+    this.until = until;
+    if (this.paused && this.delivered < until) {
+      this.paused = false;
+      this.process?.resume();
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.process?.stop();
+  }
+
+  /** Whether ffmpeg keeps the event loop alive; an idle decoder lets the app exit. */
+  keepAlive(alive: boolean): void {
+    this.alive = alive;
+    this.process?.keepAlive(alive);
+  }
+
+  private async run(): Promise<void> {
+    let seek = this.options.first > 0;
+    while (!this.stopped) {
+      const landedLate = await this.decodeOnce(seek);
+      if (!landedLate) return;
+      videoDecodeStats.restartsFromStart++;
+      seek = false;
+    }
+  }
+
+  /** One ffmpeg process; resolves true when its seek landed after `first`. */
+  private async decodeOnce(seek: boolean): Promise<boolean> {
+    videoDecodeStats.runs++;
+    const { grey, first } = this.options;
+    const channels = grey ? 1 : 3;
+    const output = new DecodedFrames();
+    let identified = false;
+    let landedLate = false;
+    let failure: Error | null = null;
+    const fail = (message: string) => {
+      failure ??= new Error(message);
+      run?.stop();
+    };
+    const drain = () => {
+      for (let next = output.next(); next && !failure && !landedLate; next = output.next()) {
+        const { index, data, size } = next;
+        if (size !== data.length) return fail(sizeChanged(size, output.geometry));
+        if (!identified && index >= 0) {
+          identified = true;
+          if (seek && index > first) {
+            landedLate = true;
+            return run?.stop();
+          }
+        }
+        if (index < first || index <= this.delivered) continue;
+        const { width, height } = output.geometry ?? { width: 0, height: 0 };
+        this.delivered = index;
+        this.options.onFrame(index, { width, height, channels, data });
+        if (index >= this.until && !this.paused) {
+          this.paused = true;
+          run?.pause();
+        }
+      }
+    };
+    let run: FrameFfmpeg | null = null;
+    run = await spawnFfmpegFrames(decodeArgs(this.video, seek ? first : 0, grey), {
+      transport: this.options.transport,
+      onStderrLine: (line) => {
+        const said = output.readLine(line, this.video);
+        if (said === 'size' && output.geometry) {
+          run?.readFrames(output.geometry.width * output.geometry.height * channels);
+        } else if (said === 'frame') {
+          if (!output.geometry) fail('ffmpeg did not say the size of its output frames');
+          else drain();
+        }
+      },
+      onFrame: (data) => {
+        output.push(data);
+        drain();
+      },
+    });
+    this.process = run;
+    this.paused = false;
+    if (!this.alive) run.keepAlive(false);
+    if (this.stopped) run.stop();
+    await run.done;
+    if (failure) throw failure;
+    return landedLate;
+  }
 }
 
-async function runFrom(
-  video: VideoIndex,
-  first: number,
-  last: number,
-  wanted: Set<number>,
-  options: VideoRunOptions,
-  seek: boolean,
-): Promise<void> {
-  videoDecodeStats.runs++;
-  const seekArgs = seek && first > 0 ? ['-ss', seekSeconds(video, first).toFixed(6)] : [];
-  const headers: Array<{ index: number; width: number; height: number }> = [];
-  const chunks: Buffer[] = [];
-  let buffered = 0;
-  let consumed = 0;
-  const channels = options.grey ? 1 : 3;
-  const drain = () => {
-    while (consumed < headers.length) {
-      const { index, width, height } = headers[consumed];
-      const size = width * height * channels;
-      if (buffered < size) return;
-      consumed++;
-      if (!wanted.has(index)) {
-        take(size, false);
-      } else {
-        wanted.delete(index);
-        const data = take(size, true);
-        options.onFrame(index, {
-          width,
-          height,
-          channels,
-          data: new Uint8Array(data.buffer, data.byteOffset, data.length),
-        });
-      }
-      if (index >= last) run.stop();
-    }
-  };
-  /** Copies the next `size` bytes out of the queued chunks (never re-copying what stays queued). */
-  const take = (size: number, keep: boolean): Buffer => {
-    const out = keep ? Buffer.allocUnsafeSlow(size) : EMPTY;
-    let filled = 0;
-    while (filled < size) {
-      const head = chunks[0];
-      const part = Math.min(size - filled, head.length);
-      if (keep) head.copy(out, filled, 0, part);
-      filled += part;
-      if (part === head.length) chunks.shift();
-      else chunks[0] = head.subarray(part);
-    }
-    buffered -= size;
-    return out;
-  };
-  const run = spawnFfmpeg(
-    [
-      '-copyts',
-      '-noaccurate_seek',
-      ...seekArgs,
-      '-i',
-      video.file,
-      '-map',
-      '0:v:0',
-      '-an',
-      '-sn',
-      '-vf',
-      'showinfo',
-      '-vsync',
-      '0',
-      '-pix_fmt',
-      options.grey ? 'gray' : 'rgb24',
-      '-f',
-      'rawvideo',
-      '-',
-    ],
-    {
-      signal: options.signal,
-      loglevel: 'info',
-      onStderrLine: (line) => {
-        const info = /showinfo.*\bn:\s*\d+\s+pts:\s*(-?\d+).*?\bs:(\d+)x(\d+)/.exec(line);
-        if (!info) return;
-        const index = video.indexOfPts.get(Number(info[1])) ?? -1;
-        headers.push({ index, width: Number(info[2]), height: Number(info[3]) });
-        drain();
-      },
-      onStdout: (chunk) => {
-        chunks.push(chunk);
-        buffered += chunk.length;
-        drain();
-      },
-    },
-  );
-  await run.done;
-  drain();
+function sizeChanged(size: number, geometry: { width: number; height: number } | null): string {
+  const { width, height } = geometry ?? { width: 0, height: 0 };
+  return `a decoded frame of ${size} bytes does not fit the video's ${width}×${height} frames (its size changes mid-stream?)`;
+}
+
+function decodeArgs(video: VideoIndex, seekTo: number, grey: boolean): string[] {
+  const seek = seekTo > 0 ? ['-ss', seekSeconds(video, seekTo).toFixed(6)] : [];
+  return [
+    '-nostats',
+    '-debug_ts',
+    '-copyts',
+    '-noaccurate_seek',
+    ...seek,
+    '-i',
+    video.file,
+    '-map',
+    '0:v:0',
+    '-an',
+    '-sn',
+    '-vsync',
+    '0',
+    '-pix_fmt',
+    grey ? 'gray' : 'rgb24',
+    '-f',
+    'rawvideo',
+    '-',
+  ];
 }
 
 /** A moment just before frame `index`, relative to the file's start, for input seeking. */
@@ -136,4 +176,57 @@ function seekSeconds(video: VideoIndex, index: number): number {
   const target = video.seconds[index];
   const before = previous === undefined ? target : (previous + target) / 2;
   return Math.max(0, before - video.startTime);
+}
+
+const DECODED = /decoder -> .*?pts:(NOPTS|-?\d+)/;
+const MUXED = /muxer <- .*\bsize:(\d+)/;
+const OUTPUT_VIDEO = /Stream #\S+: Video: .*?, (\d+)x(\d+)/;
+
+/**
+ * ffmpeg's frames matched to what it says about them: which frame comes next is said on stderr
+ * (a decoder line with its timestamp, then a muxer line with its size, both before its bytes),
+ * the pixels arrive on stdout. The two are read independently, so a frame is complete when both
+ * have arrived.
+ */
+class DecodedFrames {
+  /** Output size, from the output stream's header line (said before the first frame). */
+  geometry: { width: number; height: number } | null = null;
+  private inOutputHeader = false;
+  private readonly indexes: number[] = [];
+  private readonly sizes: number[] = [];
+  private readonly frames: Uint8Array[] = [];
+
+  /** Reads one stderr line: whether it said the output size or announced a frame. */
+  readLine(line: string, video: VideoIndex): 'size' | 'frame' | null {
+    const decoded = DECODED.exec(line);
+    if (decoded) {
+      const pts = decoded[1] === 'NOPTS' ? NaN : Number(decoded[1]);
+      this.indexes.push(video.indexOfPts.get(pts) ?? -1);
+      return null;
+    }
+    const muxed = MUXED.exec(line);
+    if (muxed) {
+      this.sizes.push(Number(muxed[1]));
+      return 'frame';
+    }
+    if (line.startsWith('Output #')) this.inOutputHeader = true;
+    const header = this.inOutputHeader && !this.geometry ? OUTPUT_VIDEO.exec(line) : null;
+    if (!header) return null;
+    this.geometry = { width: Number(header[1]), height: Number(header[2]) };
+    return 'size';
+  }
+
+  push(frame: Uint8Array): void {
+    this.frames.push(frame);
+  }
+
+  /** The next frame whose pixels and description have both arrived (index −1: unknown timestamp). */
+  next(): { index: number; size: number; data: Uint8Array } | null {
+    if (this.indexes.length === 0 || this.sizes.length === 0 || this.frames.length === 0) {
+      return null;
+    }
+    const index = this.indexes.shift() as number;
+    const size = this.sizes.shift() as number;
+    return { index, size, data: this.frames.shift() as Uint8Array };
+  }
 }

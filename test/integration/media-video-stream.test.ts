@@ -1,0 +1,177 @@
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { openDataset } from '../../src/main/dataset';
+import { runningFfmpegCount } from '../../src/main/media/ffmpeg';
+import {
+  configureFrameCache,
+  DEFAULT_FRAME_CACHE_BYTES,
+  frameCache,
+} from '../../src/main/media/frame-cache';
+import { decodeFrame, frameKey, isAbort, type RawFrame } from '../../src/main/media/frames';
+import { VideoDecode, videoDecodeStats } from '../../src/main/media/video-decode';
+import { stopVideoDecoders, videoRun, videoSessionCount } from '../../src/main/media/video-frames';
+import { videoIndex } from '../../src/main/media/video-index';
+import type { Clip, DatasetIndex } from '../../src/shared/domain';
+import { INDEX_VIDEO, readIndex, writeIndexVideo } from '../fixtures/index-video';
+
+/** Streaming decode of videos read in order: one process, flow control, cancel, ends. */
+const FRAMES = 240;
+let base: string;
+let dataset: DatasetIndex;
+let clip: Clip;
+const defaults = { ...videoRun };
+
+beforeAll(async () => {
+  base = await mkdtemp(path.join(os.tmpdir(), 'mer-stream-'));
+  await mkdir(path.join(base, 'subA'), { recursive: true });
+  await writeIndexVideo(path.join(base, 'subA', 'gop.mp4'), FRAMES, 25, 'h264');
+  dataset = await openDataset(base);
+  const found = dataset.clips.find((candidate) => candidate.id === 'subA/gop');
+  if (!found) throw new Error('gop.mp4 not loaded');
+  clip = found;
+});
+
+afterEach(async () => {
+  Object.assign(videoRun, defaults);
+  configureFrameCache({ budgetBytes: DEFAULT_FRAME_CACHE_BYTES });
+  frameCache.clear();
+  await allStopped();
+});
+
+afterAll(async () => {
+  await rm(base, { recursive: true, force: true });
+});
+
+async function allStopped(): Promise<void> {
+  stopVideoDecoders();
+  await until(() => runningFfmpegCount() === 0 && videoSessionCount() === 0);
+}
+
+async function until(condition: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+const frameAt = (target: Clip, index: number, options: { grey?: boolean } = {}) =>
+  decodeFrame(dataset, target, index, options);
+
+const cachedFrames = () =>
+  Array.from({ length: FRAMES }, (_, i) => i).filter((i) =>
+    frameCache.has(frameKey(dataset, clip, i, 'raw-rgb')),
+  );
+
+describe('reading a video in order', () => {
+  it('streams the whole clip from one ffmpeg process, every frame exact, RGB and grey', async () => {
+    for (const grey of [false, true]) {
+      frameCache.clear();
+      const runs = videoDecodeStats.runs;
+      for (let index = 0; index < FRAMES; index++) {
+        const frame = await frameAt(clip, index, { grey });
+        expect(frame.channels).toBe(grey ? 1 : 3);
+        expect(readIndex(frame), `frame ${index}`).toBe(index);
+      }
+      expect(videoDecodeStats.runs - runs).toBe(1);
+    }
+  });
+
+  it('still gives the right frames after a seek backwards and a jump forwards', async () => {
+    for (let index = 100; index <= 140; index++)
+      expect(readIndex(await frameAt(clip, index))).toBe(index);
+    const runs = videoDecodeStats.runs;
+    frameCache.clear(); // so the frames below are decoded again, not served from the cache
+    for (const index of [20, 21, 22, 230, 231, 5, 139, 141]) {
+      expect(readIndex(await frameAt(clip, index)), `frame ${index}`).toBe(index);
+    }
+    // 20 (behind the stream), 230 (far ahead), 5 (behind again) and 139 each seek; 21, 22,
+    // 231 and 141 are decoded on by the stream that is already there.
+    expect(videoDecodeStats.runs - runs).toBe(4);
+  });
+
+  it('decodes only a window ahead of the reader (bounded by the cache) and goes on when read on', async () => {
+    const frameBytes = INDEX_VIDEO.width * INDEX_VIDEO.height * 3;
+    configureFrameCache({ budgetBytes: 40 * frameBytes }); // a window of 10 frames
+    const runs = videoDecodeStats.runs;
+    expect(readIndex(await frameAt(clip, 0))).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(Math.max(...cachedFrames())).toBeLessThanOrEqual(10);
+    expect(runningFfmpegCount()).toBe(1); // paused, not ended
+    for (let index = 1; index < FRAMES; index++) {
+      expect(readIndex(await frameAt(clip, index)), `frame ${index}`).toBe(index);
+    }
+    expect(videoDecodeStats.runs - runs).toBe(1);
+    expect(frameCache.bytes).toBeLessThanOrEqual(40 * frameBytes);
+  });
+});
+
+describe('stopping', () => {
+  it('a cancelled read stops its ffmpeg', async () => {
+    videoRun.idleMs = 60_000; // so it is the cancel, not idleness, that stops it
+    videoRun.behind = 150; // 150 frames to decode before frame 200: time enough to cancel
+    const controller = new AbortController();
+    const pending = decodeFrame(dataset, clip, 200, { signal: controller.signal });
+    await until(() => runningFfmpegCount() === 1);
+    controller.abort();
+    const error = await pending.then(
+      () => null,
+      (reason: unknown) => reason,
+    );
+    expect(isAbort(error)).toBe(true);
+    await until(() => runningFfmpegCount() === 0, 1000);
+    expect(videoSessionCount()).toBe(0);
+    expect(readIndex(await frameAt(clip, 200))).toBe(200); // and the frame can be asked for again
+  });
+
+  it('a decoder nobody waits for stops after a while and does not keep ffmpeg running', async () => {
+    videoRun.idleMs = 100;
+    expect(readIndex(await frameAt(clip, 50))).toBe(50);
+    expect(runningFfmpegCount()).toBe(1);
+    await until(() => runningFfmpegCount() === 0, 2000);
+    expect(videoSessionCount()).toBe(0);
+  });
+});
+
+describe('a clip that ends before its listed length', () => {
+  it('says which clip and file, and where the video ended', async () => {
+    const overcounted: Clip = { ...clip, frameCount: FRAMES + 5 };
+    expect(readIndex(await frameAt(overcounted, FRAMES - 3))).toBe(FRAMES - 3);
+    await expect(frameAt(overcounted, FRAMES + 2)).rejects.toThrow(
+      `subA/gop: frame ${FRAMES + 2} could not be decoded from ${path.join('subA', 'gop.mp4')} (the video ends after frame ${FRAMES - 1}: damaged or truncated video?)`,
+    );
+    expect(readIndex(await frameAt(overcounted, FRAMES - 1))).toBe(FRAMES - 1);
+  });
+});
+
+describe('how frames are read from ffmpeg', () => {
+  async function decodeAll(grey: boolean, transport: 'socket' | 'pipe'): Promise<RawFrame[]> {
+    const video = await videoIndex(path.join(base, 'subA', 'gop.mp4'));
+    const frames: RawFrame[] = [];
+    const decode = new VideoDecode(video, {
+      grey,
+      first: 0,
+      until: FRAMES,
+      transport,
+      onFrame: (index, frame) => {
+        frames[index] = frame;
+      },
+    });
+    await decode.done;
+    return frames;
+  }
+
+  it('gives the same pixels over a pipe as over a socket', async () => {
+    for (const grey of [false, true]) {
+      const [socket, pipe] = [await decodeAll(grey, 'socket'), await decodeAll(grey, 'pipe')];
+      expect(socket).toHaveLength(FRAMES);
+      expect(pipe).toHaveLength(FRAMES);
+      for (let index = 0; index < FRAMES; index++) {
+        expect(readIndex(socket[index])).toBe(index);
+        expect(Buffer.from(pipe[index].data).equals(Buffer.from(socket[index].data))).toBe(true);
+      }
+    }
+  });
+});
