@@ -11,8 +11,8 @@ import { videoIndex } from './video-index';
  * frames past it at first, doubling while requests follow in order up to `maxAhead` (and a
  * quarter of the frame cache, so frames decoded ahead are still cached when they are read). A
  * request at most `reach` frames past what a decoder was asked for is decoded through rather
- * than sought. A decoder nobody waits on stops after `idleMs`; at most `maxDecoders` idle ones
- * are kept.
+ * than sought. A decoder nobody waits on stops after `idleMs`, and idle ones are stopped while
+ * starting a new one would make more than `maxDecoders` (a paused ffmpeg holds ~25 MB at 640×480).
  */
 export const videoRun = {
   ahead: 24,
@@ -20,7 +20,7 @@ export const videoRun = {
   maxAhead: 192,
   reach: 48,
   idleMs: 2000,
-  maxDecoders: 4,
+  maxDecoders: 2,
 };
 
 interface Waiter {
