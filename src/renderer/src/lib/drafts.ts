@@ -2,12 +2,24 @@ import type { ArgsOf } from '../../../shared/contract';
 import { workspace } from './workspace.svelte';
 
 export type AnnotationFields = ArgsOf<'annotations.save'>['fields'];
+/** The stored version an edit was made on, and the window that made it (see annotations.save). */
+export type SaveBasis = NonNullable<ArgsOf<'annotations.save'>['basedOn']>;
 
 export interface Draft {
   fields: AnnotationFields;
   /** When the unsaved change was made (ISO time). */
   at: string;
+  /** Absent in drafts kept before saves named their basis. */
+  basedOn?: SaveBasis;
 }
+
+/**
+ * This window's id, sent with its saves: the backend never takes a window's own earlier save for
+ * another window's change. New with every page load (a duplicated tab must not share it).
+ */
+export const WINDOW_ID = Array.from(crypto.getRandomValues(new Uint8Array(12)), (byte) =>
+  byte.toString(16).padStart(2, '0'),
+).join('');
 
 /**
  * Unsaved edits kept in the browser's storage until the backend acknowledges the save, so a
@@ -16,24 +28,39 @@ export interface Draft {
 /** A clip's further expressions keep their drafts under `<clipId><mark><n>`. */
 export const EXPRESSION_DRAFT_MARK = '#expression-';
 
+/** A draft's name: the clip, or its expression after the first. */
+export function draftIdOf(clipId: string, expression: number): string {
+  return expression > 1 ? `${clipId}${EXPRESSION_DRAFT_MARK}${expression}` : clipId;
+}
+
+/** The clip and expression a draft's name stands for. */
+export function parseDraftId(draftId: string): { clipId: string; expression: number } {
+  const [clipId, expression] = draftId.split(EXPRESSION_DRAFT_MARK);
+  return { clipId, expression: expression ? Number(expression) : 1 };
+}
+
 function keyOf(dataset: string, coder: string, clipId: string): string {
   return `mer-draft\0${dataset}\0${coder}\0${clipId}`;
 }
 
-/** The clips of a dataset with an unsaved edit of this coder kept here. */
-export function draftedClips(dataset: string, coder: string): Set<string> {
+/** The names of this coder's drafts of a dataset (a clip, or `<clip>#expression-<n>`). */
+export function draftIds(dataset: string, coder: string): string[] {
   const prefix = keyOf(dataset, coder, '');
-  const clips = new Set<string>();
+  const ids: string[] = [];
   try {
     for (let i = 0; i < localStorage.length; i++) {
       const key = localStorage.key(i);
-      if (key?.startsWith(prefix))
-        clips.add(key.slice(prefix.length).split(EXPRESSION_DRAFT_MARK)[0]);
+      if (key?.startsWith(prefix)) ids.push(key.slice(prefix.length));
     }
   } catch {
     // storage disabled: no drafts
   }
-  return clips;
+  return ids;
+}
+
+/** The clips of a dataset with an unsaved edit of this coder kept here. */
+export function draftedClips(dataset: string, coder: string): Set<string> {
+  return new Set(draftIds(dataset, coder).map((id) => parseDraftId(id).clipId));
 }
 
 export function writeDraft(
@@ -41,9 +68,10 @@ export function writeDraft(
   coder: string,
   clipId: string,
   fields: AnnotationFields,
+  basedOn?: SaveBasis,
 ): void {
   try {
-    const draft: Draft = { fields, at: new Date().toISOString() };
+    const draft: Draft = { fields, at: new Date().toISOString(), basedOn };
     localStorage.setItem(keyOf(dataset, coder, clipId), JSON.stringify(draft));
     workspace.draftsVersion++;
   } catch {
@@ -60,14 +88,36 @@ export function readDraft(dataset: string, coder: string, clipId: string): Draft
   }
 }
 
-export function clearDraft(dataset: string, coder: string, clipId: string): void {
+/** Drops a draft; with `saved`, only while it is still that one (not a newer edit since). */
+export function clearDraft(dataset: string, coder: string, clipId: string, saved?: Draft): void {
   try {
-    if (localStorage.getItem(keyOf(dataset, coder, clipId)) === null) return;
+    const text = localStorage.getItem(keyOf(dataset, coder, clipId));
+    if (text === null || (saved && text !== JSON.stringify(saved))) return;
     localStorage.removeItem(keyOf(dataset, coder, clipId));
     workspace.draftsVersion++;
   } catch {
     // nothing to clear
   }
+}
+
+/** Drafts an open annotation panel saves itself (how many panels): a background retry leaves them. */
+const held = new Map<string, number>();
+
+export function holdDraft(dataset: string, coder: string, clipId: string): () => void {
+  const key = keyOf(dataset, coder, clipId);
+  held.set(key, (held.get(key) ?? 0) + 1);
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    const count = (held.get(key) ?? 1) - 1;
+    if (count > 0) held.set(key, count);
+    else held.delete(key);
+  };
+}
+
+export function isHeld(dataset: string, coder: string, clipId: string): boolean {
+  return held.has(keyOf(dataset, coder, clipId));
 }
 
 /** Save functions of the panels with edits in flight: flushed before the coder changes. */

@@ -1,5 +1,7 @@
+import type { AnnotationConflict } from '../../../shared/contract/annotations';
 import type {
   ArgsOf,
+  ErrorInfo,
   EventMap,
   EventName,
   FrameUrlOptions,
@@ -19,20 +21,29 @@ interface Bridge {
   chooseAnnotationFile(): Promise<string | null>;
 }
 
-/** An error from the backend, with the contract's error code. */
+/** An error from the backend, with the contract's error code (and a conflict's details). */
 export class RequestError extends Error {
   constructor(
     message: string,
-    readonly code: string,
+    readonly code: ErrorInfo['code'],
+    readonly conflict?: AnnotationConflict,
   ) {
     super(message);
     this.name = 'RequestError';
   }
 }
 
+/** The backend could not be asked (the web host's socket is closed): try again once it is back. */
+export class ConnectionLostError extends RequestError {
+  constructor(message: string) {
+    super(message, 'failed');
+    this.name = 'ConnectionLostError';
+  }
+}
+
 function unwrap<T>(reply: Reply<T>): T {
   if (reply.ok) return reply.result;
-  throw new RequestError(reply.error.message, reply.error.code);
+  throw new RequestError(reply.error.message, reply.error.code, reply.error.conflict);
 }
 
 /** The contract in Electron (preload bridge) or in a browser (the web host's socket). */
@@ -56,6 +67,11 @@ const RECONNECT_DELAY_MS = 2000;
 function webApi(): MerApi {
   const token = takeToken();
   const listeners = new Map<EventName, Set<(payload: never) => void>>();
+  /** What a request still waiting gets when the socket closes (its outcome is unknown). */
+  const CLOSED = {
+    ok: false,
+    error: { code: 'failed', message: 'the backend closed the connection' },
+  } as const;
   const pending = new Map<number, (reply: Reply<unknown>) => void>();
   let nextId = 1;
   let socket: Promise<WebSocket> | null = null;
@@ -77,15 +93,10 @@ function webApi(): MerApi {
         connection.lost = false;
         resolve(ws);
       };
-      ws.onerror = () => reject(new RequestError('cannot reach the MER Studio backend', 'failed'));
+      ws.onerror = () => reject(new ConnectionLostError('cannot reach the MER Studio backend'));
       ws.onclose = () => {
         socket = null;
-        for (const settle of pending.values()) {
-          settle({
-            ok: false,
-            error: { code: 'failed', message: 'the backend closed the connection' },
-          });
-        }
+        for (const settle of pending.values()) settle(CLOSED);
         pending.clear();
         retrySoon();
       };
@@ -109,7 +120,9 @@ function webApi(): MerApi {
       const id = nextId++;
       const reply = new Promise<Reply<unknown>>((resolve) => pending.set(id, resolve));
       ws.send(JSON.stringify({ id, name, args }));
-      return unwrap(await reply) as ResultOf<N>;
+      const answer = await reply;
+      if (answer === CLOSED) throw new ConnectionLostError(CLOSED.error.message);
+      return unwrap(answer) as ResultOf<N>;
     },
     on<E extends EventName>(event: E, listener: (payload: EventMap[E]) => void) {
       void connect();
