@@ -134,5 +134,29 @@ describe.skipIf(chromiumMissingNote())(
       expect(await text(page, 'mark-onset')).toBe('20');
       expect(Object.keys((await onDisk()).annotations)).toHaveLength(2);
     });
+
+    it('shows the expression that moves into the place of a deleted one, and undo puts it back', async () => {
+      await press(page, 'n');
+      await expect.poll(() => text(page, 'expression-shown')).toBe('expression 3 of 3');
+      await markAt(40, 44);
+      await press(page, ',');
+      await expect.poll(() => text(page, 'mark-onset')).toBe('20');
+      await page.getByTestId('expression-remove').focus();
+      await press(page, 'Enter', 'Enter');
+      // The third is now the second: the panel shows it, not what it showed before.
+      await expect.poll(() => text(page, 'expression-shown')).toBe('expression 2 of 2');
+      await expect.poll(() => text(page, 'mark-onset')).toBe('40');
+      expect(await text(page, 'mark-apex')).toBe('44');
+      expect((await onDisk()).annotations['sub01/EP01#expression-2']).toMatchObject({ onset: 40 });
+      await press(page, 'Control+z');
+      await expect.poll(() => text(page, 'expression-shown')).toBe('expression 2 of 3');
+      await expect.poll(() => text(page, 'mark-onset')).toBe('20');
+      const annotations = (await onDisk()).annotations;
+      expect(
+        ['sub01/EP01', 'sub01/EP01#expression-2', 'sub01/EP01#expression-3'].map(
+          (key) => annotations[key]?.onset,
+        ),
+      ).toEqual([2, 20, 40]);
+    });
   },
 );
