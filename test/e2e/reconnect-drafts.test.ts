@@ -181,5 +181,16 @@ describe.skipIf(chromiumMissingNote())(
       expect(await page.getByTestId('drafts-refused').count()).toBe(0);
       expect((await stored(clipId)).notes).toBe('while the disk refused');
     });
+
+    it('shows a frame asked for while away once the connection comes back', async () => {
+      await loseHost();
+      // Beyond what was decoded ahead of the shown frame.
+      await page.getByTestId('goto-frame').fill('55');
+      await press(page, 'Enter');
+      await expect.poll(() => page.getByTestId('frame-error').count(), { timeout: 10_000 }).toBe(1);
+      await hostBack();
+      await expect.poll(() => page.getByTestId('frame-error').count(), { timeout: 10_000 }).toBe(0);
+      expect(await shownFrame(page)).toBe(55);
+    });
   },
 );
