@@ -83,6 +83,19 @@ describe('annotation store', () => {
     expect(leftovers).toEqual([]);
   });
 
+  it('keeps every save of a burst that arrives before the file was first read', async () => {
+    // The saves race the first read of the file; a few rounds make a lost save show.
+    for (let round = 0; round < 10; round++) {
+      const location = await freshLocation();
+      const earlier = new AnnotationStore({ location, coder: 'ana', dataset });
+      await Promise.all(Array.from({ length: 50 }, (_, i) => earlier.save(annotation(`a${i}`, i))));
+      const store = new AnnotationStore({ location, coder: 'ana', dataset });
+      await Promise.all(Array.from({ length: 50 }, (_, i) => store.save(annotation(`b${i}`, i))));
+      const onDisk = JSON.parse(await readFile(store.file, 'utf8'));
+      expect(Object.keys(onDisk.annotations)).toHaveLength(100);
+    }
+  });
+
   it('undoes and redoes a clip step by step, each step saved', async () => {
     const location = await freshLocation();
     const store = new AnnotationStore({ location, coder: 'ana', dataset });
@@ -219,6 +232,22 @@ describe('annotation store', () => {
     }
     expect(await listCoders(location.folder)).toEqual(['Ana María', 'ben']);
   });
+
+  it.skipIf(process.platform === 'win32')(
+    'finds a device-named coder file written before such names were encoded',
+    async () => {
+      const location = await freshLocation();
+      const old = new AnnotationStore({ location, coder: 'CON', dataset });
+      await old.save(annotation('c', 7));
+      const current = path.join(location.folder, 'annotations', coderFileName('CON'));
+      await rename(current, path.join(location.folder, 'annotations', 'CON.json'));
+      expect(await listCoders(location.folder)).toEqual(['CON']);
+      const store = new AnnotationStore({ location, coder: 'CON', dataset });
+      expect((await store.all()).map((saved) => saved.apex)).toEqual([12]);
+      expect(await readdir(path.dirname(current))).toContain(path.basename(current));
+      expect(store.notices.map((notice) => notice.message).join()).toMatch(/CON\.json renamed/);
+    },
+  );
 });
 
 /** Makes a folder unwritable even for root (chattr +i), or by mode for other users. */

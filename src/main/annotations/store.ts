@@ -109,6 +109,11 @@ export function coderFileName(coder: string): string {
   return `${reserved ? `%${encoded.charCodeAt(0).toString(16).toUpperCase()}${encoded.slice(1)}` : encoded}.json`;
 }
 
+/** The name versions before 2026-11-22 gave the file (device names such as CON not encoded). */
+function legacyCoderFileName(coder: string): string {
+  return `${encodeURIComponent(coder).replace(/^\./, '%2E')}.json`;
+}
+
 export function coderOfFileName(name: string): string | null {
   if (!name.endsWith('.json')) return null;
   try {
@@ -131,6 +136,7 @@ export class AnnotationStore {
   readonly notices: StoreNotice[] = [];
   private noticesReported = 0;
   private state: CoderFile | null = null;
+  private loading: Promise<CoderFile> | null = null;
   private refusal: Error | null = null;
   private location: StorageLocation | null = null;
   private locating: Promise<StorageLocation> | null = null;
@@ -485,6 +491,13 @@ export class AnnotationStore {
   private async load(): Promise<CoderFile> {
     if (this.refusal) throw this.refusal;
     if (this.state) return this.refreshed(this.state);
+    // Saves that arrive together share one read: a second read would replace the state that
+    // the first saves were applied to.
+    this.loading ??= this.firstLoad().finally(() => (this.loading = null));
+    return this.loading;
+  }
+
+  private async firstLoad(): Promise<CoderFile> {
     await this.where();
     try {
       this.onDisk = await fileIdentity(this.file);
@@ -549,6 +562,7 @@ export class AnnotationStore {
   }
 
   private async readState(): Promise<CoderFile> {
+    await this.adoptLegacyFile();
     const text = await readIfExists(this.file);
     if (text !== null) {
       const main = this.tryParse(text, this.file);
@@ -562,6 +576,19 @@ export class AnnotationStore {
     const backup = await readIfExists(backupOf(this.file));
     if (backup !== null) return this.recoverFromBackup(new Error(`${this.file} is missing`));
     return (await this.seed()) ?? this.empty();
+  }
+
+  /** A coder named like a Windows device (CON) had its file under the plain name: move it. */
+  private async adoptLegacyFile(): Promise<void> {
+    const legacy = path.join(path.dirname(this.file), legacyCoderFileName(this.coder));
+    if (process.platform === 'win32' || legacy === this.file) return; // Windows never had one
+    if ((await fileIdentity(this.file)) !== null || (await fileIdentity(legacy)) === null) return;
+    await rename(legacy, this.file);
+    await rename(backupOf(legacy), backupOf(this.file)).catch(() => undefined);
+    this.notices.push({
+      kind: 'migrated',
+      message: `${legacy} renamed ${path.basename(this.file)} (a name Windows keeps for a device)`,
+    });
   }
 
   private tryParse(
