@@ -116,6 +116,21 @@ describe('annotation store', () => {
     expect((await reread.get('c'))?.onset).toBe(7);
   });
 
+  it('keeps a copy of a file made unreadable outside the app before saving over it', async () => {
+    const location = await freshLocation();
+    const store = new AnnotationStore({ location, coder: 'ana', dataset });
+    await store.save(annotation('c', 1));
+    const handTyped = '{"annotations": { "c": { "notes": "fixed by hand" } '; // a brace short
+    await writeFile(store.file, handTyped);
+    await store.save(annotation('d', 2));
+    const names = await readdir(path.dirname(store.file));
+    const aside = names.find((name) => name.startsWith('ana.json.damaged-'));
+    expect(aside).toBeDefined();
+    expect(await readFile(path.join(path.dirname(store.file), aside!), 'utf8')).toBe(handTyped);
+    expect((await store.all()).map((saved) => saved.clipId).sort()).toEqual(['c', 'd']);
+    expect(store.notices.map((notice) => notice.message).join()).toMatch(/changed outside/);
+  });
+
   it('recovers the previous save from the backup when the file is damaged, keeping the damaged copy', async () => {
     const location = await freshLocation();
     const store = new AnnotationStore({ location, coder: 'ana', dataset });

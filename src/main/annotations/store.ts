@@ -465,7 +465,7 @@ export class AnnotationStore {
         this.refusal = parsed.error;
         throw parsed.error;
       }
-      return; // damaged on disk: our state (from the last good read) replaces it, .bak keeps it
+      return this.keepUnreadableEdit(parsed.error, now); // our state replaces it
     }
     const state = this.state as CoderFile;
     const annotations = { ...parsed.data.annotations };
@@ -527,10 +527,25 @@ export class AnnotationStore {
     if (now === null || now === this.onDisk) return state;
     const text = await readIfExists(this.file);
     const parsed = text === null ? null : this.tryParse(text, this.file);
+    if (parsed && !parsed.ok && !(parsed.error instanceof NewerSchemaError)) {
+      await this.keepUnreadableEdit(parsed.error, now);
+      return this.state ?? state;
+    }
     if (!parsed?.ok || this.state !== state || this.unsynced.size > 0) return this.state ?? state;
     this.state = parsed.data;
     this.onDisk = now;
     return this.state;
+  }
+
+  /** The file was changed outside the app into something unreadable: a copy survives our next save. */
+  private async keepUnreadableEdit(problem: Error, identity: string): Promise<void> {
+    const aside = `${this.file}.damaged-${Date.now()}`;
+    await copyFile(this.file, aside);
+    this.onDisk = identity;
+    this.notices.push({
+      kind: 'recovered',
+      message: `${problem.message}: it was changed outside MER Studio; the app goes on from its own copy and kept that file as ${aside}`,
+    });
   }
 
   /** Takes the stranded file's newer clips, saves them here, then sets that file aside. */
