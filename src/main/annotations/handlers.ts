@@ -23,7 +23,7 @@ import {
   resolveStorage,
   type StorageLocation,
 } from './location';
-import { AnnotationStore, coderFileName, listCoders } from './store';
+import { AnnotationStore, coderFileName, listCoders, type StepBasis } from './store';
 import { remember } from '../workspace/remembered';
 
 /**
@@ -112,10 +112,10 @@ export const annotationHandlers: HandlersFor<typeof annotationRequests> = {
     return { savedAt, revision, file: store.file, where, notices: store.unreportedNotices() };
   },
   'annotations.list': async (_args, ctx) => annotationStore(ctx).all(),
-  'annotations.undo': async ({ clipId, coder, expression = 1 }, ctx) =>
-    step(ctx, clipId, 'undo', coder, expression),
-  'annotations.redo': async ({ clipId, coder, expression = 1 }, ctx) =>
-    step(ctx, clipId, 'redo', coder, expression),
+  'annotations.undo': async ({ clipId, coder, expression = 1, basedOn }, ctx) =>
+    step(ctx, clipId, 'undo', { coder, expression, basedOn }),
+  'annotations.redo': async ({ clipId, coder, expression = 1, basedOn }, ctx) =>
+    step(ctx, clipId, 'redo', { coder, expression, basedOn }),
   'annotations.removeExpression': async ({ clipId, coder, expression, datasetRoot }, ctx) => {
     checkOpen(ctx, clipId, datasetRoot);
     findClip(ctx, clipId);
@@ -202,15 +202,15 @@ async function step(
   ctx: AppContext,
   clipId: string,
   direction: 'undo' | 'redo',
-  coder: string | undefined,
-  expression: number,
+  asked: { coder: string | undefined; expression: number; basedOn?: StepBasis },
 ): Promise<UndoResult> {
+  const { coder, expression, basedOn } = asked;
   findClip(ctx, clipId);
   const store = annotationStore(ctx, coder);
   const done =
     direction === 'undo'
-      ? await store.undo(clipId, expression)
-      : await store.redo(clipId, expression);
+      ? await store.undo(clipId, expression, basedOn)
+      : await store.redo(clipId, expression, basedOn);
   ctx.emit('annotations.changed', { clipId, coder: store.coder });
   return {
     ...done,

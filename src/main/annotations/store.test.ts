@@ -574,3 +574,52 @@ it('reads what another store saved since, so a window never shows (and saves ove
   const onDisk = JSON.parse(await readFile(reader.file, 'utf8'));
   expect([onDisk.annotations.a.onset, onDisk.annotations.b.onset]).toEqual([5, 2]);
 });
+
+it('refuses an undo or redo asked on a version another window has changed since', async () => {
+  const location = await freshLocation();
+  const store = new AnnotationStore({ location, coder: 'ana', dataset });
+  const mine = await store.save(annotation('c', 1), { revision: 0, window: 'A' });
+  const blink = await store.save(annotation('c', 2), { revision: mine, window: 'A' });
+  const theirs = await store.save(annotation('c', 3, 'B'), { revision: blink, window: 'B' });
+  // Window A still shows its own version: its undo would silently take back B's save.
+  const refused = store.undo('c', 1, { revision: blink, window: 'A', clip: [blink] });
+  await expect(refused).rejects.toBeInstanceOf(AnnotationConflictError);
+  await expect(refused).rejects.toMatchObject({
+    conflict: { clipId: 'c', expression: 1, revision: theirs, expressions: 1 },
+    message: expect.stringMatching(/changed in another window.*undo not applied/),
+  });
+  expect((await store.get('c'))?.notes).toBe('B');
+  // Asked on the version stored now (B's), it takes B's save back; without a basis (the CLI)
+  // as before.
+  const undone = await store.undo('c', 1, { revision: theirs, window: 'B', clip: [theirs] });
+  expect(undone.annotation?.onset).toBe(2);
+  expect((await store.redo('c', 1))?.annotation?.notes).toBe('B');
+
+  // A delete undone in a window that shows the clip's expressions as they were before another
+  // window changed one of them (the step moves them all): refused.
+  await store.save({ ...annotation('c', 50), expression: 2 });
+  await store.save({ ...annotation('c', 90), expression: 3 });
+  await store.removeExpression('c', 2);
+  const [first, third] = (await store.expressionsOf('c')).map((a) => a.revision!);
+  await store.save(
+    { ...annotation('c', 91, 'B'), expression: 2 },
+    { revision: third, window: 'B' },
+  );
+  const shown = { revision: first, window: 'A', clip: [first, third] };
+  await expect(store.undo('c', 1, shown)).rejects.toMatchObject({
+    conflict: { expression: 1, revision: first },
+  });
+  expect(onsets(await store.expressionsOf('c'))).toEqual([
+    [3, 1],
+    [91, 2],
+  ]);
+  // The step stays: asked on what is stored now, the deleted expression comes back.
+  const now = (await store.expressionsOf('c')).map((a) => a.revision!);
+  const back = await store.undo('c', 1, { revision: now[0], window: 'A', clip: now });
+  expect(back.expression).toBe(2);
+  expect(onsets(await store.expressionsOf('c'))).toEqual([
+    [3, 1],
+    [50, 2],
+    [91, 3],
+  ]);
+});

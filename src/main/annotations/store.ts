@@ -69,18 +69,33 @@ export interface SaveBasis {
   window: string;
 }
 
+/**
+ * Which version a window's undo or redo was asked on: the expression it shows (as a save's
+ * basis) and the revisions of the clip's expressions as it shows them (1 first; a step that adds
+ * or removes a whole expression moves the others, so it is checked against all of them).
+ */
+export interface StepBasis extends SaveBasis {
+  clip: number[];
+}
+
 /** A save refused: the expression was changed or deleted since the edit's version was loaded. */
 export class AnnotationConflictError extends Error {
   override name = 'AnnotationConflictError';
 
-  constructor(readonly conflict: AnnotationConflict) {
+  constructor(
+    readonly conflict: AnnotationConflict,
+    step?: Direction,
+  ) {
     const which =
       conflict.expression > 1
         ? `expression ${conflict.expression} of ${conflict.clipId}`
         : conflict.clipId;
     super(
-      `${which} was changed in another window since this edit began: not saved, nothing ` +
-        'overwritten (load the other version, or save this one over it)',
+      step
+        ? `${which} was changed in another window since this window showed it: ${step} not ` +
+            'applied, nothing changed (load the other version first)'
+        : `${which} was changed in another window since this edit began: not saved, nothing ` +
+            'overwritten (load the other version, or save this one over it)',
     );
   }
 }
@@ -91,6 +106,32 @@ function conflicts(stored: ClipAnnotation | null, basis: SaveBasis): boolean {
   return stored === null || stored.savedIn !== basis.window;
 }
 
+/** Refuses an undo or redo asked on a version another window has changed since (see StepBasis). */
+function checkStepBasis(
+  annotations: Record<string, ClipAnnotation>,
+  where: { clipId: string; expression: number; step: Step; direction: Direction },
+  basis: StepBasis,
+): void {
+  const { clipId, expression, step, direction } = where;
+  const stored = annotations[annotationKey(clipId, expression)] ?? null;
+  const expressions = expressionsIn(annotations, clipId);
+  const clipChanged =
+    step.scope === 'clip' &&
+    (expressions.length !== basis.clip.length ||
+      expressions.some((annotation, i) =>
+        conflicts(annotation, { revision: basis.clip[i], window: basis.window }),
+      ));
+  if (conflicts(stored, basis) || clipChanged) {
+    const conflict = {
+      clipId,
+      expression,
+      revision: revisionOf(stored),
+      expressions: expressions.length,
+    };
+    throw new AnnotationConflictError(conflict, direction);
+  }
+}
+
 function revisionOf(annotation: ClipAnnotation | null): number {
   return annotation ? (annotation.revision ?? 1) : 0;
 }
@@ -99,6 +140,12 @@ function revisionOf(annotation: ClipAnnotation | null): number {
 interface Plan<T> {
   changes: Change[];
   outcome: T;
+}
+
+/** How a step is made: checked on the state it changes, and written as the asking window's. */
+interface StepWrite {
+  guard?: (annotations: Record<string, ClipAnnotation>) => void;
+  savedIn?: string;
 }
 
 /** The file name of a coder's annotations: the name, percent-encoded where a file name could not hold it. */
@@ -219,7 +266,13 @@ export class AnnotationStore {
     const { outcome: previous, written } = await this.change((annotations) => {
       const stored = annotations[key] ?? null;
       if (basis && conflicts(stored, basis)) {
-        throw new AnnotationConflictError({ clipId, expression, revision: revisionOf(stored) });
+        const expressions = expressionsIn(annotations, clipId).length;
+        throw new AnnotationConflictError({
+          clipId,
+          expression,
+          revision: revisionOf(stored),
+          expressions,
+        });
       }
       checkAddable(expressionsIn(annotations, clipId).length, clipId, expression);
       return { changes: [[key, annotation]], outcome: stored };
@@ -247,25 +300,35 @@ export class AnnotationStore {
 
   /**
    * Takes back the latest of the expression's own last change and the clip's last deleted (or
-   * added) expression; saved durably. Says which expression to show after it.
+   * added) expression; saved durably. Says which expression to show after it. With a basis,
+   * refused (AnnotationConflictError) when another window changed what the step would change
+   * since the asking window showed it: the history is shared by every window of the process.
    */
-  async undo(clipId: string, expression = 1): Promise<StepResult> {
-    return this.step(clipId, expression, 'undo');
+  async undo(clipId: string, expression = 1, basis?: StepBasis): Promise<StepResult> {
+    return this.step(clipId, expression, 'undo', basis);
   }
 
-  async redo(clipId: string, expression = 1): Promise<StepResult> {
-    return this.step(clipId, expression, 'redo');
+  async redo(clipId: string, expression = 1, basis?: StepBasis): Promise<StepResult> {
+    return this.step(clipId, expression, 'redo', basis);
   }
 
   private async step(
     clipId: string,
     expression: number,
     direction: Direction,
+    basis?: StepBasis,
   ): Promise<StepResult> {
     const step = this.history.take(clipId, expression, direction);
     if (!step) return { annotation: await this.get(clipId, expression), expression };
+    const write: StepWrite = basis
+      ? {
+          guard: (annotations) =>
+            checkStepBasis(annotations, { clipId, expression, step, direction }, basis),
+          savedIn: basis.window,
+        }
+      : {};
     try {
-      const { inverse, shown } = await this.perform(clipId, expression, step);
+      const { inverse, shown } = await this.perform(clipId, expression, step, write);
       if (inverse) this.history.give(clipId, shown, opposite(direction), inverse);
       return { annotation: await this.get(clipId, shown), expression: shown };
     } catch (error) {
@@ -278,24 +341,25 @@ export class AnnotationStore {
     clipId: string,
     expression: number,
     step: Step,
+    write: StepWrite,
   ): Promise<{ inverse: Step | null; shown: number }> {
     if (step.scope === 'clip' && step.action === 'reinsert') {
-      const at = await this.reinsert(clipId, step);
+      const at = await this.reinsert(clipId, step, write);
       return { inverse: { scope: 'clip', action: 'remove', expression: at }, shown: at };
     }
     if (step.scope === 'clip') {
-      const inverse = await this.removeAt(clipId, step.expression);
+      const inverse = await this.removeAt(clipId, step.expression, write);
       const left = (await this.expressionsOf(clipId)).length;
       return { inverse, shown: Math.max(1, Math.min(step.expression, left)) };
     }
     if (step.annotation === null) {
       // Back before the expression's first save: it leaves the clip and the later ones move
       // down, as if deleted (leaving a gap would hide them).
-      const inverse = await this.removeAt(clipId, expression);
+      const inverse = await this.removeAt(clipId, expression, write);
       const left = (await this.expressionsOf(clipId)).length;
       return { inverse, shown: Math.min(expression, left + 1) };
     }
-    const previous = await this.replace(clipId, expression, step.annotation);
+    const previous = await this.replace(clipId, expression, step.annotation, write);
     return { inverse: { scope: 'expression', annotation: previous }, shown: expression };
   }
 
@@ -304,9 +368,11 @@ export class AnnotationStore {
     clipId: string,
     expression: number,
     annotation: ClipAnnotation,
+    write: StepWrite,
   ): Promise<ClipAnnotation | null> {
     const key = annotationKey(clipId, expression);
     const { outcome } = await this.change((annotations) => {
+      write.guard?.(annotations);
       if (!annotations[key] && expression > expressionsIn(annotations, clipId).length + 1) {
         throw new RangeError(`${clipId}: expression ${expression} is no longer there`);
       }
@@ -314,18 +380,23 @@ export class AnnotationStore {
         changes: [[key, withExpression(annotation, expression)]],
         outcome: annotations[key] ?? null,
       };
-    });
+    }, write.savedIn);
     return outcome;
   }
 
   /** Takes an expression out (the later ones move down, their history too); returns the undo. */
-  private async removeAt(clipId: string, expression: number): Promise<ClipStep | null> {
+  private async removeAt(
+    clipId: string,
+    expression: number,
+    write: StepWrite = {},
+  ): Promise<ClipStep | null> {
     const { outcome: removed } = await this.change((annotations) => {
+      write.guard?.(annotations);
       const expressions = expressionsIn(annotations, clipId);
       const annotation = expressions[expression - 1] ?? null;
       const changes = annotation ? removalChanges(expressions, clipId, expression) : [];
       return { changes, outcome: annotation };
-    });
+    }, write.savedIn);
     if (!removed) return null;
     const history = this.history.removeAt(clipId, expression);
     return { scope: 'clip', action: 'reinsert', expression, annotation: removed, history };
@@ -335,15 +406,17 @@ export class AnnotationStore {
   private async reinsert(
     clipId: string,
     step: Extract<ClipStep, { action: 'reinsert' }>,
+    write: StepWrite,
   ): Promise<number> {
     const { outcome: at } = await this.change((annotations) => {
+      write.guard?.(annotations);
       const expressions = expressionsIn(annotations, clipId);
       const place = Math.min(step.expression, expressions.length + 1);
       return {
         changes: insertionChanges(expressions, clipId, place, step.annotation),
         outcome: place,
       };
-    });
+    }, write.savedIn);
     this.history.insertAt(clipId, at, step.history);
     return at;
   }

@@ -163,6 +163,11 @@ export interface AnnotationConflict {
   expression: number;
   /** The stored revision now (0: not coded, e.g. deleted in another window). */
   revision: number;
+  /**
+   * How many expressions the coder has in the clip now: another count than the window shows
+   * means one was deleted or added, so the expression at this place may be another one.
+   */
+  expressions?: number;
 }
 
 /** Which stored version an edit was made on: its save is refused when another came since. */
@@ -172,6 +177,18 @@ const saveBasis = z
     revision: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
     /** The window that made the edit (an id it chose): its own saves never conflict with it. */
     window: z.string().min(1).max(64),
+  })
+  .strict();
+
+/**
+ * Which version an undo or redo was asked on: the shown expression's (as a save's basedOn) and
+ * the revisions of the clip's expressions as the window shows them (expression 1 first).
+ */
+const stepBasis = z
+  .object({
+    revision: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+    window: z.string().min(1).max(64),
+    clip: z.array(z.number().int().min(0).max(Number.MAX_SAFE_INTEGER)).max(10_000),
   })
   .strict();
 
@@ -223,12 +240,24 @@ export const annotationRequests = {
   /**
    * Steps back the coder's annotation of an expression (history kept by the backend for the
    * session): its own last change, or the clip's last deleted expression when that came later.
+   * With basedOn (a window's view), refused with the error code 'conflict' when another window
+   * changed what the step would change since; without (the CLI, scripts), applied as it is.
    */
   'annotations.undo': request(
-    z.object({ clipId, coder: windowCoder, expression: expressionNumber }),
+    z.object({
+      clipId,
+      coder: windowCoder,
+      expression: expressionNumber,
+      basedOn: stepBasis.optional(),
+    }),
   ).returns<UndoResult>(),
   'annotations.redo': request(
-    z.object({ clipId, coder: windowCoder, expression: expressionNumber }),
+    z.object({
+      clipId,
+      coder: windowCoder,
+      expression: expressionNumber,
+      basedOn: stepBasis.optional(),
+    }),
   ).returns<UndoResult>(),
   /** Deletes one of the coder's expressions of a clip; the later ones move down a place (undoable). */
   'annotations.removeExpression': request(
