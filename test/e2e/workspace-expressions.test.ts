@@ -158,5 +158,51 @@ describe.skipIf(chromiumMissingNote())(
         ),
       ).toEqual([2, 20, 40]);
     });
+
+    it('moves a kept draft of a later expression with it when an earlier one is deleted', async () => {
+      // Another tab (its own storage) changes expression 3: this tab's edit of it is refused, kept.
+      await press(page, '.');
+      await expect.poll(() => text(page, 'expression-shown')).toBe('expression 3 of 3');
+      await expect.poll(() => text(page, 'mark-onset')).toBe('40');
+      const other = await app.browser.newPage({ viewport: { width: 1400, height: 900 } });
+      await other.goto(app.host.url);
+      await expect.poll(() => text(other, 'save-state')).toBe('saved');
+      for (const shown of ['expression 2 of 3', 'expression 3 of 3']) {
+        await expect.poll(() => text(other, 'expression-shown')).not.toBe(shown);
+        await press(other, '.');
+        await expect.poll(() => text(other, 'expression-shown')).toBe(shown);
+      }
+      await expect.poll(() => text(other, 'save-state')).toBe('saved');
+      await other.getByTestId('notes').fill('third, from the other tab');
+      await press(other, 'Escape');
+      await expect.poll(() => text(other, 'save-state')).toBe('saved');
+      await page.bringToFront();
+      // Still the version it read before the other tab's save.
+      await other.close();
+      await page.getByTestId('notes').fill('third, kept here');
+      await press(page, 'Escape');
+      await expect.poll(() => page.getByTestId('save-conflict').count()).toBe(1);
+      await press(page, ',');
+      await expect.poll(() => text(page, 'expression-shown')).toBe('expression 2 of 3');
+      await page.getByTestId('expression-remove').focus();
+      await press(page, 'Enter', 'Enter');
+      await expect.poll(() => text(page, 'expression-shown')).toBe('expression 2 of 2');
+      const drafts = () =>
+        page.evaluate(() =>
+          Object.keys(localStorage)
+            .filter((key) => key.startsWith('mer-draft'))
+            .map((key) => [
+              key.split('\0').at(-1),
+              JSON.parse(localStorage.getItem(key)!).fields.notes,
+            ]),
+        );
+      // The kept edit moved with its expression (now the second), and the panel shows it.
+      await expect.poll(drafts).toEqual([['sub01/EP01#expression-2', 'third, kept here']]);
+      await expect.poll(() => page.getByTestId('notes').inputValue()).toBe('third, kept here');
+      expect((await onDisk()).annotations['sub01/EP01#expression-2']).toMatchObject({
+        onset: 40,
+        notes: 'third, from the other tab',
+      });
+    });
   },
 );

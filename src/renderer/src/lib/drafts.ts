@@ -100,6 +100,22 @@ export function clearDraft(dataset: string, coder: string, clipId: string, saved
   }
 }
 
+/**
+ * An expression moved to another place (an earlier one was deleted): its draft moves with it,
+ * never dropped unsaved. It keeps the version it was made on, so its save is checked against it.
+ */
+export function moveDraft(dataset: string, coder: string, from: string, to: string): void {
+  try {
+    const text = localStorage.getItem(keyOf(dataset, coder, from));
+    if (text === null) return;
+    localStorage.setItem(keyOf(dataset, coder, to), text);
+    localStorage.removeItem(keyOf(dataset, coder, from));
+    workspace.draftsVersion++;
+  } catch {
+    // storage disabled: no drafts
+  }
+}
+
 /** Drafts an open annotation panel saves itself (how many panels): a background retry leaves them. */
 const held = new Map<string, number>();
 
