@@ -105,4 +105,52 @@ describe.skipIf(chromiumMissingNote())('two tabs on one clip (web host + chromiu
       flags: { blink: false, occlusion: true },
     });
   });
+
+  it('says the clip changed again when keeping one’s own version meets another save', async () => {
+    await second.bringToFront();
+    await second.getByTestId('notes').fill('second tab, again');
+    await press(second, 'Escape');
+    await expect.poll(() => second.getByTestId('save-conflict').count()).toBe(1);
+    await first.bringToFront();
+    await press(first, 'b');
+    await expect.poll(() => text(first, 'save-state')).toBe('saved');
+    await second.bringToFront();
+    await second.getByTestId('conflict-keep-mine').click();
+    await expect
+      .poll(async () => (await text(second, 'save-conflict')).replace(/\s+/g, ' '))
+      .toMatch(
+        /was changed again in another window or tab \(seen at .+\) after you chose to keep yours/,
+      );
+    expect((await stored()).flags.blink).toBe(true);
+    await second.getByTestId('conflict-keep-mine').click();
+    await expect.poll(() => text(second, 'save-state')).toBe('saved');
+    expect(await stored()).toMatchObject({ notes: 'second tab, again', flags: { blink: false } });
+  });
+
+  it('does not offer to keep an edit whose expression another tab moved by deleting one', async () => {
+    await first.bringToFront();
+    await first.reload();
+    await expect.poll(() => text(first, 'save-state')).toBe('saved');
+    await press(first, 'n');
+    await expect.poll(() => text(first, 'expression-shown')).toBe('expression 2 of 2');
+    await press(first, 'i');
+    await expect.poll(() => text(first, 'save-state')).toBe('saved');
+    await second.bringToFront();
+    await second.reload();
+    await expect.poll(() => text(second, 'expression-shown')).toBe('expression 1 of 2');
+    await first.bringToFront();
+    await press(first, ',');
+    await expect.poll(() => text(first, 'expression-shown')).toBe('expression 1 of 2');
+    await first.getByTestId('expression-remove').focus();
+    await press(first, 'Enter', 'Enter');
+    await expect.poll(() => text(first, 'expression-shown')).toBe('expression 1 of 1');
+    await second.bringToFront();
+    await second.getByTestId('notes').fill('meant for the first expression');
+    await press(second, 'Escape');
+    await expect
+      .poll(async () => (await text(second, 'save-conflict')).replace(/\s+/g, ' '))
+      .toMatch(/expressions were changed in another window or tab \(one was deleted or added\)/);
+    expect(await second.getByTestId('conflict-keep-mine').count()).toBe(0);
+    expect(await second.getByTestId('notes').inputValue()).toBe('meant for the first expression');
+  });
 });
