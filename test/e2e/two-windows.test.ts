@@ -110,14 +110,18 @@ describe.skipIf(chromiumMissingNote())('two tabs on one clip (web host + chromiu
     await second.bringToFront();
     await second.getByTestId('notes').fill('second tab, again');
     await press(second, 'Escape');
-    await expect.poll(() => second.getByTestId('save-conflict').count()).toBe(1);
+    await expect
+      .poll(() => second.getByTestId('save-conflict').count(), { timeout: 10_000 })
+      .toBe(1);
     await first.bringToFront();
     await press(first, 'b');
     await expect.poll(() => text(first, 'save-state')).toBe('saved');
     await second.bringToFront();
     await second.getByTestId('conflict-keep-mine').click();
     await expect
-      .poll(async () => (await text(second, 'save-conflict')).replace(/\s+/g, ' '))
+      .poll(async () => (await text(second, 'save-conflict')).replace(/\s+/g, ' '), {
+        timeout: 10_000,
+      })
       .toMatch(
         /was changed again in another window or tab \(seen at .+\) after you chose to keep yours/,
       );
@@ -148,7 +152,9 @@ describe.skipIf(chromiumMissingNote())('two tabs on one clip (web host + chromiu
     await second.getByTestId('notes').fill('meant for the first expression');
     await press(second, 'Escape');
     await expect
-      .poll(async () => (await text(second, 'save-conflict')).replace(/\s+/g, ' '))
+      .poll(async () => (await text(second, 'save-conflict')).replace(/\s+/g, ' '), {
+        timeout: 10_000,
+      })
       .toMatch(/expressions were changed in another window or tab \(one was deleted or added\)/);
     expect(await second.getByTestId('conflict-keep-mine').count()).toBe(0);
     expect(await second.getByTestId('notes').inputValue()).toBe('meant for the first expression');

@@ -112,7 +112,9 @@ describe.skipIf(chromiumMissingNote())(
       // is older than the delete: undo takes back the delete, not that edit.
       await press(page, 'Control+z');
       await expect.poll(() => text(page, 'expression-shown')).toBe('expression 2 of 2');
-      expect([await text(page, 'mark-onset'), await text(page, 'mark-apex')]).toEqual(['20', '24']);
+      await expect
+        .poll(async () => [await text(page, 'mark-onset'), await text(page, 'mark-apex')])
+        .toEqual(['20', '24']);
       let file = await onDisk();
       expect(file.annotations['sub01/EP01']).toMatchObject({ onset: 2, notes: 'the first' });
       expect(file.annotations['sub01/EP01#expression-2']).toMatchObject({
@@ -131,7 +133,7 @@ describe.skipIf(chromiumMissingNote())(
       expect(Object.keys(file.annotations)).toEqual(['sub01/EP01']);
       await press(page, 'Control+z');
       await expect.poll(() => text(page, 'expression-shown')).toBe('expression 2 of 2');
-      expect(await text(page, 'mark-onset')).toBe('20');
+      await expect.poll(() => text(page, 'mark-onset')).toBe('20');
       expect(Object.keys((await onDisk()).annotations)).toHaveLength(2);
     });
 
