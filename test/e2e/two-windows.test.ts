@@ -159,4 +159,29 @@ describe.skipIf(chromiumMissingNote())('two tabs on one clip (web host + chromiu
     expect(await second.getByTestId('conflict-keep-mine').count()).toBe(0);
     expect(await second.getByTestId('notes').inputValue()).toBe('meant for the first expression');
   });
+
+  it('refuses an undo that would take back another tab’s save', async () => {
+    await second.getByTestId('conflict-load-theirs').click();
+    await expect.poll(() => second.getByTestId('save-conflict').count()).toBe(0);
+    await first.bringToFront();
+    await first.getByTestId('notes').fill('first tab, to be undone');
+    await press(first, 'Escape');
+    await expect.poll(() => text(first, 'save-state')).toBe('saved');
+    await second.bringToFront();
+    await second.reload();
+    await expect.poll(() => text(second, 'save-state')).toBe('saved');
+    await second.getByTestId('notes').fill('second tab’s careful work');
+    await press(second, 'Escape');
+    await expect.poll(() => text(second, 'save-state')).toBe('saved');
+    await first.bringToFront();
+    await press(first, 'Control+z');
+    await expect
+      .poll(async () => (await text(first, 'save-conflict')).replace(/\s+/g, ' '), {
+        timeout: 10_000,
+      })
+      .toMatch(
+        /changed in another window or tab since this one showed it, so undo was not applied/,
+      );
+    expect((await stored()).notes).toBe('second tab’s careful work');
+  });
 });
