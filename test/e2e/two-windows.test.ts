@@ -21,10 +21,12 @@ describe.skipIf(chromiumMissingNote())('two tabs on one clip (web host + chromiu
   let app: AppSession;
   let first: Page;
   let second: Page;
-  const stored = async (): Promise<Stored> => {
+  const storedAll = async (): Promise<Record<string, Stored>> => {
     const file = JSON.parse(await readFile(await findCoderFile(app.dataFolder, 'coder1'), 'utf8'));
-    return (file as { annotations: Record<string, Stored> }).annotations['sub01/EP01'];
+    return (file as { annotations: Record<string, Stored> }).annotations;
   };
+  const stored = async (): Promise<Stored> => (await storedAll())['sub01/EP01'];
+  const storedKeys = async (): Promise<string[]> => Object.keys(await storedAll());
 
   beforeAll(async () => {
     app = await openAppSession();
@@ -137,11 +139,15 @@ describe.skipIf(chromiumMissingNote())('two tabs on one clip (web host + chromiu
     await expect.poll(() => text(first, 'save-state')).toBe('saved');
     await press(first, 'n');
     await expect.poll(() => text(first, 'expression-shown')).toBe('expression 2 of 2');
+    await expect.poll(() => text(first, 'save-state')).toBe('saved'); // read: marks now count
     await press(first, 'i');
-    await expect.poll(() => text(first, 'save-state')).toBe('saved');
+    await expect.poll(() => text(first, 'mark-onset')).not.toBe('—');
+    await expect.poll(storedKeys, { timeout: 10_000 }).toContain('sub01/EP01#expression-2');
     await second.bringToFront();
     await second.reload();
-    await expect.poll(() => text(second, 'expression-shown')).toBe('expression 1 of 2');
+    await expect
+      .poll(() => text(second, 'expression-shown'), { timeout: 10_000 })
+      .toBe('expression 1 of 2');
     await first.bringToFront();
     await press(first, ',');
     await expect.poll(() => text(first, 'expression-shown')).toBe('expression 1 of 2');
