@@ -27,6 +27,8 @@ beforeAll(async () => {
   base = await mkdtemp(path.join(os.tmpdir(), 'mer-stream-'));
   await mkdir(path.join(base, 'subA'), { recursive: true });
   await writeIndexVideo(path.join(base, 'subA', 'gop.mp4'), FRAMES, 25, 'h264');
+  // MPEG-TS (camcorder .mts/.m2ts): a seek lands after the frame asked for, or past the last keyframe.
+  await writeIndexVideo(path.join(base, 'subA', 'cam.m2ts'), FRAMES, 25, 'h264');
   dataset = await openDataset(base);
   const found = dataset.clips.find((candidate) => candidate.id === 'subA/gop');
   if (!found) throw new Error('gop.mp4 not loaded');
@@ -173,5 +175,22 @@ describe('how frames are read from ffmpeg', () => {
         expect(Buffer.from(pipe[index].data).equals(Buffer.from(socket[index].data))).toBe(true);
       }
     }
+  });
+});
+
+describe('seeking in MPEG-TS', () => {
+  it('decodes frames reached by a seek exactly, up to the last, without decoding from the start', async () => {
+    const cam = dataset.clips.find((candidate) => candidate.id === 'subA/cam');
+    if (!cam) throw new Error('cam.m2ts not loaded');
+    const targets = [FRAMES - 1, FRAMES - 3, 100, 180, 60, FRAMES - 10];
+    const { runs, fromStart } = videoDecodeStats;
+    for (const index of targets) {
+      frameCache.clear();
+      stopVideoDecoders();
+      expect(readIndex(await frameAt(cam, index))).toBe(index);
+    }
+    // At most the seek, a second earlier and four earlier for each: never from the start.
+    expect(videoDecodeStats.fromStart - fromStart).toBe(0);
+    expect(videoDecodeStats.runs - runs).toBeLessThanOrEqual(3 * targets.length);
   });
 });

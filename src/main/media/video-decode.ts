@@ -2,8 +2,8 @@ import { spawnFfmpegFrames, type FrameFfmpeg, type FrameTransport } from './ffmp
 import type { RawFrame } from './pam';
 import type { VideoIndex } from './video-index';
 
-/** How often ffmpeg was started for video frames, and how often a seek had to be redone from the start. */
-export const videoDecodeStats = { runs: 0, restartsFromStart: 0 };
+/** How often ffmpeg was started for video frames, a seek was redone earlier, and from the start. */
+export const videoDecodeStats = { runs: 0, seeksRedone: 0, fromStart: 0 };
 
 export interface VideoDecodeOptions {
   grey: boolean;
@@ -22,7 +22,8 @@ export interface VideoDecodeOptions {
  * demanded: a reader going through a clip keeps one process streaming instead of starting (and
  * seeking) one per run of frames. Every decoded frame is named by its timestamp (-copyts,
  * -debug_ts's decoder line), so it is matched to its index exactly whatever the GOP or B-frame
- * structure. When the seek lands after `first` (an open GOP, a damaged index) it decodes again
+ * structure. When the seek lands after `first`, or yields nothing (an open GOP, MPEG-TS, a
+ * damaged index), it seeks again from a second and then four seconds earlier, and at last decodes
  * from the start of the file.
  */
 export class VideoDecode {
@@ -71,19 +72,20 @@ export class VideoDecode {
   }
 
   private async run(): Promise<void> {
-    let seek = this.options.first > 0;
-    while (!this.stopped) {
-      const landedLate = await this.decodeOnce(seek);
+    for (const from of seekPoints(this.options.first, this.video.fps)) {
+      if (this.stopped) return;
+      if (from === 0 && this.options.first > 0) videoDecodeStats.fromStart++;
+      const landedLate = await this.decodeOnce(from);
       if (!landedLate) return;
-      videoDecodeStats.restartsFromStart++;
-      seek = false;
+      videoDecodeStats.seeksRedone++;
     }
   }
 
-  /** One ffmpeg process; resolves true when its seek landed after `first`. */
-  private async decodeOnce(seek: boolean): Promise<boolean> {
+  /** One ffmpeg process; resolves true when its seek landed after `first` or found no frame. */
+  private async decodeOnce(seekTo: number): Promise<boolean> {
     videoDecodeStats.runs++;
     const { grey, first } = this.options;
+    const seek = seekTo > 0;
     const channels = grey ? 1 : 3;
     const output = new DecodedFrames();
     let identified = false;
@@ -115,7 +117,7 @@ export class VideoDecode {
       }
     };
     let run: FrameFfmpeg | null = null;
-    run = await spawnFfmpegFrames(decodeArgs(this.video, seek ? first : 0, grey), {
+    run = await spawnFfmpegFrames(decodeArgs(this.video, seekTo, grey), {
       transport: this.options.transport,
       onStderrLine: (line) => {
         const said = output.readLine(line, this.video);
@@ -137,8 +139,14 @@ export class VideoDecode {
     if (this.stopped) run.stop();
     await run.done;
     if (failure) throw failure;
-    return landedLate;
+    return landedLate || (seek && !identified && !this.stopped);
   }
+}
+
+/** Where to seek for frame `first`: there, then a second and four seconds before, then the start. */
+function seekPoints(first: number, fps: number): number[] {
+  const points = [first, first - Math.round(fps), first - Math.round(4 * fps)].filter((p) => p > 0);
+  return [...new Set(points), 0];
 }
 
 function sizeChanged(size: number, geometry: { width: number; height: number } | null): string {
