@@ -1,5 +1,8 @@
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FrameAssembler } from './ffmpeg-frames';
+import { FrameAssembler, spawnFfmpegFrames } from './ffmpeg-frames';
 
 const bytes = (from: number, count: number) =>
   Buffer.from(Array.from({ length: count }, (_, i) => (from + i) % 256));
@@ -43,5 +46,39 @@ describe('FrameAssembler', () => {
 
   it('refuses bytes before it knows the frame size', () => {
     expect(() => new FrameAssembler(() => undefined).append(bytes(0, 4))).toThrow(/size/);
+  });
+});
+
+describe.skipIf(process.platform === 'win32')('spawnFfmpegFrames', () => {
+  async function framesWith(tmpdir: string) {
+    const previous = process.env.TMPDIR;
+    process.env.TMPDIR = tmpdir;
+    try {
+      let count = 0;
+      const args = ['-f', 'lavfi', '-i', 'testsrc=size=64x48:rate=10:duration=1'];
+      const run = await spawnFfmpegFrames([...args, '-pix_fmt', 'rgb24', '-f', 'rawvideo', '-'], {
+        onFrame: () => count++,
+      });
+      run.readFrames(64 * 48 * 3);
+      await run.done;
+      return { transport: run.transport, count };
+    } finally {
+      if (previous === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = previous;
+    }
+  }
+
+  it('reads over a socket in a private folder it removes, and by pipe where that path is too long', async () => {
+    const base = await mkdtemp(path.join(os.tmpdir(), 'mer-socket-'));
+    try {
+      expect(await framesWith(base)).toEqual({ transport: 'socket', count: 10 });
+      const deep = path.join(base, 'd'.repeat(90));
+      await mkdir(deep);
+      expect(await framesWith(deep)).toEqual({ transport: 'pipe', count: 10 });
+      expect(await readdir(deep)).toEqual([]);
+      expect(await readdir(base)).toEqual([path.basename(deep)]);
+    } finally {
+      await rm(base, { recursive: true, force: true });
+    }
   });
 });

@@ -164,6 +164,8 @@ async function socketPair(
   const server = net.createServer({ pauseOnConnect: true });
   try {
     const where = path.join(dir, 'frames');
+    // Longer socket paths are cut short by the system (sun_path), outside the private folder.
+    if (Buffer.byteLength(where) > MAX_SOCKET_PATH_BYTES) throw new Error('socket path too long');
     server.listen(where);
     await once(server, 'listening');
     const accepted = once(server, 'connection') as Promise<[net.Socket]>;
@@ -188,6 +190,9 @@ async function socketPair(
     await rm(dir, { recursive: true, force: true });
   }
 }
+
+/** sun_path holds 108 bytes on Linux, 104 on macOS, with the terminating zero. */
+const MAX_SOCKET_PATH_BYTES = 100;
 
 /** Cuts ffmpeg's output into frames of `frameBytes`, each in a buffer of its own. */
 export class FrameAssembler {
