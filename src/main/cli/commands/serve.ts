@@ -8,7 +8,7 @@ import { describeError, dispatch } from '../../app/handlers';
 import { ensureDemoDataset } from '../../dataset/demo/ensure';
 import { startWebHost } from '../../host/web';
 import { readRemembered, remember, restoreCoder } from '../../workspace/remembered';
-import { locateFfmpeg } from '../../media/ffmpeg';
+import { locateFfmpeg, stopAllFfmpeg } from '../../media/ffmpeg';
 
 const usage = 'mer-studio serve [--port N] [--dataset <dir>] [--json]';
 
@@ -55,6 +55,7 @@ Starts the web host: the same app as the desktop window, in your browser. It lis
     process.on('unhandledRejection', logRejection);
     await new Promise<void>((resolve) => io.signal.addEventListener('abort', () => resolve()));
     process.off('unhandledRejection', logRejection);
+    await stopAllFfmpeg(); // decoders reading ahead would otherwise finish their windows first
     await host.close();
     await ctx.close();
     return ExitCode.ok;
