@@ -29,6 +29,8 @@ beforeAll(async () => {
   await writeIndexVideo(path.join(base, 'subA', 'gop.mp4'), FRAMES, 25, 'h264');
   // MPEG-TS (camcorder .mts/.m2ts): a seek lands after the frame asked for, or past the last keyframe.
   await writeIndexVideo(path.join(base, 'subA', 'cam.m2ts'), FRAMES, 25, 'h264');
+  // MPEG-2 in MPEG-PS with B-frames: some packets carry no PTS.
+  await writeIndexVideo(path.join(base, 'subA', 'dvd.mpg'), FRAMES, 25, 'mpeg2');
   dataset = await openDataset(base);
   const found = dataset.clips.find((candidate) => candidate.id === 'subA/gop');
   if (!found) throw new Error('gop.mp4 not loaded');
@@ -192,5 +194,21 @@ describe('seeking in MPEG-TS', () => {
     // At most the seek, a second earlier and four earlier for each: never from the start.
     expect(videoDecodeStats.fromStart - fromStart).toBe(0);
     expect(videoDecodeStats.runs - runs).toBeLessThanOrEqual(3 * targets.length);
+  });
+});
+
+describe('MPEG-2 program streams', () => {
+  it('indexes every frame and decodes each exactly, in order and by seeking', async () => {
+    const dvd = dataset.clips.find((candidate) => candidate.id === 'subA/dvd');
+    if (!dvd) throw new Error('dvd.mpg not loaded');
+    expect(dvd.frameCount).toBe(FRAMES);
+    for (const index of [0, 1, 2, 3, 50, 51, 52, 53]) {
+      expect(readIndex(await frameAt(dvd, index))).toBe(index);
+    }
+    for (const index of [FRAMES - 1, 120, 7, 99]) {
+      frameCache.clear();
+      stopVideoDecoders();
+      expect(readIndex(await frameAt(dvd, index))).toBe(index);
+    }
   });
 });

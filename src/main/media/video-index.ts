@@ -52,6 +52,7 @@ interface Packet {
 export async function probeVideo(file: string, signal?: AbortSignal): Promise<VideoIndex> {
   const packets: Packet[] = [];
   let withoutPts = false;
+  let withPts = false;
   const header: string[] = [];
   let videoInput: string | null = null;
   // A file cut short mid-packet: ffmpeg flags its last packet corrupt (the frame cannot decode).
@@ -78,6 +79,7 @@ export async function probeVideo(file: string, signal?: AbortSignal): Promise<Vi
         corruptStream = null;
         const usePts = packet[2] !== 'NOPTS';
         withoutPts ||= !usePts;
+        withPts ||= usePts;
         const pts = Number(usePts ? packet[2] : packet[4]);
         const seconds = Number(usePts ? packet[3] : packet[5]);
         if (Number.isFinite(pts)) packets.push({ pts, seconds });
@@ -93,9 +95,13 @@ export async function probeVideo(file: string, signal?: AbortSignal): Promise<Vi
   }
   if (lastPacketCorrupt && packets.length > 1) packets.pop();
   if (packets.length === 0) throw new Error(`${file}: no video frames found`);
-  packets.sort((a, b) => a.pts - b.pts);
-  const sorted = packets.filter((packet, i) => i === 0 || packet.pts !== packets[i - 1].pts);
-  const unique = await asDecoded(file, sorted, withoutPts, signal);
+  // Some packets without a PTS among others with one (MPEG-PS with B-frames): their DTS collides
+  // with other frames' PTS, so only the decoder can say which frames there are.
+  const stamped = withPts && withoutPts ? await decodedStamps(file, signal) : [];
+  const frames = stamped.length > 0 ? stamped : packets;
+  frames.sort((a, b) => a.pts - b.pts);
+  const sorted = frames.filter((packet, i) => i === 0 || packet.pts !== frames[i - 1].pts);
+  const unique = stamped.length > 0 ? sorted : await asDecoded(file, sorted, withoutPts, signal);
   const text = header.join('\n');
   const geometry = /Video: .*?, (\d{2,5})x(\d{2,5})/.exec(text);
   const pts = unique.map((p) => p.pts);
@@ -137,6 +143,24 @@ async function asDecoded(
     return packets.map((packet) => ({ ...packet, pts: packet.pts + shift }));
   }
   return packets.filter((packet) => packet.pts >= first);
+}
+
+/** Every frame's timestamp as the decoder puts it on the frame (a whole decode, no output). */
+async function decodedStamps(file: string, signal?: AbortSignal): Promise<Packet[]> {
+  const frames: Packet[] = [];
+  const run = spawnFfmpeg(
+    ['-copyts', '-i', file, '-map', '0:v:0', '-an', '-f', 'null', '-', '-debug_ts'],
+    {
+      signal,
+      loglevel: 'info',
+      onStderrLine: (line) => {
+        const frame = /^decoder -> .*? frame_pts:(-?\d+) frame_pts_time:(\S+)/.exec(line);
+        if (frame) frames.push({ pts: Number(frame[1]), seconds: Number(frame[2]) });
+      },
+    },
+  );
+  await run.done.catch(() => undefined); // a damaged end: the frames decoded before it count
+  return frames;
 }
 
 async function firstDecodedPts(file: string, signal?: AbortSignal): Promise<number | null> {
