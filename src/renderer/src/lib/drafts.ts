@@ -136,6 +136,29 @@ export function isHeld(dataset: string, coder: string, clipId: string): boolean 
   return held.has(keyOf(dataset, coder, clipId));
 }
 
+/** The last saves of closed panels: a panel opening on the same expression reads after them. */
+const closingSaves = new Map<string, Promise<unknown>>();
+
+export function trackClosingSave(
+  dataset: string,
+  coder: string,
+  clipId: string,
+  save: Promise<unknown>,
+): void {
+  const key = keyOf(dataset, coder, clipId);
+  const settled: Promise<unknown> = save
+    .catch(() => undefined)
+    .finally(() => {
+      if (closingSaves.get(key) === settled) closingSaves.delete(key);
+    });
+  closingSaves.set(key, settled);
+}
+
+/** Settles once the closed panels' saves of this expression have (it otherwise reads a stale copy). */
+export function closingSave(dataset: string, coder: string, clipId: string): Promise<unknown> {
+  return closingSaves.get(keyOf(dataset, coder, clipId)) ?? Promise.resolve();
+}
+
 /** Save functions of the panels with edits in flight: flushed before the coder changes. */
 const flushers = new Set<() => Promise<boolean>>();
 
