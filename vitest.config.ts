@@ -29,6 +29,8 @@ export default defineConfig({
           testTimeout: 180_000,
           hookTimeout: 180_000,
           fileParallelism: false,
+          // On a loaded 2-core CI machine a page can take seconds to settle; a wrong state still fails.
+          expect: { poll: { timeout: 5_000 } },
         },
       },
     ],
