@@ -70,6 +70,27 @@ function probeVersion(binary: string): string | null {
   return /ffmpeg version (\S+)/.exec(result.stdout)?.[1] ?? 'unknown';
 }
 
+let frameRateOption: { binary: string; args: string[] } | null = null;
+
+/**
+ * The output option that passes every decoded frame on once, as decoded (no frame dropped or
+ * repeated to fit a frame rate): `-fps_mode passthrough` from ffmpeg 5.1 on (later releases
+ * removed `-vsync`), `-vsync 0` before (the bundled ffmpeg 4).
+ */
+export function passEveryFrame(): string[] {
+  const binary = locateFfmpeg().path;
+  if (frameRateOption?.binary !== binary) {
+    // An option ffmpeg does not know fails the command line before -version is acted on.
+    const probe = spawnSync(binary, ['-hide_banner', '-fps_mode', 'passthrough', '-version'], {
+      stdio: 'ignore',
+      timeout: 10_000,
+    });
+    const args = probe.status === 0 ? ['-fps_mode', 'passthrough'] : ['-vsync', '0'];
+    frameRateOption = { binary, args };
+  }
+  return frameRateOption.args;
+}
+
 /** The ffmpeg processes of this thread that have not exited yet, each with its exit. */
 const running = new Map<ChildProcess, Promise<void>>();
 
@@ -130,13 +151,14 @@ export function runFfmpeg(args: string[], options: RunOptions = {}): Promise<Buf
   });
 }
 
+/** What ffmpeg said last: from ffmpeg 7 on, the cause comes before three lines of aftermath. */
 function lastLines(text: string): string {
-  return text.trim().split('\n').slice(-3).join(' | ');
+  return text.trim().split('\n').slice(-4).join(' | ');
 }
 
 export interface SpawnOptions {
   signal?: AbortSignal;
-  /** ffmpeg's -loglevel; 'info' is needed for stream headers, showinfo and -debug_ts lines. */
+  /** ffmpeg's -loglevel; 'info' is needed for stream headers and -debug_ts lines. */
   loglevel?: 'error' | 'info';
   onStdout?: (chunk: Buffer) => void;
   /** Called once per complete line ffmpeg writes to stderr. */
@@ -234,7 +256,7 @@ function errorLines(text: string): string {
     .split('\n')
     .filter(
       (line) =>
-        !/showinfo|demuxer|^\s|^(Input|Output|Stream mapping|Press)|^(decoder|filter|encoder|muxer) [<-]/.test(
+        !/demuxer|^\s|^(Input|Output|Stream mapping|Press)|\b(decoder|filter(_raw)?|encoder|muxer) [<-]/.test(
           line,
         ),
     )

@@ -1,3 +1,5 @@
+import { DecodedFrames } from './decoded-frames';
+import { passEveryFrame } from './ffmpeg';
 import { spawnFfmpegFrames, type FrameFfmpeg, type FrameTransport } from './ffmpeg-frames';
 import type { RawFrame } from './pam';
 import type { VideoIndex } from './video-index';
@@ -121,11 +123,15 @@ export class VideoDecode {
       transport: this.options.transport,
       onStderrLine: (line) => {
         const said = output.readLine(line, this.video);
-        if (said === 'size' && output.geometry) {
-          run?.readFrames(output.geometry.width * output.geometry.height * channels);
+        if (said === 'size') {
+          run?.readFrames(output.frameBytes(channels));
         } else if (said === 'frame') {
-          if (!output.geometry) fail('ffmpeg did not say the size of its output frames');
-          else drain();
+          if (output.geometry) return drain();
+          if (!output.takeVideoSize(this.video, channels)) {
+            return fail('ffmpeg did not say the size of its output frames');
+          }
+          run?.readFrames(output.frameBytes(channels));
+          drain();
         }
       },
       onFrame: (data) => {
@@ -168,8 +174,7 @@ function decodeArgs(video: VideoIndex, seekTo: number, grey: boolean): string[] 
     '0:v:0',
     '-an',
     '-sn',
-    '-vsync',
-    '0',
+    ...passEveryFrame(),
     '-pix_fmt',
     grey ? 'gray' : 'rgb24',
     '-f',
@@ -184,57 +189,4 @@ function seekSeconds(video: VideoIndex, index: number): number {
   const target = video.seconds[index];
   const before = previous === undefined ? target : (previous + target) / 2;
   return Math.max(0, before - video.startTime);
-}
-
-const DECODED = /decoder -> .*?pts:(NOPTS|-?\d+)/;
-const MUXED = /muxer <- .*\bsize:(\d+)/;
-const OUTPUT_VIDEO = /Stream #\S+: Video: .*?, (\d+)x(\d+)/;
-
-/**
- * ffmpeg's frames matched to what it says about them: which frame comes next is said on stderr
- * (a decoder line with its timestamp, then a muxer line with its size, both before its bytes),
- * the pixels arrive on stdout. The two are read independently, so a frame is complete when both
- * have arrived.
- */
-class DecodedFrames {
-  /** Output size, from the output stream's header line (said before the first frame). */
-  geometry: { width: number; height: number } | null = null;
-  private inOutputHeader = false;
-  private readonly indexes: number[] = [];
-  private readonly sizes: number[] = [];
-  private readonly frames: Uint8Array[] = [];
-
-  /** Reads one stderr line: whether it said the output size or announced a frame. */
-  readLine(line: string, video: VideoIndex): 'size' | 'frame' | null {
-    const decoded = DECODED.exec(line);
-    if (decoded) {
-      const pts = decoded[1] === 'NOPTS' ? NaN : Number(decoded[1]);
-      this.indexes.push(video.indexOfPts.get(pts) ?? -1);
-      return null;
-    }
-    const muxed = MUXED.exec(line);
-    if (muxed) {
-      this.sizes.push(Number(muxed[1]));
-      return 'frame';
-    }
-    if (line.startsWith('Output #')) this.inOutputHeader = true;
-    const header = this.inOutputHeader && !this.geometry ? OUTPUT_VIDEO.exec(line) : null;
-    if (!header) return null;
-    this.geometry = { width: Number(header[1]), height: Number(header[2]) };
-    return 'size';
-  }
-
-  push(frame: Uint8Array): void {
-    this.frames.push(frame);
-  }
-
-  /** The next frame whose pixels and description have both arrived (index −1: unknown timestamp). */
-  next(): { index: number; size: number; data: Uint8Array } | null {
-    if (this.indexes.length === 0 || this.sizes.length === 0 || this.frames.length === 0) {
-      return null;
-    }
-    const index = this.indexes.shift() as number;
-    const size = this.sizes.shift() as number;
-    return { index, size, data: this.frames.shift() as Uint8Array };
-  }
 }

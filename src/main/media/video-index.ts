@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises';
-import { spawnFfmpeg } from './ffmpeg';
+import { corruptPacketStream, decodedFrame, demuxedPacket } from './debug-ts';
+import { passEveryFrame, spawnFfmpeg } from './ffmpeg';
 
 /**
  * Where every frame of a video sits in time, built once per file from its packets (stream copy,
@@ -64,25 +65,23 @@ export async function probeVideo(file: string, signal?: AbortSignal): Promise<Vi
       signal,
       loglevel: 'info',
       onStderrLine: (line) => {
-        const packet =
-          /^demuxer\+ffmpeg -> ist_index:(\d+) type:video pkt_pts:(\S+) pkt_pts_time:(\S+) pkt_dts:(\S+) pkt_dts_time:(\S+)/.exec(
-            line,
-          );
+        const packet = demuxedPacket(line);
         if (!packet) {
-          corruptStream = /corrupt input packet in stream (\d+)/.exec(line)?.[1] ?? corruptStream;
+          corruptStream = corruptPacketStream(line) ?? corruptStream;
           if (header.length < 200) header.push(line);
           return;
         }
-        videoInput ??= packet[1];
-        if (packet[1] !== videoInput) return;
-        lastPacketCorrupt = corruptStream === packet[1];
+        videoInput ??= packet.stream;
+        if (packet.stream !== videoInput) return;
+        // Its message names the stream alone (`0`), the packet line may name file and stream (`0:0`).
+        lastPacketCorrupt = corruptStream === packet.stream.split(':').pop();
         corruptStream = null;
-        const usePts = packet[2] !== 'NOPTS';
+        const usePts = packet.pts !== null;
         withoutPts ||= !usePts;
         withPts ||= usePts;
-        const pts = Number(usePts ? packet[2] : packet[4]);
-        const seconds = Number(usePts ? packet[3] : packet[5]);
-        if (Number.isFinite(pts)) packets.push({ pts, seconds });
+        const pts = usePts ? packet.pts : packet.dts;
+        const seconds = usePts ? packet.ptsSeconds : packet.dtsSeconds;
+        if (pts !== null) packets.push({ pts, seconds: seconds ?? NaN });
       },
     },
   );
@@ -154,8 +153,9 @@ async function decodedStamps(file: string, signal?: AbortSignal): Promise<Packet
       signal,
       loglevel: 'info',
       onStderrLine: (line) => {
-        const frame = /^decoder -> .*? frame_pts:(-?\d+) frame_pts_time:(\S+)/.exec(line);
-        if (frame) frames.push({ pts: Number(frame[1]), seconds: Number(frame[2]) });
+        const frame = decodedFrame(line);
+        if (frame && frame.pts !== null)
+          frames.push({ pts: frame.pts, seconds: frame.seconds ?? NaN });
       },
     },
   );
@@ -166,29 +166,17 @@ async function decodedStamps(file: string, signal?: AbortSignal): Promise<Packet
 async function firstDecodedPts(file: string, signal?: AbortSignal): Promise<number | null> {
   let first: number | null = null;
   const run = spawnFfmpeg(
-    [
-      '-copyts',
-      '-i',
-      file,
-      '-map',
-      '0:v:0',
-      '-an',
-      '-vf',
-      'showinfo',
-      '-vsync',
-      '0',
-      '-frames:v',
-      '1',
+    ['-copyts', '-i', file, '-map', '0:v:0', '-an', ...passEveryFrame(), '-frames:v', '1'].concat([
       '-f',
       'null',
       '-',
-    ],
+      '-debug_ts',
+    ]),
     {
       signal,
       loglevel: 'info',
       onStderrLine: (line) => {
-        const info = /showinfo.*\bn:\s*0\s+pts:\s*(-?\d+)/.exec(line);
-        if (info) first ??= Number(info[1]);
+        first ??= decodedFrame(line)?.pts ?? null;
       },
     },
   );
@@ -246,7 +234,8 @@ export function explainFfmpegError(message: string): string {
   if (/moov atom not found/.test(message)) {
     return `the MP4 is incomplete: its index (moov atom) is missing, as in a truncated copy or an unfinished recording (${message})`;
   }
-  if (/matches no streams/.test(message)) return 'the file has no video stream';
+  // ffmpeg 7 and later end with the option that failed, not with the stream it did not find.
+  if (/matches no streams|for option 'map'/.test(message)) return 'the file has no video stream';
   if (/Invalid data found when processing input/.test(message)) {
     return `not a video ffmpeg can read (${message})`;
   }
