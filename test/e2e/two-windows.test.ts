@@ -63,6 +63,8 @@ describe.skipIf(chromiumMissingNote())('two tabs on one clip (web host + chromiu
     expect(await text(second, 'save-state')).toBe('not saved');
     expect(await second.getByTestId('notes').inputValue()).toBe('seen in the second tab');
     await expect.poll(() => second.getByTestId('clip-draft').count()).toBe(1);
+    // The tabs share the browser's drafts: the other tab marks the clip too.
+    await expect.poll(() => first.getByTestId('clip-draft').count()).toBe(1);
     expect(await stored()).toMatchObject({ onset: 10, notes: '' });
     await second.screenshot({ path: path.join(screenshotDir, 'two-tabs-conflict.png') });
   });
@@ -73,6 +75,7 @@ describe.skipIf(chromiumMissingNote())('two tabs on one clip (web host + chromiu
     expect(await second.getByTestId('save-conflict').count()).toBe(0);
     expect(await stored()).toMatchObject({ onset: null, notes: 'seen in the second tab' });
     await expect.poll(() => second.getByTestId('clip-draft').count()).toBe(0);
+    await expect.poll(() => first.getByTestId('clip-draft').count()).toBe(0);
   });
 
   it('lets the first tab load the other version instead of its own', async () => {

@@ -49,6 +49,7 @@ export function retryDraftsNow(): void {
 
 /** Retries after the current pause, which doubles up to a minute while saves keep failing. */
 export function retryDraftsSoon(): void {
+  if (timer) return; // a retry is due already, and it saves every draft: the pause stays
   schedule(delay);
   delay = Math.min(delay * 2, LONGEST_DELAY_MS);
 }

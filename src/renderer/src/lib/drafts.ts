@@ -39,9 +39,16 @@ export function parseDraftId(draftId: string): { clipId: string; expression: num
   return { clipId, expression: expression ? Number(expression) : 1 };
 }
 
+const KEY_PREFIX = 'mer-draft\0';
+
 function keyOf(dataset: string, coder: string, clipId: string): string {
-  return `mer-draft\0${dataset}\0${coder}\0${clipId}`;
+  return `${KEY_PREFIX}${dataset}\0${coder}\0${clipId}`;
 }
+
+// Another tab of this browser kept or cleared a draft: what shows drafts (✎) reads them again.
+window.addEventListener('storage', (event) => {
+  if (event.key === null || event.key.startsWith(KEY_PREFIX)) workspace.draftsVersion++;
+});
 
 /** The names of this coder's drafts of a dataset (a clip, or `<clip>#expression-<n>`). */
 export function draftIds(dataset: string, coder: string): string[] {
