@@ -101,8 +101,13 @@ async function handleHttp(
 async function serveFrame(res: http.ServerResponse, ctx: AppContext, url: URL): Promise<void> {
   const request = parseFrameRequest(url.pathname.slice('/frames'.length), url.searchParams);
   if (!request) return send(res, 400, 'bad frame request: expected /frames/<clip id>/<index>');
+  // The page stopped waiting (it scrubbed on): the frame is made only if another asks for it too.
+  const gone = new AbortController();
+  res.on('close', () => {
+    if (!res.writableEnded) gone.abort();
+  });
   try {
-    const image = await frameImage(ctx, request);
+    const image = await frameImage(ctx, request, gone.signal);
     res.writeHead(200, {
       'Content-Type': 'image/jpeg',
       'Cache-Control': 'private, max-age=3600',
@@ -110,6 +115,7 @@ async function serveFrame(res: http.ServerResponse, ctx: AppContext, url: URL): 
     });
     res.end(image);
   } catch (error) {
+    if (gone.signal.aborted) return;
     const info = describeError(error);
     send(res, info.code === 'not-found' ? 404 : 500, info.message);
   }

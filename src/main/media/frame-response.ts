@@ -28,21 +28,28 @@ const JPEG_QUALITY = 90;
  * so a request can never reach a file outside it. Encoded images are cached, so a repeated
  * request costs a map lookup; then the frames around it are prefetched.
  */
-export async function frameImage(ctx: AppContext, request: FrameRequest): Promise<Buffer> {
+export async function frameImage(
+  ctx: AppContext,
+  request: FrameRequest,
+  signal?: AbortSignal,
+): Promise<Buffer> {
   const dataset = ctx.requireDataset();
   const clip = findClip(ctx, request.clipId);
   checkIndex(clip, request.index);
-  const encode = () => encodedFrame(dataset, clip, request.index, request.grey, request.maxSide);
-  // A prefetch of this very frame may be cancelled while we wait on it: then encode it again.
-  const image = await encode().catch((error: unknown) => {
-    if (isAbort(error)) return encode();
-    throw error;
-  });
+  const { index, grey, maxSide } = request;
+  const image = await encodedFrame(dataset, clip, index, grey, maxSide, signal);
   if (request.prefetch !== false) schedulePrefetch(dataset, clip, request);
   return image;
 }
 
-const inFlight = new Map<string, Promise<Buffer>>();
+/** One frame being made: shared by all who ask for it meanwhile, stopped once all gave up. */
+interface EncodeJob {
+  done: Promise<Buffer>;
+  stop: AbortController;
+  waiting: number;
+}
+
+const inFlight = new Map<string, EncodeJob>();
 
 /** The frame as JPEG bytes: from the cache, the original file when it fits as is, or encoded. */
 export function encodedFrame(
@@ -56,16 +63,44 @@ export function encodedFrame(
   const key = frameKey(dataset, clip, index, `jpeg-${grey ? 'grey' : 'rgb'}-${maxSide}`);
   const cached = frameCache.get(key);
   if (cached instanceof Uint8Array) return Promise.resolve(asBuffer(cached));
-  const running = inFlight.get(key);
-  if (running) return running;
-  const pending = produceJpeg(dataset, clip, index, grey, maxSide, signal)
-    .then((bytes) => {
+  let job = inFlight.get(key);
+  if (!job || job.stop.signal.aborted) {
+    const stop = new AbortController();
+    const done = produceJpeg(dataset, clip, index, grey, maxSide, stop.signal).then((bytes) => {
       frameCache.set(key, bytes, bytes.byteLength);
       return bytes;
-    })
-    .finally(() => inFlight.delete(key));
-  inFlight.set(key, pending);
-  return pending;
+    });
+    const started: EncodeJob = { done, stop, waiting: 0 };
+    void done
+      .catch(() => undefined)
+      .finally(() => {
+        if (inFlight.get(key) === started) inFlight.delete(key);
+      });
+    inFlight.set(key, started);
+    job = started;
+  }
+  return waitFor(job, signal);
+}
+
+/** The job's result for one who asked; giving up (signal) stops the job if nobody else waits. */
+function waitFor(job: EncodeJob, signal?: AbortSignal): Promise<Buffer> {
+  job.waiting++;
+  if (!signal) return job.done; // waits to the end: the job is never stopped
+  return new Promise((resolve, reject) => {
+    const giveUp = () => {
+      if (--job.waiting === 0) job.stop.abort();
+      reject(signal.reason instanceof Error ? signal.reason : abortError());
+    };
+    if (signal.aborted) return giveUp();
+    signal.addEventListener('abort', giveUp, { once: true });
+    job.done.finally(() => signal.removeEventListener('abort', giveUp)).then(resolve, reject);
+  });
+}
+
+function abortError(): Error {
+  const error = new Error('the frame is no longer wanted');
+  error.name = 'AbortError';
+  return error;
 }
 
 async function produceJpeg(

@@ -1,12 +1,21 @@
+/** A frame being fetched; one nobody keeps is given up once the viewer has moved away from it. */
+interface Load {
+  bitmap: Promise<ImageBitmap>;
+  stop: AbortController;
+  kept: boolean;
+}
+
 /**
  * Decoded frames on the client: fetched once, decoded off the main thread by createImageBitmap,
  * kept in a small LRU so stepping and hold-to-scrub draw from memory. The viewer advances only
  * to frames that are ready here, so it never skips or repeats an index.
  */
 export class FrameBitmaps {
-  private readonly pending = new Map<string, Promise<ImageBitmap>>();
+  private readonly pending = new Map<string, Load>();
+  /** The frame the viewer waits for now. */
+  private shown = '';
   private readonly ready = new Map<string, ImageBitmap>();
-  private readonly queue: Array<{ clipId: string; index: number }> = [];
+  private readonly queue: Array<{ clipId: string; index: number; kept: boolean }> = [];
   private active = 0;
   private bytes = 0;
   /** The open dataset: clip ids repeat across datasets (CASME II raw and cropped). */
@@ -23,6 +32,7 @@ export class FrameBitmaps {
   reset(dataset: string): void {
     if (dataset === this.dataset) return;
     this.dataset = dataset;
+    for (const load of this.pending.values()) load.stop.abort();
     this.pending.clear();
     this.ready.clear();
     this.queue.length = 0;
@@ -40,16 +50,45 @@ export class FrameBitmaps {
     return bitmap;
   }
 
+  /** A frame wanted until it arrives (a reference frame, a clip's first frame, a range to play). */
   get(clipId: string, index: number): Promise<ImageBitmap> {
+    return this.fetchFrame(clipId, index, true);
+  }
+
+  /**
+   * The frame the viewer shows next. It stops being wanted once the viewer shows another and it
+   * is not among the frames prefetched around that one: then its request is given up, so the
+   * backend stops decoding it (scrubbing through a video does not queue up every frame passed).
+   */
+  show(clipId: string, index: number): Promise<ImageBitmap> {
+    this.shown = keyOf(clipId, index);
+    return this.fetchFrame(clipId, index, false);
+  }
+
+  private fetchFrame(clipId: string, index: number, kept: boolean): Promise<ImageBitmap> {
     const ready = this.peek(clipId, index);
     if (ready) return Promise.resolve(ready);
     const key = keyOf(clipId, index);
-    let pending = this.pending.get(key);
-    if (!pending) {
-      pending = this.load(clipId, index).finally(() => this.pending.delete(key));
-      this.pending.set(key, pending);
+    let load = this.pending.get(key);
+    if (!load) {
+      const stop = new AbortController();
+      const bitmap = this.load(clipId, index, stop.signal).finally(() => {
+        if (this.pending.get(key) === load) this.pending.delete(key);
+      });
+      load = { bitmap, stop, kept };
+      this.pending.set(key, load);
     }
-    return pending;
+    load.kept ||= kept;
+    return load.bitmap;
+  }
+
+  /** Gives up the frames being fetched that nobody keeps, other than the shown one and `wanted`. */
+  private giveUpAllBut(wanted: Set<string>): void {
+    for (const [key, load] of this.pending) {
+      if (load.kept || key === this.shown || wanted.has(key)) continue;
+      load.stop.abort();
+      this.pending.delete(key);
+    }
   }
 
   /** Decodes the frames ahead (in the direction of travel) and a few behind, nearest first. */
@@ -67,11 +106,16 @@ export class FrameBitmaps {
       if (step <= behind) wanted.push(center - direction * step);
     }
     this.queue.length = 0;
+    const keys = new Set<string>();
     for (const index of wanted) {
       if (index < 0 || index >= frameCount) continue;
       const key = keyOf(clipId, index);
-      if (!this.ready.has(key) && !this.pending.has(key)) this.queue.push({ clipId, index });
+      keys.add(key);
+      if (!this.ready.has(key) && !this.pending.has(key)) {
+        this.queue.push({ clipId, index, kept: false });
+      }
     }
+    this.giveUpAllBut(keys);
     this.pump();
   }
 
@@ -80,7 +124,9 @@ export class FrameBitmaps {
     this.queue.length = 0;
     for (let index = from; index <= to; index++) {
       const key = keyOf(clipId, index);
-      if (!this.ready.has(key) && !this.pending.has(key)) this.queue.push({ clipId, index });
+      if (!this.ready.has(key) && !this.pending.has(key)) {
+        this.queue.push({ clipId, index, kept: true });
+      }
     }
     this.pump();
   }
@@ -89,7 +135,7 @@ export class FrameBitmaps {
     while (this.active < this.concurrency && this.queue.length > 0) {
       const next = this.queue.shift()!;
       this.active++;
-      this.get(next.clipId, next.index)
+      this.fetchFrame(next.clipId, next.index, next.kept)
         .catch(() => undefined)
         .finally(() => {
           this.active--;
@@ -98,13 +144,14 @@ export class FrameBitmaps {
     }
   }
 
-  private async load(clipId: string, index: number): Promise<ImageBitmap> {
+  private async load(clipId: string, index: number, signal: AbortSignal): Promise<ImageBitmap> {
     const dataset = this.dataset;
     const url = this.urlOf(clipId, index, dataset);
     let response: Response;
     try {
-      response = await fetch(url);
-    } catch {
+      response = await fetch(url, { signal });
+    } catch (error) {
+      if (signal.aborted) throw error;
       // A policy that allows the frame protocol for images only (not for fetch): decode via <img>.
       const bitmap = await bitmapViaImage(url, `${clipId} frame ${index}`);
       return this.remember(clipId, index, bitmap, dataset);
