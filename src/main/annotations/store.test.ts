@@ -1,10 +1,11 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ClipAnnotation } from '../../shared/domain';
 import { backupOf } from '../app/atomic-write';
+import { FileLockError, lockFileOf } from './file-lock';
 import { appDataStorageFolder, resolveStorage, type StorageLocation } from './location';
 import { STORE_SCHEMA_VERSION } from './schema';
 import {
@@ -388,6 +389,34 @@ it('keeps in memory only what reached the disk: a failed save is not read back a
   const onDisk = JSON.parse(await readFile(store.file, 'utf8'));
   expect(Object.keys(onDisk.annotations).sort()).toEqual(['c', 'd']);
   expect([onDisk.annotations.c.onset, onDisk.annotations.d.onset]).toEqual([1, 4]);
+});
+
+it('takes over the lock a crashed process left beside the coder file', async () => {
+  const location = await freshLocation();
+  const store = new AnnotationStore({ location, coder: 'ana', dataset });
+  await store.save(annotation('c', 1));
+  const ended = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']);
+  const holder = { pid: Number(ended.stdout), host: os.hostname(), time: '', token: 'crashed' };
+  await writeFile(lockFileOf(store.file), JSON.stringify(holder));
+  await store.save(annotation('c', 2));
+  expect(JSON.parse(await readFile(store.file, 'utf8')).annotations.c.onset).toBe(2);
+  expect(await readdir(path.dirname(store.file))).not.toContain('ana.json.lock');
+});
+
+it('fails a save that cannot take the lock, naming it, and does not read it back as saved', async () => {
+  const location = await freshLocation();
+  const lock = { waitMs: 50 };
+  const store = new AnnotationStore({ location, coder: 'ana', dataset, lock });
+  await store.save(annotation('c', 1));
+  const holder = { pid: process.pid, host: os.hostname(), time: '', token: 'another store' };
+  await writeFile(lockFileOf(store.file), JSON.stringify(holder));
+  const refused = store.save(annotation('c', 2));
+  await expect(refused).rejects.toBeInstanceOf(FileLockError);
+  await expect(refused).rejects.toThrow(`${lockFileOf(store.file)}: another save of this file`);
+  expect((await store.get('c'))?.onset).toBe(1);
+  await rm(lockFileOf(store.file));
+  await store.save(annotation('c', 3));
+  expect((await store.get('c'))?.onset).toBe(3);
 });
 
 it('keeps several expressions of a clip, each saved, undone and removed on its own', async () => {

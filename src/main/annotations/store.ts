@@ -30,6 +30,7 @@ import {
 } from './expressions';
 import { opposite, UndoHistory, type ClipStep, type Direction, type Step } from './history';
 import { LinkedFolderError } from '../app/own-folder';
+import { FileLockError, withFileLock, type FileLockOptions } from './file-lock';
 
 export { STORE_SCHEMA_VERSION } from './schema';
 
@@ -40,6 +41,8 @@ export interface AnnotationStoreOptions {
   dataset: { name: string; root: string };
   /** Used when a save into the dataset folder fails because the disk turned read-only. */
   fallback?: StorageLocation;
+  /** How long a save waits for another process's save of the file, and when its lock is stale. */
+  lock?: FileLockOptions;
   /** A coder file to start from when ours does not exist yet (a read-only dataset's own copy). */
   seedFile?: string;
   /**
@@ -142,6 +145,14 @@ interface Plan<T> {
   outcome: T;
 }
 
+/** A change waiting for the next write: it is planned on the file as that write finds it. */
+interface QueuedChange {
+  changesOf: (annotations: Record<string, ClipAnnotation>) => Change[];
+  savedIn?: string;
+  resolve: (written: Change[]) => void;
+  reject: (error: Error) => void;
+}
+
 /** How a step is made: checked on the state it changes, and written as the asking window's. */
 interface StepWrite {
   guard?: (annotations: Record<string, ClipAnnotation>) => void;
@@ -173,9 +184,10 @@ export function coderOfFileName(name: string): string | null {
 /**
  * One coder's annotations of one dataset, kept as readable JSON in <folder>/annotations/<coder>.json.
  *
- * Every acknowledged save is durable: saves apply to memory at once and resolve only after a
- * write that contains them has been fsynced and renamed into place (writes are coalesced, so
- * frequent autosaves cost one write at a time). The previous state stays in <coder>.json.bak.
+ * Every acknowledged save is durable: saves resolve only after a write that contains them has
+ * been fsynced and renamed into place (writes are coalesced, so frequent autosaves cost one write
+ * at a time), and only then are they read back. Each write holds <coder>.json.lock and applies
+ * its saves to the file as other processes left it. The previous state stays in <coder>.json.bak.
  * A file from a newer schema is refused and never overwritten. Undo/redo: a per-clip history
  * for this session (see annotations.undo), each step saved like any other change.
  */
@@ -187,13 +199,13 @@ export class AnnotationStore {
   private refusal: Error | null = null;
   private location: StorageLocation | null = null;
   private locating: Promise<StorageLocation> | null = null;
-  private changeCount = 0;
-  private writtenCount = 0;
   private writing: Promise<void> | null = null;
-  /** Clips changed here and not yet written. */
-  private readonly unsynced = new Set<string>();
+  /** Changes waiting for the next write. */
+  private queued: QueuedChange[] = [];
   /** Identity (inode, mtime, size) of the file as we last read or wrote it. */
   private onDisk: string | null = null;
+  /** The file's text as we last read or wrote it: another process's save changes it. */
+  private lastText: string | null = null;
   private readonly history = new UndoHistory();
   /** The highest revision given here: a re-read file with a lower counter never reuses one. */
   private highestRevision = 0;
@@ -422,143 +434,190 @@ export class AnnotationStore {
   }
 
   /**
-   * Applies the changes `plan` makes of the current annotations and writes them at once; the
-   * plan runs on the state the changes apply to, so nothing can come in between. Each annotation
-   * written gets the file's next revision (and `savedIn`: the window whose save it is).
+   * Queues the changes `plan` makes of the annotations for the next write, and resolves once
+   * they are on disk. The plan runs inside that write, holding the file's lock, on the file as
+   * it is then (another process may have saved since), so nothing can come in between. Each
+   * annotation written gets the file's next revision (and `savedIn`: the window whose save it is).
    */
   private async change<T>(
     plan: (annotations: Record<string, ClipAnnotation>) => Plan<T>,
     savedIn?: string,
   ): Promise<{ outcome: T; written: Change[] }> {
-    const state = await this.load();
+    await this.load();
     if (this.refusal) throw this.refusal;
-    const { changes, outcome } = plan(state.annotations);
-    const written = changes.map(([key, annotation]): Change => [
-      key,
-      annotation && this.stamped(annotation, savedIn),
-    ]);
-    if (written.length > 0) await this.put(written);
-    return { outcome, written };
+    let outcome: T | undefined;
+    const written = await this.enqueue((annotations) => {
+      const planned = plan(annotations);
+      outcome = planned.outcome;
+      return planned.changes;
+    }, savedIn);
+    return { outcome: outcome as T, written };
   }
 
-  private stamped(annotation: ClipAnnotation, savedIn: string | undefined): ClipAnnotation {
-    const state = this.state as CoderFile;
-    const revision = Math.max(state.lastRevision ?? 1, this.highestRevision) + 1;
-    this.highestRevision = revision;
-    this.state = { ...state, lastRevision: revision };
-    return { ...annotation, revision, savedIn };
+  private enqueue(changesOf: QueuedChange['changesOf'], savedIn?: string): Promise<Change[]> {
+    return new Promise((resolve, reject) => {
+      this.queued.push({ changesOf, savedIn, resolve, reject });
+      this.startWriting();
+    });
   }
 
-  /** Applies changes (annotation key → annotation, null to delete) and writes them at once. */
-  private async put(changes: Change[]): Promise<void> {
-    const state = this.state as CoderFile;
-    const previous = changes.map(([key]) => state.annotations[key] ?? null);
-    for (const [key, annotation] of changes) {
-      this.setClip(key, annotation);
-      this.unsynced.add(key);
-    }
-    try {
-      await this.flush();
-    } catch (error) {
-      // Not on disk, so not in memory either: no reader may take it for saved. The window that
-      // made the change keeps it as a draft and saves it again.
-      changes.forEach(([key, annotation], i) => {
-        if ((this.state as CoderFile).annotations[key] === (annotation ?? undefined)) {
-          this.setClip(key, previous[i]);
-        }
-      });
-      throw error;
-    }
+  /** One write at a time; changes queued during a write go together into the next one. */
+  private startWriting(): void {
+    this.writing ??= this.writeQueued().finally(() => {
+      this.writing = null;
+      if (this.queued.length > 0) this.startWriting();
+    });
   }
 
-  private setClip(key: string, annotation: ClipAnnotation | null): void {
-    const state = this.state as CoderFile;
-    const annotations = { ...state.annotations };
-    if (annotation) annotations[key] = annotation;
-    else delete annotations[key];
-    this.state = { ...state, annotations };
-  }
-
-  /** Waits until every change made so far is durable (one write at a time, coalesced). */
-  async flush(): Promise<void> {
-    const wanted = ++this.changeCount;
-    while (this.writtenCount < wanted) {
-      this.writing ??= this.writeNow().finally(() => {
-        this.writing = null;
-      });
-      await this.writing;
-    }
-  }
-
-  private async writeNow(): Promise<void> {
-    const count = this.changeCount;
-    await this.mergeChangesOnDisk();
-    const state = this.state as CoderFile;
-    const included = new Set(this.unsynced);
-    const file = {
-      ...state,
-      schemaVersion: schemaVersionFor(state),
-      savedAt: new Date().toISOString(),
-    };
-    const content = `${JSON.stringify(file, null, 2)}\n`;
-    try {
-      await this.writeTo(this.file, content);
-    } catch (error) {
-      if (!(
-        isReadOnlyError(error) &&
-        this.options.fallback &&
-        this.location?.where === 'dataset'
-      )) {
-        throw error;
+  private async writeQueued(): Promise<void> {
+    while (this.queued.length > 0) {
+      const batch = this.queued.splice(0);
+      try {
+        const results = await this.commit(batch);
+        batch.forEach((change, i) => {
+          const result = results[i];
+          if (result instanceof Error) change.reject(result);
+          else change.resolve(result);
+        });
+      } catch (error) {
+        // Not on disk, so not in memory either: the windows keep their edits as drafts.
+        for (const change of batch) change.reject(error as Error);
       }
-      this.location = this.options.fallback;
-      this.notices.push({
-        kind: 'relocated',
-        message: `could not write into the dataset folder (${error instanceof LinkedFolderError ? error.message : (error as NodeJS.ErrnoException).code}); saving to ${this.file}`,
-      });
-      await this.writeTo(this.file, content);
     }
-    this.writtenCount = Math.max(this.writtenCount, count);
-    this.onDisk = await fileIdentity(this.file);
-    for (const clipId of included) this.unsynced.delete(clipId);
+  }
+
+  /** Writes a batch; into the app data folder when the dataset folder turned read-only. */
+  private async commit(batch: QueuedChange[]): Promise<Array<Change[] | Error>> {
+    try {
+      return await this.commitLocked(batch);
+    } catch (error) {
+      if (!this.mayRelocate(error)) throw error;
+      await this.relocate(error);
+      return this.commitLocked(batch);
+    }
   }
 
   /**
-   * Another process (a second window of the app) may have saved the same coder's file since we
-   * read it: take its clips and put ours, changed since, on top, so neither loses work.
+   * Holding the file's lock (other processes write it too: the app, `serve`, the CLI): reads
+   * what they saved, applies the batch on top and writes the result.
    */
-  private async mergeChangesOnDisk(): Promise<void> {
-    const now = await fileIdentity(this.file);
-    if (now === null || now === this.onDisk) return;
+  private async commitLocked(batch: QueuedChange[]): Promise<Array<Change[] | Error>> {
+    const location = await this.where();
+    await makeStorageFolder(location, 'annotations');
+    return withFileLock(
+      this.file,
+      async () => {
+        const { base, changedElsewhere } = await this.latestOnDisk();
+        const { next, results, keys } = this.applied(batch, base);
+        if (keys.size === 0) return results;
+        if (changedElsewhere) {
+          this.notices.push({
+            kind: 'merged',
+            message: `${this.file} was changed by another window or process: its clips were kept and this window's ${keys.size} changed clips saved on top`,
+          });
+        }
+        await this.writeState(next);
+        return results;
+      },
+      this.options.lock,
+    );
+  }
+
+  /**
+   * The file as it is now, read under the lock: when another process saved it since, its state
+   * becomes ours (the text is compared, not the file's time: a network share may report stale
+   * times, while opening the file reads it afresh).
+   */
+  private async latestOnDisk(): Promise<{ base: CoderFile; changedElsewhere: boolean }> {
     const text = await readIfExists(this.file);
-    if (text === null) return;
+    const state = this.state as CoderFile;
+    if (text === null || text === this.lastText) return { base: state, changedElsewhere: false };
     const parsed = this.tryParse(text, this.file);
     if (!parsed.ok) {
       if (parsed.error instanceof NewerSchemaError) {
         this.refusal = parsed.error;
         throw parsed.error;
       }
-      return this.keepUnreadableEdit(parsed.error, now); // our state replaces it
+      await this.keepUnreadableEdit(parsed.error, text); // our state replaces it
+      return { base: state, changedElsewhere: false };
     }
-    const state = this.state as CoderFile;
-    const annotations = { ...parsed.data.annotations };
-    for (const clipId of this.unsynced) {
-      if (state.annotations[clipId]) annotations[clipId] = state.annotations[clipId];
-      else delete annotations[clipId];
-    }
-    const lastRevision = Math.max(state.lastRevision ?? 1, parsed.data.lastRevision ?? 1);
-    this.state = { ...state, lastRevision, annotations };
-    this.notices.push({
-      kind: 'merged',
-      message: `${this.file} was changed by another window or process: its clips were kept and this window's ${this.unsynced.size} changed clips saved on top`,
-    });
-    this.onDisk = now;
+    this.state = parsed.data;
+    this.lastText = text;
+    this.onDisk = await fileIdentity(this.file);
+    return { base: parsed.data, changedElsewhere: true };
   }
 
-  private async writeTo(file: string, content: string): Promise<void> {
-    const location = await this.where();
-    await makeStorageFolder(location, path.relative(location.folder, path.dirname(file)));
-    await writeFileAtomic(file, content, { backup: true });
+  /**
+   * Runs each change of the batch on the state the ones before it left, so each is checked
+   * against the stored version it would replace; a refused change (a conflict) changes nothing.
+   */
+  private applied(
+    batch: QueuedChange[],
+    base: CoderFile,
+  ): { next: CoderFile; results: Array<Change[] | Error>; keys: Set<string> } {
+    let annotations = base.annotations;
+    const keys = new Set<string>();
+    const results = batch.map((change): Change[] | Error => {
+      try {
+        const written = change
+          .changesOf(annotations)
+          .map(([key, annotation]): Change => [
+            key,
+            annotation && this.stamped(annotation, base, change.savedIn),
+          ]);
+        annotations = withChanges(annotations, written);
+        for (const [key] of written) keys.add(key);
+        return written;
+      } catch (error) {
+        return error as Error;
+      }
+    });
+    return { next: { ...base, lastRevision: this.highestRevision, annotations }, results, keys };
+  }
+
+  private stamped(
+    annotation: ClipAnnotation,
+    base: CoderFile,
+    savedIn: string | undefined,
+  ): ClipAnnotation {
+    const revision = Math.max(base.lastRevision ?? 1, this.highestRevision) + 1;
+    this.highestRevision = revision;
+    return { ...annotation, revision, savedIn };
+  }
+
+  private async writeState(next: CoderFile): Promise<void> {
+    const file = {
+      ...next,
+      schemaVersion: schemaVersionFor(next),
+      savedAt: new Date().toISOString(),
+    };
+    const content = `${JSON.stringify(file, null, 2)}\n`;
+    await writeFileAtomic(this.file, content, { backup: true });
+    this.state = next;
+    this.lastText = content;
+    this.onDisk = await fileIdentity(this.file);
+  }
+
+  private mayRelocate(error: unknown): boolean {
+    return (
+      isReadOnlyError(error) &&
+      this.options.fallback !== undefined &&
+      this.location?.where === 'dataset'
+    );
+  }
+
+  private async relocate(error: unknown): Promise<void> {
+    this.location = this.options.fallback as StorageLocation;
+    const cause =
+      error instanceof LinkedFolderError || error instanceof FileLockError
+        ? error.message
+        : (error as NodeJS.ErrnoException).code;
+    this.notices.push({
+      kind: 'relocated',
+      message: `could not write into the dataset folder (${cause}); saving to ${this.file}`,
+    });
+    // This state replaces what an earlier stay there left (it was brought back, or is older).
+    this.lastText = await readIfExists(this.file).catch(() => null);
   }
 
   private async load(): Promise<CoderFile> {
@@ -592,29 +651,32 @@ export class AnnotationStore {
   /**
    * The state, re-read when another writer (another process, or the app's adjudication of a coder
    * not open here) replaced the file since: a reader must not show, and then save, a stale copy.
-   * With our own changes pending, the next write merges instead (mergeChangesOnDisk).
+   * During a write, that write reads the file under its lock instead (latestOnDisk).
    */
   private async refreshed(state: CoderFile): Promise<CoderFile> {
-    if (this.unsynced.size > 0 || this.writing) return state;
+    if (this.writing) return state;
     const now = await fileIdentity(this.file);
     if (now === null || now === this.onDisk) return state;
     const text = await readIfExists(this.file);
+    if (this.writing || this.state !== state) return this.state ?? state;
     const parsed = text === null ? null : this.tryParse(text, this.file);
     if (parsed && !parsed.ok && !(parsed.error instanceof NewerSchemaError)) {
-      await this.keepUnreadableEdit(parsed.error, now);
+      await this.keepUnreadableEdit(parsed.error, text as string);
       return this.state ?? state;
     }
-    if (!parsed?.ok || this.state !== state || this.unsynced.size > 0) return this.state ?? state;
+    if (!parsed?.ok) return state;
     this.state = parsed.data;
+    this.lastText = text;
     this.onDisk = now;
     return this.state;
   }
 
   /** The file was changed outside the app into something unreadable: a copy survives our next save. */
-  private async keepUnreadableEdit(problem: Error, identity: string): Promise<void> {
+  private async keepUnreadableEdit(problem: Error, text: string): Promise<void> {
     const aside = `${this.file}.damaged-${Date.now()}`;
     await copyFile(this.file, aside);
-    this.onDisk = identity;
+    this.lastText = text;
+    this.onDisk = await fileIdentity(this.file);
     this.notices.push({
       kind: 'recovered',
       message: `${problem.message}: it was changed outside MER Studio; the app goes on from its own copy and kept that file as ${aside}`,
@@ -629,29 +691,26 @@ export class AnnotationStore {
     if (text === null) return;
     const parsed = this.tryParse(text, stranded);
     if (!parsed.ok) throw parsed.error;
-    const annotations = (this.state as CoderFile).annotations;
-    const newer = Object.entries(parsed.data.annotations).filter(
-      ([clipId, annotation]) =>
-        !annotations[clipId] || annotation.updatedAt > annotations[clipId].updatedAt,
+    // Each gets a new revision: windows that loaded the old version must not save over it.
+    const broughtBack = await this.enqueue((annotations) =>
+      Object.entries(parsed.data.annotations).filter(
+        ([key, annotation]) =>
+          !annotations[key] || annotation.updatedAt > annotations[key].updatedAt,
+      ),
     );
-    for (const [clipId, annotation] of newer) {
-      // A new version of the clip here: windows that loaded the old one must not save over it.
-      this.setClip(clipId, this.stamped(annotation, undefined));
-      this.unsynced.add(clipId);
-    }
-    if (newer.length > 0) await this.flush();
     if (this.file === stranded) return; // the dataset folder refused the write after all
     const aside = `${stranded}.brought-back-${Date.now()}`;
     await rename(stranded, aside);
     this.notices.push({
       kind: 'merged',
-      message: `${newer.length} clips saved in the app data folder while the dataset folder could not be written are back in ${this.file} (that file kept as ${aside})`,
+      message: `${broughtBack.length} clips saved in the app data folder while the dataset folder could not be written are back in ${this.file} (that file kept as ${aside})`,
     });
   }
 
   private async readState(): Promise<CoderFile> {
     await this.adoptLegacyFile();
     const text = await readIfExists(this.file);
+    this.lastText = text;
     if (text !== null) {
       const main = this.tryParse(text, this.file);
       if (main.ok) {
@@ -755,6 +814,18 @@ export class AnnotationStore {
 async function fileIdentity(file: string): Promise<string | null> {
   const info = await stat(file).catch(() => null);
   return info ? `${info.ino}:${info.mtimeMs}:${info.size}` : null;
+}
+
+function withChanges(
+  annotations: Record<string, ClipAnnotation>,
+  changes: Change[],
+): Record<string, ClipAnnotation> {
+  const changed = { ...annotations };
+  for (const [key, annotation] of changes) {
+    if (annotation) changed[key] = annotation;
+    else delete changed[key];
+  }
+  return changed;
 }
 
 /** A clip's next expression can be added; one beyond it would leave a gap. */
