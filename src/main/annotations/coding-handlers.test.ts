@@ -183,6 +183,48 @@ describe('coding handlers', () => {
     });
   });
 
+  it('refuses an adjudication made on a consensus changed since the view showed it', async () => {
+    const clipId = 'sub01/clip0';
+    const adjudicate = (threeClass: ThreeClass, basedOn: { revision: number; window: string }) =>
+      dispatch(ctx, 'coding.adjudicate', {
+        clipId,
+        fields: fields(threeClass, 2, 9),
+        from: 'ana',
+        basedOn,
+      });
+    const view = 'adjudication-view';
+    const first = await adjudicate('negative', { revision: 0, window: view });
+    if (!first.ok) throw new Error(first.error.message);
+    const shown = (first.result as { revision: number }).revision;
+    // Meanwhile another window, coding as consensus, edits the clip.
+    const theirs = await call<{ revision: number }>(ctx, 'annotations.save', {
+      clipId,
+      fields: fields('surprise', 3, 10),
+      coder: 'consensus',
+      basedOn: { revision: shown, window: 'consensus-tab' },
+    });
+
+    const refused = await adjudicate('positive', { revision: shown, window: view });
+    expect(refused).toMatchObject({
+      ok: false,
+      error: { code: 'conflict', conflict: { clipId, expression: 1, revision: theirs.revision } },
+    });
+    const kept = await call<CoderAnnotations>(ctx, 'coding.annotationsOf', {
+      coder: 'consensus',
+      clipId,
+    });
+    expect(kept.annotations[0]).toMatchObject({ threeClass: 'surprise', onset: 3 });
+
+    // Saved over it once the view names the version it now knows of ("keep mine").
+    const mine = await adjudicate('positive', { revision: theirs.revision, window: view });
+    expect(mine).toMatchObject({ ok: true, result: { revision: theirs.revision + 1 } });
+    const now = await call<CoderAnnotations>(ctx, 'coding.annotationsOf', {
+      coder: 'consensus',
+      clipId,
+    });
+    expect(now.annotations[0]).toMatchObject({ threeClass: 'positive', onset: 2 });
+  });
+
   it('adjudicates the expressions of a clip in order', async () => {
     const adjudicate = (expression: number) =>
       dispatch(ctx, 'coding.adjudicate', {

@@ -112,7 +112,7 @@ export const codingHandlers: HandlersFor<typeof codingRequests> = {
     for (const side of [a, b]) if (side.error) throw new Error(side.error);
     return compareCoders(a.annotations, b.annotations, toleranceFrames);
   },
-  'coding.adjudicate': async ({ clipId, fields, from, expression = 1 }, ctx) => {
+  'coding.adjudicate': async ({ clipId, fields, from, expression = 1, basedOn }, ctx) => {
     const clip = findClip(ctx, clipId);
     for (const [name, frame] of Object.entries({
       onset: fields.onset,
@@ -139,18 +139,19 @@ export const codingHandlers: HandlersFor<typeof codingRequests> = {
     };
     // The consensus coder's shared store: a window coding as 'consensus' sees this at once.
     const store = annotationStore(ctx, CONSENSUS_CODER);
-    await serialised(ctx, async () => {
+    const revision = await serialised(ctx, async () => {
       const decided = (await store.expressionsOf(clipId)).length;
       if (expression > decided + 1) {
         throw new RangeError(
           `${clipId}: adjudicate expression ${decided + 1} first (the consensus holds ${decided} of this clip's expressions)`,
         );
       }
-      await store.save(annotation);
+      // With the version the view showed, a consensus changed since is refused as a conflict.
+      return store.save(annotation, basedOn);
     });
     const file = store.file;
     ctx.emit('annotations.changed', { clipId, coder: CONSENSUS_CODER });
-    return { savedAt, coder: CONSENSUS_CODER, file };
+    return { savedAt, coder: CONSENSUS_CODER, file, revision };
   },
 };
 

@@ -6,6 +6,7 @@ import {
   coderName,
   expressionNumber,
   filePath,
+  saveBasis,
   windowCoder,
 } from './schemas';
 import type { ClipAnnotation, ThreeClass } from '../domain';
@@ -169,16 +170,6 @@ export interface AnnotationConflict {
    */
   expressions?: number;
 }
-
-/** Which stored version an edit was made on: its save is refused when another came since. */
-const saveBasis = z
-  .object({
-    /** The expression's `revision` when the edit began (0: it was not coded). */
-    revision: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
-    /** The window that made the edit (an id it chose): its own saves never conflict with it. */
-    window: z.string().min(1).max(64),
-  })
-  .strict();
 
 /**
  * Which version an undo or redo was asked on: the shown expression's (as a save's basedOn) and

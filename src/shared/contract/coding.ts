@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import { request } from './define';
-import { annotationFields, clipId, coderName, expressionNumber, windowCoder } from './schemas';
+import {
+  annotationFields,
+  clipId,
+  coderName,
+  expressionNumber,
+  saveBasis,
+  windowCoder,
+} from './schemas';
 import type { AgreementReport } from '../agreement';
 import type { ClipAnnotation, ThreeClass } from '../domain';
 
@@ -215,10 +222,18 @@ export const codingRequests = {
       fields: annotationFields,
       from: z.string().max(4000),
       expression: expressionNumber,
+      /**
+       * The consensus version the adjudication view showed (as annotations.save's basedOn):
+       * refused with the error code 'conflict' when the consensus was changed since.
+       * Absent: saved whatever is stored.
+       */
+      basedOn: saveBasis.optional(),
     }),
   ).returns<{
     savedAt: string;
     coder: string;
     file: string;
+    /** The consensus expression's revision now: the basis of the view's next save. */
+    revision: number;
   }>(),
 };

@@ -59,5 +59,15 @@ export const annotationFields = z.object({
  */
 export const windowCoder = coderName.optional();
 
+/** Which stored version an edit was made on: its save is refused when another came since. */
+export const saveBasis = z
+  .object({
+    /** The expression's `revision` when the edit began (0: it was not coded). */
+    revision: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+    /** The window that made the edit (an id it chose): its own saves never conflict with it. */
+    window: z.string().min(1).max(64),
+  })
+  .strict();
+
 /** Which of a clip's expressions (1, 2 …; a long recording can hold several); 1 when absent. */
 export const expressionNumber = z.number().int().min(1).max(10_000).optional();
