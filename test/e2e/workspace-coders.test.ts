@@ -2,7 +2,8 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ThreeClass } from '../../src/shared/domain';
+import { AnnotationStore } from '../../src/main/annotations/store';
+import type { ClipAnnotation, ThreeClass } from '../../src/shared/domain';
 import { openAppSession, type AppSession } from '../support/app-session';
 import { chromiumMissingNote, screenshotDir } from '../support/browser';
 import {
@@ -187,6 +188,80 @@ describe.skipIf(chromiumMissingNote())('several coders (web host + chromium)', (
     expect(saved.annotations['sub01/EP02']).toMatchObject({ onset: 10, threeClass: 'positive' });
     expect(saved.annotations['sub01/EP02'].notes).toContain('threeClass: ben');
     await page.screenshot({ path: path.join(screenshotDir, 'workspace-21-adjudication.png') });
+  });
+
+  it('says when the consensus changed since the view showed it, and keeps the choices', async () => {
+    await expect
+      .poll(() => text(page, 'adjudication-message'))
+      .toContain('saved to the consensus set');
+    const consensusFile = await findCoderFile(dataFolder, 'consensus');
+    type Consensus = { onset: number; threeClass: string; notes: string };
+    const stored = async (): Promise<Consensus> =>
+      JSON.parse(await readFile(consensusFile, 'utf8')).annotations['sub01/EP02'];
+    // Another process (as `mer-studio serve` beside this one) changes the consensus meanwhile.
+    const other = new AnnotationStore({
+      location: { folder: path.dirname(path.dirname(consensusFile)), where: 'dataset' },
+      coder: 'consensus',
+      dataset: { name: 'demo-dataset', root: path.join(dataFolder, 'demo-dataset') },
+    });
+    const changeElsewhere = async (notes: string) => {
+      const current = (await other.get('sub01/EP02')) as ClipAnnotation;
+      await other.save({ ...current, threeClass: 'surprise', notes, updatedAt: current.updatedAt });
+    };
+    await changeElsewhere('changed in another process');
+
+    await tabTo(page, 'pick-onset-a');
+    await press(page, 'ArrowRight', 'Escape'); // ben's onset, 11
+    await tabTo(page, 'adjudicate');
+    await press(page, 'Enter');
+    const conflict = page.getByTestId('adjudication-conflict');
+    await expect.poll(() => conflict.count(), { timeout: 10_000 }).toBe(1);
+    expect(await conflict.getAttribute('role')).toBe('alert');
+    expect((await text(page, 'adjudication-conflict')).replace(/\s+/g, ' ')).toMatch(
+      /^This clip’s consensus was changed in another window or tab since this view showed it, so your choices were not saved\. They are kept here\./,
+    );
+    expect(await stored()).toMatchObject({
+      threeClass: 'surprise',
+      notes: 'changed in another process',
+    });
+    for (const kept of ['pick-onset-b', 'pick-threeClass-b'])
+      expect(await page.getByTestId(kept).isChecked(), kept).toBe(true);
+    await page.screenshot({
+      path: path.join(screenshotDir, 'workspace-21-adjudication-conflict.png'),
+    });
+
+    // Load the other version: the consensus column shows it, the choices stay for the coder.
+    await tabTo(page, 'adjudication-load-theirs');
+    await press(page, 'Enter');
+    await expect.poll(() => text(page, 'consensus-threeClass')).toBe('surprise');
+    expect(await conflict.count()).toBe(0);
+    expect(await text(page, 'adjudication-message')).toContain('Your choices are kept');
+    expect(await page.getByTestId('pick-onset-b').isChecked()).toBe(true);
+    expect(await focusedTestId(page)).toBe('adjudicate');
+    await press(page, 'Enter');
+    await expect
+      .poll(async () => (await stored()).threeClass, { timeout: 10_000 })
+      .toBe('positive');
+    expect(await stored()).toMatchObject({
+      onset: 11,
+      notes: expect.stringContaining('onset: ben'),
+    });
+
+    // Changed again elsewhere: "Keep mine" saves the choices over it.
+    await changeElsewhere('changed again in another process');
+    await press(page, 'Enter');
+    await expect.poll(() => conflict.count(), { timeout: 10_000 }).toBe(1);
+    expect(await stored()).toMatchObject({ notes: 'changed again in another process' });
+    await tabTo(page, 'adjudication-keep-mine');
+    await press(page, 'Enter');
+    await expect
+      .poll(async () => (await stored()).threeClass, { timeout: 10_000 })
+      .toBe('positive');
+    expect(await conflict.count()).toBe(0);
+    expect(await stored()).toMatchObject({
+      onset: 11,
+      notes: expect.stringContaining('onset: ben'),
+    });
   });
 
   it('hides the others in blind mode', async () => {
