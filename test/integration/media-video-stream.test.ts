@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openDataset } from '../../src/main/dataset';
-import { runningFfmpegCount } from '../../src/main/media/ffmpeg';
+import { runFfmpeg, runningFfmpegCount } from '../../src/main/media/ffmpeg';
 import {
   configureFrameCache,
   DEFAULT_FRAME_CACHE_BYTES,
@@ -31,6 +31,8 @@ beforeAll(async () => {
   await writeIndexVideo(path.join(base, 'subA', 'cam.m2ts'), FRAMES, 25, 'h264');
   // MPEG-2 in MPEG-PS with B-frames: some packets carry no PTS.
   await writeIndexVideo(path.join(base, 'subA', 'dvd.mpg'), FRAMES, 25, 'mpeg2');
+  // MPEG-4 Part 2 with B-frames in AVI (DivX style): ffmpeg fails seeks near the start.
+  await writeIndexVideo(path.join(base, 'subA', 'divx.avi'), FRAMES, 30, 'mpeg4');
   dataset = await openDataset(base);
   const found = dataset.clips.find((candidate) => candidate.id === 'subA/gop');
   if (!found) throw new Error('gop.mp4 not loaded');
@@ -194,6 +196,32 @@ describe('seeking in MPEG-TS', () => {
     // At most the seek, a second earlier and four earlier for each: never from the start.
     expect(videoDecodeStats.fromStart - fromStart).toBe(0);
     expect(videoDecodeStats.runs - runs).toBeLessThanOrEqual(3 * targets.length);
+  });
+});
+
+describe('seeking in an AVI with B-frames (MPEG-4 Part 2, DivX style)', () => {
+  it('decodes the first frames exactly though ffmpeg cannot seek there, and seeks elsewhere', async () => {
+    const divx = dataset.clips.find((candidate) => candidate.id === 'subA/divx');
+    if (!divx) throw new Error('divx.avi not loaded');
+    const { width, height } = INDEX_VIDEO;
+    const reference = await runFfmpeg(
+      ['-i', path.join(base, 'subA', 'divx.avi'), '-vsync', '0', '-f', 'rawvideo'].concat([
+        '-pix_fmt',
+        'gray',
+        '-',
+      ]),
+    );
+    const { fromStart } = videoDecodeStats;
+    // Each frame asked for first: its decoder seeks a few frames before it, to frames 1 and 2 too.
+    for (let index = 0; index < 40; index++) {
+      frameCache.clear();
+      stopVideoDecoders();
+      const frame = await frameAt(divx, index, { grey: true });
+      const expected = reference.subarray(index * width * height, (index + 1) * width * height);
+      expect(Buffer.from(frame.data).equals(expected), `frame ${index}`).toBe(true);
+    }
+    // Only the seeks ffmpeg fails (frames 1 and 2) are decoded from the start instead.
+    expect(videoDecodeStats.fromStart - fromStart).toBeLessThanOrEqual(2);
   });
 });
 

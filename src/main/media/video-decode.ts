@@ -24,8 +24,8 @@ export interface VideoDecodeOptions {
  * demanded: a reader going through a clip keeps one process streaming instead of starting (and
  * seeking) one per run of frames. Every decoded frame is named by its timestamp (-copyts,
  * -debug_ts's decoder line), so it is matched to its index exactly whatever the GOP or B-frame
- * structure. When the seek lands after `first`, or yields nothing (an open GOP, MPEG-TS, a
- * damaged index), it seeks again from a second and then four seconds earlier, and at last decodes
+ * structure. When the seek lands after `first`, yields nothing (an open GOP, MPEG-TS, a damaged
+ * index) or fails, it seeks again from a second and then four seconds earlier, and at last decodes
  * from the start of the file.
  */
 export class VideoDecode {
@@ -77,13 +77,13 @@ export class VideoDecode {
     for (const from of seekPoints(this.options.first, this.video.fps)) {
       if (this.stopped) return;
       if (from === 0 && this.options.first > 0) videoDecodeStats.fromStart++;
-      const landedLate = await this.decodeOnce(from);
-      if (!landedLate) return;
+      const seekMissed = await this.decodeOnce(from);
+      if (!seekMissed) return;
       videoDecodeStats.seeksRedone++;
     }
   }
 
-  /** One ffmpeg process; resolves true when its seek landed after `first` or found no frame. */
+  /** One ffmpeg process; true when its seek failed, landed after `first` or found nothing. */
   private async decodeOnce(seekTo: number): Promise<boolean> {
     videoDecodeStats.runs++;
     const { grey, first } = this.options;
@@ -91,20 +91,20 @@ export class VideoDecode {
     const channels = grey ? 1 : 3;
     const output = new DecodedFrames();
     let identified = false;
-    let landedLate = false;
+    let seekMissed = false;
     let failure: Error | null = null;
     const fail = (message: string) => {
       failure ??= new Error(message);
       run?.stop();
     };
     const drain = () => {
-      for (let next = output.next(); next && !failure && !landedLate; next = output.next()) {
+      for (let next = output.next(); next && !failure && !seekMissed; next = output.next()) {
         const { index, data, size } = next;
         if (size !== data.length) return fail(sizeChanged(size, output.geometry));
         if (!identified && index >= 0) {
           identified = true;
           if (seek && index > first) {
-            landedLate = true;
+            seekMissed = true;
             return run?.stop();
           }
         }
@@ -122,6 +122,10 @@ export class VideoDecode {
     run = await spawnFfmpegFrames(decodeArgs(this.video, seekTo, grey), {
       transport: this.options.transport,
       onStderrLine: (line) => {
+        if (seek && SEEK_FAILED.test(line)) {
+          seekMissed = true;
+          return run?.stop();
+        }
         const said = output.readLine(line, this.video);
         if (said === 'size') {
           run?.readFrames(output.frameBytes(channels));
@@ -142,12 +146,20 @@ export class VideoDecode {
     this.process = run;
     this.paused = false;
     if (!this.alive) run.keepAlive(false);
-    if (this.stopped) run.stop();
+    if (this.stopped || seekMissed) run.stop();
     await run.done;
     if (failure) throw failure;
-    return landedLate || (seek && !identified && !this.stopped);
+    return seekMissed || (seek && !identified && !this.stopped);
   }
 }
+
+/**
+ * ffmpeg goes on reading from wherever a failed seek left the demuxer: in an AVI with B-frames,
+ * whose seeks ffmpeg moves 3/23 s earlier, a seek to one of the first frames ends up before the
+ * first keyframe, fails, and decoding starts on the second packet (a P-frame without its
+ * keyframe: grey blocks, stamped as the frames they should be).
+ */
+const SEEK_FAILED = /could not seek to position/;
 
 /** Where to seek for frame `first`: there, then a second and four seconds before, then the start. */
 function seekPoints(first: number, fps: number): number[] {
