@@ -16,6 +16,7 @@ import { INDEX_VIDEO, readIndex, writeIndexVideo, type IndexCodec } from '../fix
 const FRAMES = 240;
 let base: string;
 let dataset: DatasetIndex;
+let hasXvid = false;
 
 /** Deterministic "random" seek targets, so a failure can be reproduced. */
 function seekTargets(count: number, frames: number, seed: number): number[] {
@@ -64,6 +65,14 @@ beforeAll(async () => {
   // stream-copy cut between keyframes (an MP4 edit list drops the frames before the cut).
   await mkdir(path.join(base, 'subC'), { recursive: true });
   await writeIndexVideo(path.join(base, 'subC', 'bframes.avi'), FRAMES, 30, 'h264');
+  // Xvid's packed B-frames in AVI: no PTS either, and an empty chunk among the first.
+  hasXvid = await writeIndexVideo(path.join(base, 'subC', 'packed.avi'), FRAMES, 30, 'xvid').then(
+    () => true,
+    (error: Error) => {
+      if (!/libxvid/.test(error.message)) throw error;
+      return false;
+    },
+  );
   await runFfmpeg([
     '-ss',
     '0.5',
@@ -229,6 +238,25 @@ describe('videos whose packets are stamped unlike their decoded frames', () => {
       expect(readIndex(await decodeFrame(dataset, clip, index)), `frame ${index}`).toBe(
         reference[index],
       );
+    }
+  });
+});
+
+describe('Xvid with packed B-frames in AVI', () => {
+  it('indexes the frames ffmpeg decodes, read in order and by seeking', async (context) => {
+    if (!hasXvid) context.skip('this ffmpeg has no libxvid encoder to make the video');
+    const clip = dataset.clips.find((candidate) => candidate.id === 'subC/packed');
+    if (!clip || clip.source.kind !== 'video') throw new Error('packed.avi not loaded');
+    const reference = await decodedIndexes(path.join(base, clip.source.file));
+    expect(clip.frameCount).toBe(reference.length);
+    const inOrder = [];
+    for (let index = 0; index < reference.length; index++)
+      inOrder.push(readIndex(await decodeFrame(dataset, clip, index)));
+    expect(inOrder).toEqual(reference);
+    const last = reference.length - 1;
+    for (const index of [last, 1, ...seekTargets(12, last, 3)]) {
+      const frame = await decodeFrame(dataset, clip, index, { grey: true });
+      expect(readIndex(frame), `frame ${index}`).toBe(reference[index]);
     }
   });
 });

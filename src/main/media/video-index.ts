@@ -122,8 +122,8 @@ export async function probeVideo(file: string, signal?: AbortSignal): Promise<Vi
 /**
  * Packet timestamps that differ from what the decoder puts on its frames, found by decoding the
  * first frame (only then, as it costs a process):
- * - packets without a PTS (AVI): the decoder stamps frames from the DTS plus its reordering delay
- *   (2 with H.264 B-frames), so the index would sit that many frames late;
+ * - packets without a PTS (AVI): the decoder stamps frames by its reordering delay, see
+ *   stampedByDecoder();
  * - packets before zero (an MP4 edit list, as a stream-copy cut writes): the decoder drops them,
  *   so they are no frames of the clip.
  */
@@ -136,12 +136,33 @@ async function asDecoded(
   if (!withoutPts && packets[0].pts >= 0) return packets;
   const first = await firstDecodedPts(file, signal);
   if (first === null) return packets;
-  if (withoutPts) {
-    // Only the stamps move: seeking still goes by the demuxer's time (Packet.seconds).
-    const shift = first - packets[0].pts;
+  if (withoutPts) return stampedByDecoder(packets, first);
+  return packets.filter((packet) => packet.pts >= first);
+}
+
+/**
+ * Packets without a PTS, stamped as the decoder stamps their frames: a decoder that reorders
+ * (B-frames) gives out a frame `delay` packets after it took it in, with the DTS of the packet it
+ * took in then, and stamps the last frames, given out after the last packet, a frame apart. The
+ * DTS are not always evenly spaced (Xvid's packed B-frames leave an empty AVI chunk after the
+ * first frame), so the stamps are those packets' DTS rather than each DTS moved by a constant.
+ * Only the stamps move: seeking still goes by the demuxer's time (Packet.seconds).
+ */
+function stampedByDecoder(packets: Packet[], firstStamp: number): Packet[] {
+  const delay = packets.findIndex((packet) => packet.pts === firstStamp);
+  const last = packets.length - 1;
+  if (delay < 0) {
+    const shift = firstStamp - packets[0].pts;
     return packets.map((packet) => ({ ...packet, pts: packet.pts + shift }));
   }
-  return packets.filter((packet) => packet.pts >= first);
+  const step = last > 0 ? packets[last].pts - packets[last - 1].pts : 1;
+  return packets.map((packet, i) => {
+    const after = i + delay - last;
+    return {
+      ...packet,
+      pts: after > 0 ? packets[last].pts + after * step : packets[i + delay].pts,
+    };
+  });
 }
 
 /** Every frame's timestamp as the decoder puts it on the frame (a whole decode, no output). */
