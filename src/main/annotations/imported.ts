@@ -12,6 +12,7 @@ import {
 } from './location';
 import type { ImportOutcome } from './import/import';
 import { jsonSyntaxDetail } from '../app/json-error';
+import { FileLockError, withFileLock } from './file-lock';
 
 export const IMPORT_SCHEMA_VERSION = 1;
 const IMPORT_FORMAT = 'mer-studio-import';
@@ -40,7 +41,11 @@ function importFile(folder: string, id: string): string {
   return path.join(folder, 'imported', `${id}.json`);
 }
 
-/** Saves an import; an earlier import of the same source is replaced (and reported). */
+/**
+ * Saves an import; an earlier import of the same source is replaced (and reported). Holds the
+ * file's lock while it reads the earlier one and writes: the app, `serve` and the CLI may save
+ * the same import at once, and each must report the save it replaced.
+ */
 export async function saveImportedSet(
   location: StorageLocation,
   outcome: ImportOutcome,
@@ -49,13 +54,6 @@ export async function saveImportedSet(
   const { report } = outcome;
   const id = importIdOf(report.file);
   const file = importFile(location.folder, id);
-  const previous = await readSet(file).catch(async (error: Error) => {
-    if (/newer MER Studio/.test(error.message)) throw error;
-    const aside = `${file}.damaged-${Date.now()}`;
-    await rename(file, aside);
-    report.warnings.push(`${error.message}: the earlier import was kept aside as ${aside}`);
-    return null;
-  });
   const set: ImportedSet = {
     format: IMPORT_FORMAT,
     schemaVersion: IMPORT_SCHEMA_VERSION,
@@ -72,7 +70,11 @@ export async function saveImportedSet(
     annotations: outcome.annotations,
   };
   await makeStorageFolder(location, 'imported');
-  await writeFileAtomic(file, `${JSON.stringify(set, null, 1)}\n`, { backup: true });
+  const previous = await withFileLock(file, async () => {
+    const earlier = await readEarlierSet(file, report);
+    await writeFileAtomic(file, `${JSON.stringify(set, null, 1)}\n`, { backup: true });
+    return earlier;
+  });
   return {
     id,
     file,
@@ -81,6 +83,17 @@ export async function saveImportedSet(
       ? { importedAt: previous.importedAt, rowsAccepted: previous.report.rowsAccepted }
       : null,
   };
+}
+
+/** The import a save replaces; a damaged one is kept aside (and the report says so). */
+async function readEarlierSet(file: string, report: ImportReport): Promise<ImportedSet | null> {
+  return readSet(file).catch(async (error: Error) => {
+    if (/newer MER Studio/.test(error.message)) throw error;
+    const aside = `${file}.damaged-${Date.now()}`;
+    await rename(file, aside);
+    report.warnings.push(`${error.message}: the earlier import was kept aside as ${aside}`);
+    return null;
+  });
 }
 
 async function readSet(file: string): Promise<ImportedSet | null> {
@@ -110,29 +123,38 @@ function parseSet(text: string, file: string): ImportedSet {
   return set as ImportedSet;
 }
 
+/** The folders an open dataset's imports are saved in: its own, and the app data folder's. */
+function importFolders(datasetRoot: string, dataFolder: string): string[] {
+  return [datasetStorageFolder(datasetRoot), appDataStorageFolder(datasetRoot, dataFolder)].map(
+    (folder) => path.join(folder, 'imported'),
+  );
+}
+
+/** The import files of a dataset, folder by folder, each folder's by name. */
+async function importFilesOf(datasetRoot: string, dataFolder: string): Promise<string[]> {
+  const files: string[] = [];
+  for (const dir of importFolders(datasetRoot, dataFolder)) {
+    const names = await readdir(dir).catch(() => [] as string[]);
+    const sets = names.filter((candidate) => candidate.endsWith('.json')).sort();
+    files.push(...sets.map((name) => path.join(dir, name)));
+  }
+  return files;
+}
+
 /** Every import saved for a dataset, in its folder and in the app data folder, oldest first. */
 export async function loadImportedSets(
   datasetRoot: string,
   dataFolder: string,
 ): Promise<{ sets: ImportedSet[]; problems: Problem[] }> {
-  const folders = [
-    datasetStorageFolder(datasetRoot),
-    appDataStorageFolder(datasetRoot, dataFolder),
-  ];
   const sets = new Map<string, ImportedSet>();
   const problems: Problem[] = [];
-  for (const folder of folders) {
-    const dir = path.join(folder, 'imported');
-    const names = await readdir(dir).catch(() => [] as string[]);
-    for (const name of names.filter((candidate) => candidate.endsWith('.json')).sort()) {
-      const file = path.join(dir, name);
-      try {
-        const set = parseSet(await readFile(file, 'utf8'), file);
-        const known = sets.get(set.id);
-        if (!known || known.importedAt < set.importedAt) sets.set(set.id, set);
-      } catch (error) {
-        problems.push({ severity: 'warning', path: file, message: (error as Error).message });
-      }
+  for (const file of await importFilesOf(datasetRoot, dataFolder)) {
+    try {
+      const set = parseSet(await readFile(file, 'utf8'), file);
+      const known = sets.get(set.id);
+      if (!known || known.importedAt < set.importedAt) sets.set(set.id, set);
+    } catch (error) {
+      problems.push({ severity: 'warning', path: file, message: (error as Error).message });
     }
   }
   const ordered = [...sets.values()].sort((a, b) => a.importedAt.localeCompare(b.importedAt));
@@ -145,20 +167,23 @@ export async function removeImportedSet(
   dataFolder: string,
   id: string,
 ): Promise<boolean> {
-  const safeId = importIdOf(id);
+  const name = `${importIdOf(id)}.json`;
   let removed = false;
-  for (const folder of [
-    datasetStorageFolder(datasetRoot),
-    appDataStorageFolder(datasetRoot, dataFolder),
-  ]) {
-    const file = importFile(folder, safeId);
-    removed =
-      (await unlink(file).then(
-        () => true,
-        () => false,
-      )) || removed;
+  for (const dir of importFolders(datasetRoot, dataFolder)) {
+    removed = (await removeSetFile(path.join(dir, name))) || removed;
   }
   return removed;
+}
+
+/** Removes one import file, holding its lock (another process may be saving it); false if absent. */
+async function removeSetFile(file: string): Promise<boolean> {
+  try {
+    await withFileLock(file, () => unlink(file));
+    return true;
+  } catch (error) {
+    if (error instanceof FileLockError) throw error;
+    return false; // not there, or its folder is not (or cannot be written)
+  }
 }
 
 export function summariseSet(set: ImportedSet): ImportedSetSummary {
@@ -212,7 +237,6 @@ function mergeFields(earlier: ClipAnnotation, later: ClipAnnotation): ClipAnnota
 const setsByDataset = new WeakMap<DatasetIndex, ImportedSet[]>();
 /** The dataset's own official annotations (e.g. the demo's truth), before any import. */
 const baseOfficial = new WeakMap<DatasetIndex, Record<string, ClipAnnotation>>();
-
 /**
  * Loads the imports saved for a dataset (<dataset>/.mer-studio/imported/ and the app data
  * folder's copy for read-only datasets) into dataset.official. Unreadable files become

@@ -1,0 +1,88 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeCasme2 } from '../fixtures/datasets';
+import type { SaveOutcome } from './annotations-imports-child';
+
+const child = fileURLToPath(new URL('./annotations-imports-child.ts', import.meta.url));
+const TURNS = 40;
+
+/** A child process (see the child script's modes); resolves with its stdout once it exits 0. */
+function runChild(args: string[], env: NodeJS.ProcessEnv, onReady?: () => void) {
+  const proc = spawn(process.execPath, ['--import', 'tsx', child, ...args], {
+    env: { ...process.env, ...env },
+    stdio: 'pipe',
+  });
+  let stdout = '';
+  let stderr = '';
+  proc.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+    if (onReady && stdout.startsWith('ready\n')) onReady();
+  });
+  proc.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const done = new Promise<string>((resolve, reject) => {
+    proc.on('error', reject);
+    proc.on('exit', (code) =>
+      code === 0 ? resolve(stdout) : reject(new Error(`${args[0]} exited with ${code}: ${stderr}`)),
+    );
+  });
+  return { done, go: () => proc.stdin.end('go\n') };
+}
+
+/** A saving process: ready once it has read the sheet; `go` starts its saves. */
+function startSaver(root: string, sheet: string, name: string) {
+  let markReady = (): void => undefined;
+  const ready = new Promise<void>((resolve) => (markReady = resolve));
+  const saver = runChild(['save', root, sheet, name, String(TURNS)], {}, () => markReady());
+  const outcomes = saver.done.then((stdout) =>
+    stdout
+      .split('\n')
+      .slice(1, -1)
+      .map((line) => JSON.parse(line) as SaveOutcome),
+  );
+  outcomes.catch(() => markReady()); // a child that dies before ready fails the test, not hangs it
+  return { ready, go: saver.go, outcomes };
+}
+
+describe('imports saved by another process', () => {
+  let base: string;
+  let root: string;
+
+  beforeAll(async () => {
+    base = await mkdtemp(path.join(os.tmpdir(), 'mer-imports-'));
+    root = path.join(base, 'CASME2_RAW_selected');
+    await makeCasme2(root, { subjects: 1, clipsPerSubject: 2, frames: 5, firstFrame: 10 });
+  });
+  afterAll(async () => {
+    await rm(base, { recursive: true, force: true });
+  });
+
+  async function writeSheet(name: string, onset: number): Promise<string> {
+    const sheet = path.join(base, name);
+    await writeFile(sheet, `who,video,a,b,c,feel\n01,EP02_01f,${onset},12,14,surprise\n`);
+    return sheet;
+  }
+
+  it('two processes saving the same import at once: each save reports the one it replaced', async () => {
+    const sheet = await writeSheet('race.csv', 10);
+    const savers = ['serve-a', 'serve-b'].map((name) => startSaver(root, sheet, name));
+    await Promise.all(savers.map((saver) => saver.ready));
+    for (const saver of savers) saver.go();
+    const outcomes = (await Promise.all(savers.map((saver) => saver.outcomes))).flat();
+    expect(outcomes).toHaveLength(2 * TURNS);
+
+    // One line of saves: each replaced the one before it, so none was replaced unreported.
+    const file = path.join(root, '.mer-studio', 'imported', 'race.csv.json');
+    const last = (JSON.parse(await readFile(file, 'utf8')) as { importedAt: string }).importedAt;
+    const replaced = outcomes.map((outcome) => outcome.replaced);
+    expect(replaced.filter((earlier) => earlier === null)).toHaveLength(1);
+    const duplicates = replaced.filter((earlier, i) => replaced.indexOf(earlier) !== i);
+    expect(duplicates).toEqual([]);
+    expect([...replaced.filter((earlier) => earlier !== null), last].sort()).toEqual(
+      outcomes.map((outcome) => outcome.importedAt).sort(),
+    );
+  });
+});
