@@ -1,5 +1,6 @@
 /**
  * A second process for annotations-imports.test.ts, beside the test's process (the running app):
+ *   cli <args…>                                 the mer-studio command, from source
  *   save <dataset> <sheet> <name> <turns>       once "go" comes on stdin, saves the sheet's import
  *                                               <turns> times, printing what each save replaced
  */
@@ -8,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { importAnnotationFile } from '../../src/main/annotations/import/import';
 import { saveImportedSet } from '../../src/main/annotations/imported';
 import { datasetStorageFolder } from '../../src/main/annotations/location';
+import { runCli } from '../../src/main/cli/index';
 import { openDataset } from '../../src/main/dataset';
 
 /** One save: its label (as its importedAt) and the label of the save it says it replaced. */
@@ -41,8 +43,18 @@ async function saveInTurns(root: string, sheet: string, name: string, turns: num
 }
 
 async function main(): Promise<void> {
-  const [mode, root, sheet, name, turns] = process.argv.slice(2);
-  if (mode === 'save') await saveInTurns(root, sheet, name, Number(turns));
+  const [mode, ...args] = process.argv.slice(2);
+  if (mode === 'cli') {
+    process.exitCode = await runCli(args, {
+      out: (text) => process.stdout.write(`${text}\n`),
+      err: (text) => process.stderr.write(`${text}\n`),
+      isTTY: false,
+      signal: new AbortController().signal,
+    });
+    return;
+  }
+  const [root, sheet, name, turns] = args;
+  await saveInTurns(root, sheet, name, Number(turns));
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) await main();

@@ -4,8 +4,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AppContext } from '../../src/main/app/context';
 import { makeCasme2 } from '../fixtures/datasets';
-import type { SaveOutcome } from './annotations-imports-child';
+import { call } from '../support/dispatch';
+import { MAP, type SaveOutcome } from './annotations-imports-child';
 
 const child = fileURLToPath(new URL('./annotations-imports-child.ts', import.meta.url));
 const TURNS = 40;
@@ -50,10 +52,12 @@ function startSaver(root: string, sheet: string, name: string) {
 describe('imports saved by another process', () => {
   let base: string;
   let root: string;
+  let appData: string;
 
   beforeAll(async () => {
     base = await mkdtemp(path.join(os.tmpdir(), 'mer-imports-'));
     root = path.join(base, 'CASME2_RAW_selected');
+    appData = path.join(base, 'app-data');
     await makeCasme2(root, { subjects: 1, clipsPerSubject: 2, frames: 5, firstFrame: 10 });
   });
   afterAll(async () => {
@@ -65,6 +69,36 @@ describe('imports saved by another process', () => {
     await writeFile(sheet, `who,video,a,b,c,feel\n01,EP02_01f,${onset},12,14,surprise\n`);
     return sheet;
   }
+
+  it('a running app lists and reads what `mer-studio import --save` saved, without a restart', async () => {
+    const ctx = new AppContext('cli', appData);
+    await call(ctx, 'dataset.open', { path: root });
+    const clipId = 'sub01/EP02_01f';
+    expect(await call(ctx, 'annotations.imports', {})).toEqual([]);
+    expect((await call(ctx, 'annotations.get', { clipId })).importedAll).toEqual([]);
+
+    const importWithCli = async (sheet: string) => {
+      const argv = ['import', sheet, '--dataset', root, '--map', MAP, '--save', '--json'];
+      await runChild(['cli', ...argv], { MER_DATA_DIR: appData }).done;
+    };
+    const sheet = await writeSheet('sheet.csv', 10);
+    await importWithCli(sheet);
+    expect(await call(ctx, 'annotations.imports', {})).toMatchObject([
+      { id: 'sheet.csv', clipIds: [clipId] },
+    ]);
+    const got = await call(ctx, 'annotations.get', { clipId });
+    expect(got.imported).toMatchObject({ onset: 0, apex: 2, offset: 4, emotion: 'surprise' });
+    const statuses = await call(ctx, 'coding.clipStatus', {});
+    expect(statuses.find((status) => status.clipId === clipId)?.statuses).toContain('imported');
+
+    // Imported again with another onset: the app reads the new version.
+    await importWithCli(await writeSheet('sheet.csv', 11));
+    expect((await call(ctx, 'annotations.get', { clipId })).imported).toMatchObject({ onset: 1 });
+
+    // Removed outside the app: gone from its list too.
+    await rm(path.join(root, '.mer-studio', 'imported', 'sheet.csv.json'));
+    expect(await call(ctx, 'annotations.imports', {})).toEqual([]);
+  });
 
   it('two processes saving the same import at once: each save reports the one it replaced', async () => {
     const sheet = await writeSheet('race.csv', 10);

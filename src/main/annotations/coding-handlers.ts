@@ -13,6 +13,7 @@ import { findClip } from '../dataset/handlers';
 import { predictionsOf } from '../model/predictions';
 import { saveWorkspaceSettings, settingsFile, workspaceSettings } from '../workspace/settings';
 import { annotationStore } from './handlers';
+import { refreshImportedAnnotations } from './imported';
 import { appDataStorageFolder, datasetStorageFolder } from './location';
 import { listCoders } from './store';
 
@@ -50,6 +51,7 @@ export const codingHandlers: HandlersFor<typeof codingRequests> = {
   'coding.clipStatus': async ({ toleranceFrames, coder }, ctx) => {
     const { settings } = await workspaceSettings(ctx);
     const dataset = ctx.requireDataset();
+    await refreshImportedAnnotations(dataset, ctx.dataFolder);
     let own: ClipAnnotation[] = [];
     let ownError: string | null = null;
     try {

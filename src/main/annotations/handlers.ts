@@ -12,6 +12,7 @@ import {
   attachedSets,
   importedExpressions,
   reattachImportedAnnotations,
+  refreshImportedAnnotations,
   removeImportedSet,
   saveImportedSet,
   summariseSet,
@@ -81,6 +82,7 @@ export const annotationHandlers: HandlersFor<typeof annotationRequests> = {
     findClip(ctx, clipId);
     const store = annotationStore(ctx, coder);
     const dataset = ctx.requireDataset();
+    await refreshImportedAnnotations(dataset, ctx.dataFolder);
     return {
       own: await store.get(clipId, expression),
       ownAll: await store.expressionsOf(clipId),
@@ -171,7 +173,11 @@ export const annotationHandlers: HandlersFor<typeof annotationRequests> = {
     }
     return outcome.report;
   },
-  'annotations.imports': async (_args, ctx) => attachedSets(ctx.requireDataset()).map(summariseSet),
+  'annotations.imports': async (_args, ctx) => {
+    const dataset = ctx.requireDataset();
+    await refreshImportedAnnotations(dataset, ctx.dataFolder); // another process may have saved one
+    return attachedSets(dataset).map(summariseSet);
+  },
   'annotations.membership': async (args, ctx) => {
     const { report, annotations } = await importAnnotationFile(args.file, {
       ...args,

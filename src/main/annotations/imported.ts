@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFile, readdir, rename, unlink } from 'node:fs/promises';
+import { readFile, readdir, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { ClipAnnotation, DatasetIndex, Problem } from '../../shared/domain';
 import type { ImportReport, ImportedSetSummary } from '../../shared/contract/annotations';
@@ -141,6 +141,20 @@ async function importFilesOf(datasetRoot: string, dataFolder: string): Promise<s
   return files;
 }
 
+/**
+ * Which import files there are and which version of each (every save replaces the file, so its
+ * inode changes): another process's save, or a removal, changes this.
+ */
+async function importFilesIdentity(datasetRoot: string, dataFolder: string): Promise<string> {
+  const identities = await Promise.all(
+    (await importFilesOf(datasetRoot, dataFolder)).map(async (file) => {
+      const info = await stat(file).catch(() => null);
+      return info ? `${file}:${info.ino}:${info.mtimeMs}:${info.size}` : '';
+    }),
+  );
+  return identities.join('\n');
+}
+
 /** Every import saved for a dataset, in its folder and in the app data folder, oldest first. */
 export async function loadImportedSets(
   datasetRoot: string,
@@ -237,6 +251,11 @@ function mergeFields(earlier: ClipAnnotation, later: ClipAnnotation): ClipAnnota
 const setsByDataset = new WeakMap<DatasetIndex, ImportedSet[]>();
 /** The dataset's own official annotations (e.g. the demo's truth), before any import. */
 const baseOfficial = new WeakMap<DatasetIndex, Record<string, ClipAnnotation>>();
+/** The import files as they were when the attached sets were read (see importFilesIdentity). */
+const readAs = new WeakMap<DatasetIndex, string>();
+/** The latest read of a dataset's imports: reads go one at a time, so an older never wins. */
+const reading = new WeakMap<DatasetIndex, Promise<unknown>>();
+
 /**
  * Loads the imports saved for a dataset (<dataset>/.mer-studio/imported/ and the app data
  * folder's copy for read-only datasets) into dataset.official. Unreadable files become
@@ -254,11 +273,37 @@ export async function reattachImportedAnnotations(
   dataset: DatasetIndex,
   dataFolder: string,
 ): Promise<Problem[]> {
+  return oneReadAtATime(dataset, () => readImports(dataset, dataFolder));
+}
+
+/**
+ * Re-reads the imports when they changed since they were read: another process saved one
+ * (`mer-studio import --save`, another `serve`) or removed one. Call it before using them.
+ */
+export async function refreshImportedAnnotations(
+  dataset: DatasetIndex,
+  dataFolder: string,
+): Promise<void> {
+  await oneReadAtATime(dataset, async () => {
+    const now = await importFilesIdentity(dataset.root, dataFolder);
+    if (now !== readAs.get(dataset)) await readImports(dataset, dataFolder);
+  });
+}
+
+async function readImports(dataset: DatasetIndex, dataFolder: string): Promise<Problem[]> {
+  // Taken before reading: a file saved during the read differs from it, and is read next time.
+  readAs.set(dataset, await importFilesIdentity(dataset.root, dataFolder));
   const { sets, problems } = await loadImportedSets(dataset.root, dataFolder);
   if (!baseOfficial.has(dataset)) baseOfficial.set(dataset, { ...dataset.official });
   setsByDataset.set(dataset, sets);
   dataset.official = officialFromSets(sets, baseOfficial.get(dataset));
   return problems;
+}
+
+function oneReadAtATime<T>(dataset: DatasetIndex, read: () => Promise<T>): Promise<T> {
+  const next = (reading.get(dataset) ?? Promise.resolve()).catch(() => undefined).then(read);
+  reading.set(dataset, next);
+  return next;
 }
 
 /** The imported sets attached to an open dataset (empty before attachImportedAnnotations). */
