@@ -100,6 +100,17 @@ describe('imports saved by another process', () => {
     expect(await call(ctx, 'annotations.imports', {})).toEqual([]);
   });
 
+  it('a report made next reads what another process imported meanwhile', async () => {
+    const ctx = new AppContext('cli', appData);
+    await call(ctx, 'dataset.open', { path: root });
+    const argv = ['import', await writeSheet('report.csv', 10), '--dataset', root, '--map', MAP];
+    await runChild(['cli', ...argv, '--save', '--json'], { MER_DATA_DIR: appData }).done;
+    const report = await call(ctx, 'report.exportCsv', {});
+    const row = report.csv.split('\n').find((line) => line.includes('EP02_01f'));
+    expect(row).toContain('surprise');
+    await rm(path.join(root, '.mer-studio', 'imported', 'report.csv.json'));
+  });
+
   it('two processes saving the same import at once: each save reports the one it replaced', async () => {
     const sheet = await writeSheet('race.csv', 10);
     const savers = ['serve-a', 'serve-b'].map((name) => startSaver(root, sheet, name));

@@ -10,7 +10,7 @@ import type {
 import type { HandlersFor } from '../app/handler';
 import { NotFoundError, type AppContext } from '../app/context';
 import { annotationStore } from '../annotations/handlers';
-import { importedExpressions } from '../annotations/imported';
+import { importedExpressions, refreshImportedAnnotations } from '../annotations/imported';
 import { modelSession } from '../model/handlers';
 import { predictionsOf } from '../model/predictions';
 import { modelFileSha256, ResultCache } from './cache';
@@ -111,6 +111,7 @@ async function startJob(
   state: BatchState,
 ): Promise<BatchStart> {
   const dataset = ctx.requireDataset();
+  await refreshImportedAnnotations(dataset, ctx.dataFolder); // another process may have saved one
   const session = await modelSession(ctx);
   const sha256 = await modelFileSha256(session.path);
   const mine = await ownAnnotations(annotationStore(ctx, args.coder));

@@ -4,7 +4,7 @@ import type { reportRequests } from '../../shared/contract/report';
 import type { HandlersFor } from '../app/handler';
 import type { AppContext } from '../app/context';
 import { annotationStore } from '../annotations/handlers';
-import { importedExpressions } from '../annotations/imported';
+import { importedExpressions, refreshImportedAnnotations } from '../annotations/imported';
 import { batchResultsOf } from '../batch/handlers';
 import { ownAnnotations } from '../batch/plan';
 import { predictionsOf } from '../model/predictions';
@@ -17,6 +17,7 @@ import { makeFolderWithin } from '../app/own-folder';
 export const reportHandlers: HandlersFor<typeof reportRequests> = {
   'report.exportCsv': async ({ clipIds, bom, coder }, ctx) => {
     const dataset = ctx.requireDataset();
+    await refreshImportedAnnotations(dataset, ctx.dataFolder); // another process may have saved one
     const mine = await ownAnnotations(annotationStore(ctx, coder));
     const rows = clipReportRows(
       dataset,
@@ -29,6 +30,7 @@ export const reportHandlers: HandlersFor<typeof reportRequests> = {
   },
   'report.export': async ({ kind, jobId, bom, normalised, coder }, ctx) => {
     const dataset = ctx.requireDataset();
+    await refreshImportedAnnotations(dataset, ctx.dataFolder);
     const batch = await batchResultsOf(ctx, jobId);
     const built = await buildReport(kind, {
       dataset,
