@@ -25,7 +25,9 @@ export interface Problem {
 
 /** Where a clip's frames come from; paths are relative to the dataset root. */
 export type ClipSource =
-  { kind: 'images'; dir: string; files: string[] } | { kind: 'video'; file: string };
+  | { kind: 'images'; dir: string; files: string[] }
+  /** `version`: the file's size and modification time when the dataset was opened. */
+  | { kind: 'video'; file: string; version?: string };
 
 export interface Clip {
   /** Stable within the dataset: `${subject}/${name}`. */

@@ -1,16 +1,18 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AppContext } from '../../src/main/app/context';
 import { dispatch } from '../../src/main/app/handlers';
+import { openDataset } from '../../src/main/dataset';
 import { startWebHost, type WebHost } from '../../src/main/host/web';
 import { runningFfmpegCount } from '../../src/main/media/ffmpeg';
 import { frameCache } from '../../src/main/media/frame-cache';
 import { frameImage, type FrameRequest } from '../../src/main/media/frame-response';
+import { decodeFrame } from '../../src/main/media/frames';
 import { stopVideoDecoders, videoRun, videoSessionCount } from '../../src/main/media/video-frames';
-import { writeIndexVideo } from '../fixtures/index-video';
+import { readIndex, writeIndexVideo } from '../fixtures/index-video';
 
 /**
  * A frame the page stopped waiting for (it scrubbed on, or closed) is not decoded to the end:
@@ -107,5 +109,28 @@ describe('frame requests given up', () => {
     await until(() => runningFfmpegCount() === 1);
     request.destroy();
     await until(() => runningFfmpegCount() === 0);
+  });
+});
+
+describe('a video replaced on disk while its dataset is open', () => {
+  it('gives no frame of the new file under the old index, and says to open the dataset again', async () => {
+    const root = path.join(base, 'replaced');
+    mkdirSync(path.join(root, 'subA'), { recursive: true });
+    const file = path.join(root, 'subA', 'clip.mp4');
+    await writeIndexVideo(file, 120, 25, 'h264');
+    const dataset = await openDataset(root);
+    const clip = dataset.clips[0];
+    expect(readIndex(await decodeFrame(dataset, clip, 10))).toBe(10);
+    // Re-exported under the same name: shorter, its frames shifted.
+    await writeIndexVideo(path.join(base, 'new.mp4'), 60, 25, 'h264');
+    stopVideoDecoders();
+    frameCache.clear();
+    renameSync(path.join(base, 'new.mp4'), file);
+    await expect(decodeFrame(dataset, clip, 50)).rejects.toThrow(
+      /subA\/clip: clip\.mp4 changed on disk since the dataset was opened: open the dataset again/,
+    );
+    const reopened = await openDataset(root);
+    expect(reopened.clips[0].frameCount).toBe(60);
+    expect(readIndex(await decodeFrame(reopened, reopened.clips[0], 50))).toBe(50);
   });
 });

@@ -129,6 +129,7 @@ describe('video clips: probe', () => {
     expect(byId['subA/gop.mp4']?.source).toEqual({
       kind: 'video',
       file: path.join('subA', 'gop.mp4'),
+      version: expect.stringMatching(/^\d+:[\d.]+$/) as string,
     });
   });
 

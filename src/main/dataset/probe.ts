@@ -26,6 +26,7 @@ export async function probeVideoClips(
       const index = await videoIndex(path.join(root, clip.source.file), signal);
       clip.frameCount = index.frameCount;
       clip.fps = index.fps;
+      clip.source.version = index.version;
       if (index.variableRate) {
         const start = index.seconds[0];
         clip.frameTimesMs = index.seconds.map(

@@ -4,7 +4,7 @@ import { frameCache } from './frame-cache';
 import { frameKey } from './frame-key';
 import type { RawFrame } from './pam';
 import { VideoDecode } from './video-decode';
-import { videoIndex } from './video-index';
+import { videoFileVersion, videoIndex } from './video-index';
 
 /**
  * How video frames are decoded around a request: from `behind` frames before it, and `ahead`
@@ -68,6 +68,17 @@ export function videoSessionCount(): number {
   let count = 0;
   for (const list of sessions.values()) count += list.length;
   return count;
+}
+
+/**
+ * A video replaced or rewritten since the dataset was opened: its frames no longer match the
+ * clip's index (frame count, times), so none is decoded from it until the dataset is opened again.
+ */
+async function checkUnchanged(clipId: string, file: string, opened?: string): Promise<void> {
+  if (opened === undefined || (await videoFileVersion(file)) === opened) return;
+  throw new Error(
+    `${clipId}: ${path.basename(file)} changed on disk since the dataset was opened: open the dataset again to read the new version`,
+  );
 }
 
 function startSession(
@@ -198,7 +209,9 @@ class VideoSession {
     const { dataset, clip, grey } = this.place;
     if (clip.source.kind !== 'video') throw new Error(`${clip.id} is not a video clip`);
     try {
-      const video = await videoIndex(path.join(dataset.root, clip.source.file));
+      const file = path.join(dataset.root, clip.source.file);
+      await checkUnchanged(clip.id, file, clip.source.version);
+      const video = await videoIndex(file);
       if (this.finished) return;
       this.decode = new VideoDecode(video, {
         grey,

@@ -24,25 +24,33 @@ export interface VideoIndex {
   /** Set when frames are not evenly spaced (variable frame rate): the spacing seen, in seconds. */
   variableRate?: { shortest: number; longest: number };
   indexOfPts: Map<number, number>;
+  /** The file version indexed (see videoFileVersion). */
+  version?: string;
 }
 
 const cache = new Map<string, Promise<VideoIndex>>();
 
 /** The video's index, probed once per file version (path, size, modification time). */
 export async function videoIndex(file: string, signal?: AbortSignal): Promise<VideoIndex> {
+  const version = await videoFileVersion(file);
+  const key = `${file}\0${version}`;
+  let pending = cache.get(key);
+  if (!pending) {
+    pending = probeVideo(file, signal).then((index) => ({ ...index, version }));
+    cache.set(key, pending);
+    pending.catch(() => cache.delete(key));
+  }
+  return pending;
+}
+
+/** What tells one version of a video file from another: its size and modification time. */
+export async function videoFileVersion(file: string): Promise<string> {
   const info = await stat(file).catch((error: NodeJS.ErrnoException) => {
     throw new Error(
       `${file}: ${error.code === 'ENOENT' ? 'video file is missing' : error.message}`,
     );
   });
-  const key = `${file}\0${info.size}\0${info.mtimeMs}`;
-  let pending = cache.get(key);
-  if (!pending) {
-    pending = probeVideo(file, signal);
-    cache.set(key, pending);
-    pending.catch(() => cache.delete(key));
-  }
-  return pending;
+  return `${info.size}:${info.mtimeMs}`;
 }
 
 interface Packet {
