@@ -6,6 +6,8 @@
  *
  *   npx tsx bench/media/drag.ts [--drags 3] [--targets 12] [--step 45] [--every 60]
  *
+ * A negative step drags backwards (`--step=-45`).
+ *
  * Prints, per way, the time from the last request to its frame (what the user waits for once the
  * drag stops) and the ffmpeg runs started; asserts nothing.
  */
@@ -122,7 +124,8 @@ async function main(): Promise<void> {
       frameCache.clear();
       stopVideoDecoders();
       await new Promise((resolve) => setTimeout(resolve, 300));
-      const result = await drag(host, 100 + d * 7, way === 'gives up');
+      const start = STEP < 0 ? FRAMES - 100 - d * 7 : 100 + d * 7; // backwards from near the end
+      const result = await drag(host, start, way === 'gives up');
       if (!result.ok) throw new Error(`the last frame of a drag (${way}) did not arrive`);
       results[way].push(result.wait);
       runs[way] += result.runs;

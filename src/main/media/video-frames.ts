@@ -13,6 +13,8 @@ import { videoFileVersion, videoIndex } from './video-index';
  * request at most `reach` frames past what a decoder was asked for is decoded through rather
  * than sought. A decoder nobody waits on stops after `idleMs`, and idle ones are stopped while
  * starting a new one would make more than `maxDecoders` (a paused ffmpeg holds ~25 MB at 640×480).
+ * One whose callers all gave up stops after `abandonedMs`, unless a request it can serve comes
+ * first (dragging the playhead forwards gives up each frame as it asks for the next).
  */
 export const videoRun = {
   ahead: 24,
@@ -20,6 +22,7 @@ export const videoRun = {
   maxAhead: 192,
   reach: 48,
   idleMs: 2000,
+  abandonedMs: 150,
   maxDecoders: 2,
 };
 
@@ -197,12 +200,20 @@ class VideoSession {
     return waiter;
   }
 
-  /** A frame no caller waits for any more: when none is left, the decoder stops. */
+  /** A frame no caller waits for any more: when none is left, the decoder stops (soon). */
   private release(index: number, waiter: Waiter): void {
     if (waiter.kept || waiter.cancellable > 0 || this.waiters.get(index) !== waiter) return;
     this.waiters.delete(index);
     waiter.reject(abortError());
-    if (this.waiters.size === 0) this.stop();
+    if (this.waiters.size === 0) this.stopSoon();
+  }
+
+  /** Nobody waits any more: the decoder stops, unless a request it can serve comes first. */
+  private stopSoon(): void {
+    this.decode?.keepAlive(false);
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => this.stop(), videoRun.abandonedMs);
+    this.idleTimer.unref();
   }
 
   private async start(): Promise<void> {
