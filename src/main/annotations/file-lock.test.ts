@@ -36,6 +36,21 @@ async function leaveLock(file: string, holder: Partial<LockHolder>): Promise<voi
 const patient = { waitMs: 60_000, staleMs: 3_600_000 };
 
 describe('file lock', () => {
+  it('tells a holder that another writer took its lock over (it was paused past the stale time)', async () => {
+    const file = await freshFile();
+    await withFileLock(
+      file,
+      async (lock) => {
+        expect(await lock.stillOurs()).toBe(true);
+        await leaveLock(file, { pid: process.pid }); // what a takeover and a new holder leave
+        expect(await lock.stillOurs()).toBe(false);
+      },
+      patient,
+    );
+    // Its release leaves the new holder's lock alone.
+    expect(await readdir(path.dirname(file))).toContain('ana.json.lock');
+  });
+
   it('takes over a lock whose process on this host is no longer running', async () => {
     const file = await freshFile();
     await leaveLock(file, { pid: deadPid() });

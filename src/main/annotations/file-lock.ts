@@ -46,17 +46,26 @@ export function lockFileOf(file: string): string {
   return `${file}.lock`;
 }
 
+/** A lock being held: a holder paused past the stale time may have lost it to another writer. */
+export interface HeldLock {
+  stillOurs(): Promise<boolean>;
+}
+
+interface Holding extends HeldLock {
+  release(): Promise<void>;
+}
+
 /** Runs `work` holding `<file>.lock`; the lock is released whatever `work` does. */
 export async function withFileLock<T>(
   file: string,
-  work: () => Promise<T>,
+  work: (lock: HeldLock) => Promise<T>,
   options: FileLockOptions = {},
 ): Promise<T> {
-  const release = await acquire(lockFileOf(file), options);
+  const holding = await acquire(lockFileOf(file), options);
   try {
-    return await work();
+    return await work(holding);
   } finally {
-    await release();
+    await holding.release();
   }
 }
 
@@ -74,7 +83,7 @@ interface Sighting {
   since: number;
 }
 
-async function acquire(lock: string, options: FileLockOptions): Promise<() => Promise<void>> {
+async function acquire(lock: string, options: FileLockOptions): Promise<Holding> {
   const waitMs = options.waitMs ?? LOCK_WAIT_MS;
   const staleMs = options.staleMs ?? LOCK_STALE_MS;
   const deadline = performance.now() + waitMs;
@@ -96,8 +105,8 @@ async function acquire(lock: string, options: FileLockOptions): Promise<() => Pr
   }
 }
 
-/** Creates the lock; null when someone holds it. Returns its release. */
-async function tryCreate(lock: string, staleMs: number): Promise<(() => Promise<void>) | null> {
+/** Creates the lock; null when someone holds it. */
+async function tryCreate(lock: string, staleMs: number): Promise<Holding | null> {
   const holder: LockHolder = {
     pid: process.pid,
     host: hostname(),
@@ -122,9 +131,12 @@ async function tryCreate(lock: string, staleMs: number): Promise<(() => Promise<
     utimes(lock, now, now).catch(() => undefined);
   }, staleMs / 4);
   heartbeat.unref();
-  return async () => {
-    clearInterval(heartbeat);
-    await releaseIfOurs(lock, holder.token);
+  return {
+    stillOurs: async () => (await inspect(lock).catch(() => null))?.holder?.token === holder.token,
+    release: async () => {
+      clearInterval(heartbeat);
+      await releaseIfOurs(lock, holder.token);
+    },
   };
 }
 

@@ -30,7 +30,7 @@ import {
 } from './expressions';
 import { opposite, UndoHistory, type ClipStep, type Direction, type Step } from './history';
 import { LinkedFolderError } from '../app/own-folder';
-import { FileLockError, withFileLock, type FileLockOptions } from './file-lock';
+import { FileLockError, withFileLock, type FileLockOptions, type HeldLock } from './file-lock';
 
 export { STORE_SCHEMA_VERSION } from './schema';
 
@@ -146,6 +146,10 @@ interface Plan<T> {
 }
 
 /** A change waiting for the next write: it is planned on the file as that write finds it. */
+/** A write that found its lock taken over or the file changed before writing: read again. */
+const LOCK_LOST = Symbol('lock lost');
+const COMMIT_ATTEMPTS = 5;
+
 interface QueuedChange {
   changesOf: (annotations: Record<string, ClipAnnotation>) => Change[];
   savedIn?: string;
@@ -504,23 +508,40 @@ export class AnnotationStore {
   private async commitLocked(batch: QueuedChange[]): Promise<Array<Change[] | Error>> {
     const location = await this.where();
     await makeStorageFolder(location, 'annotations');
-    return withFileLock(
-      this.file,
-      async () => {
-        const { base, changedElsewhere } = await this.latestOnDisk();
-        const { next, results, keys } = this.applied(batch, base);
-        if (keys.size === 0) return results;
-        if (changedElsewhere) {
-          this.notices.push({
-            kind: 'merged',
-            message: `${this.file} was changed by another window or process: its clips were kept and this window's ${keys.size} changed clips saved on top`,
-          });
-        }
-        await this.writeState(next);
-        return results;
-      },
-      this.options.lock,
-    );
+    for (let attempt = 1; ; attempt++) {
+      const results = await withFileLock(
+        this.file,
+        (lock) => this.commitHolding(batch, lock),
+        this.options.lock,
+      );
+      if (results !== LOCK_LOST) return results;
+      if (attempt === COMMIT_ATTEMPTS) {
+        throw new Error(
+          `${this.file} kept changing while this save was being made (a writer that takes no lock, such as an older MER Studio?): not saved`,
+        );
+      }
+    }
+  }
+
+  private async commitHolding(
+    batch: QueuedChange[],
+    lock: HeldLock,
+  ): Promise<Array<Change[] | Error> | typeof LOCK_LOST> {
+    const { base, changedElsewhere } = await this.latestOnDisk();
+    const { next, results, keys } = this.applied(batch, base);
+    if (keys.size === 0) return results;
+    // Paused past the lock's stale time (a debugger, a suspended machine), this process may have
+    // lost the lock to a writer that saved since: writing now would undo that save.
+    const stillAsRead = async () =>
+      (await lock.stillOurs()) && (await readIfExists(this.file)) === this.lastText;
+    if (!(await this.writeState(next, stillAsRead))) return LOCK_LOST;
+    if (changedElsewhere) {
+      this.notices.push({
+        kind: 'merged',
+        message: `${this.file} was changed by another window or process: its clips were kept and this window's ${keys.size} changed clips saved on top`,
+      });
+    }
+    return results;
   }
 
   /**
@@ -585,17 +606,22 @@ export class AnnotationStore {
     return { ...annotation, revision, savedIn };
   }
 
-  private async writeState(next: CoderFile): Promise<void> {
+  /** Writes the state; false when `beforeReplace` called the write off. */
+  private async writeState(
+    next: CoderFile,
+    beforeReplace: () => Promise<boolean>,
+  ): Promise<boolean> {
     const file = {
       ...next,
       schemaVersion: schemaVersionFor(next),
       savedAt: new Date().toISOString(),
     };
     const content = `${JSON.stringify(file, null, 2)}\n`;
-    await writeFileAtomic(this.file, content, { backup: true });
+    if (!(await writeFileAtomic(this.file, content, { backup: true, beforeReplace }))) return false;
     this.state = next;
     this.lastText = content;
     this.onDisk = await fileIdentity(this.file);
+    return true;
   }
 
   private mayRelocate(error: unknown): boolean {

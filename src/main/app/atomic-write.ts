@@ -18,12 +18,13 @@ let sequence = 0;
  * temporary sibling, fsync it, rename it over the target, fsync the folder (so the rename itself
  * survives a power cut). With `backup`, the previous content stays in `<file>.bak` (a hard link,
  * or a copy where links are not supported), so a damaged main file still leaves the last state.
+ * `beforeReplace`, asked last thing before the rename, may still call the write off (false).
  */
 export async function writeFileAtomic(
   file: string,
   content: string | Uint8Array,
-  options: { backup?: boolean } = {},
-): Promise<void> {
+  options: { backup?: boolean; beforeReplace?: () => Promise<boolean> } = {},
+): Promise<boolean> {
   const temporary = `${file}.tmp-${process.pid}-${++sequence}`;
   const handle = await open(temporary, 'wx');
   try {
@@ -36,6 +37,10 @@ export async function writeFileAtomic(
   }
   await handle.close();
   try {
+    if (options.beforeReplace && !(await options.beforeReplace())) {
+      await unlink(temporary);
+      return false;
+    }
     if (options.backup) await keepBackup(file);
     await rename(temporary, file);
   } catch (error) {
@@ -43,6 +48,7 @@ export async function writeFileAtomic(
     throw error;
   }
   await syncFolder(path.dirname(file));
+  return true;
 }
 
 export function backupOf(file: string): string {
