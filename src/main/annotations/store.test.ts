@@ -334,6 +334,28 @@ describe('a dataset on a read-only disk', () => {
       JSON.parse(await readFile(path.join(annotations, 'ana.json'), 'utf8')).annotations.c.onset,
     ).toBe(1);
   });
+
+  it('moves there with a plain word when a read-only folder holds a crashed save’s lock', async (context) => {
+    const location = await freshLocation();
+    const fallback: StorageLocation = {
+      folder: path.join(base, 'fallback-lock'),
+      where: 'app-data',
+    };
+    const store = new AnnotationStore({ location, coder: 'ana', dataset, fallback });
+    await store.save(annotation('c', 1));
+    const ended = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']);
+    const holder = { pid: Number(ended.stdout), host: os.hostname(), time: '', token: 'crashed' };
+    await writeFile(lockFileOf(store.file), JSON.stringify(holder));
+    const annotations = path.dirname(store.file);
+    if (!makeReadOnly(annotations)) context.skip('cannot make a folder read-only here');
+    readOnly.push(annotations);
+    await store.save(annotation('c', 2));
+    expect(store.file.startsWith(fallback.folder)).toBe(true);
+    // The lock no longer matters (the saves go elsewhere): no advice to delete it.
+    expect(store.notices.at(-1)?.message).toMatch(
+      /^could not write into the dataset folder \((EPERM|EACCES|EROFS)\); saving to /,
+    );
+  });
 });
 
 it('brings clips saved in the app data folder back once the dataset folder is writable', async () => {

@@ -634,10 +634,14 @@ export class AnnotationStore {
 
   private async relocate(error: unknown): Promise<void> {
     this.location = this.options.fallback as StorageLocation;
+    // A stale lock the read-only folder would not let go of: the folder's state is the cause,
+    // and removing the lock by hand is no longer needed (the saves go elsewhere now).
     const cause =
-      error instanceof LinkedFolderError || error instanceof FileLockError
+      error instanceof LinkedFolderError
         ? error.message
-        : (error as NodeJS.ErrnoException).code;
+        : error instanceof FileLockError
+          ? (error.code ?? error.message)
+          : (error as NodeJS.ErrnoException).code;
     this.notices.push({
       kind: 'relocated',
       message: `could not write into the dataset folder (${cause}); saving to ${this.file}`,
