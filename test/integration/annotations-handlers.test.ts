@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,6 +7,7 @@ import { AppContext } from '../../src/main/app/context';
 import { dispatch } from '../../src/main/app/handlers';
 import { makeCasme2, makeCasme3A } from '../fixtures/datasets';
 import { call } from '../support/dispatch';
+import { makeReadOnly, makeWritable } from '../support/read-only';
 
 let base: string;
 let casme2: string;
@@ -321,22 +321,11 @@ describe('CAS(ME)^3 clips with several expressions', () => {
   });
 });
 
-function immutable(folder: string, on: boolean): boolean {
-  try {
-    if (process.getuid?.() === 0)
-      execFileSync('chattr', [on ? '+i' : '-i', folder], { stdio: 'ignore' });
-    else execFileSync('chmod', [on ? 'a-w' : 'u+w', folder], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 describe('a read-only dataset', () => {
   it('keeps annotations and imports in the app data folder and finds them again', async (context) => {
     const root = path.join(base, 'ro', 'CASME2_RAW_selected');
     await makeCasme2(root, { ...small, subjects: 1, clipsPerSubject: 1 });
-    if (!immutable(root, true)) context.skip('cannot make a folder read-only here');
+    if (!makeReadOnly(root)) context.skip('cannot make a folder read-only here');
     try {
       const dataFolder = path.join(base, 'app-data-ro');
       const ctx = await open(root, dataFolder);
@@ -370,7 +359,7 @@ describe('a read-only dataset', () => {
         2,
       );
     } finally {
-      immutable(root, false);
+      makeWritable(root);
     }
   });
 });

@@ -1,10 +1,11 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileLockError, lockFileOf, withFileLock, type LockHolder } from './file-lock';
+import { makeReadOnly, makeWritable } from '../../../test/support/read-only';
 
 let base: string;
 beforeAll(async () => {
@@ -160,18 +161,3 @@ describe('file lock', () => {
     }
   });
 });
-
-function makeReadOnly(folder: string): boolean {
-  try {
-    if (process.getuid?.() === 0) execFileSync('chattr', ['+i', folder], { stdio: 'ignore' });
-    else execFileSync('chmod', ['a-w', folder], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function makeWritable(folder: string): void {
-  if (process.getuid?.() === 0) execFileSync('chattr', ['-i', folder], { stdio: 'ignore' });
-  else execFileSync('chmod', ['u+w', folder], { stdio: 'ignore' });
-}

@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,6 +15,7 @@ import {
   coderOfFileName,
   listCoders,
 } from './store';
+import { makeReadOnly, makeWritable } from '../../../test/support/read-only';
 
 let base: string;
 beforeAll(async () => {
@@ -265,22 +266,6 @@ describe('annotation store', () => {
     },
   );
 });
-
-/** Makes a folder unwritable even for root (chattr +i), or by mode for other users. */
-function makeReadOnly(folder: string): boolean {
-  try {
-    if (process.getuid?.() === 0) execFileSync('chattr', ['+i', folder], { stdio: 'ignore' });
-    else execFileSync('chmod', ['a-w', folder], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function makeWritable(folder: string): void {
-  if (process.getuid?.() === 0) execFileSync('chattr', ['-i', folder], { stdio: 'ignore' });
-  else execFileSync('chmod', ['u+w', folder], { stdio: 'ignore' });
-}
 
 describe('a dataset on a read-only disk', () => {
   const readOnly: string[] = [];
